@@ -1,0 +1,1 @@
+"""The shipped default model (package data, so a runtime-only install has it)."""

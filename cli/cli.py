@@ -1,0 +1,91 @@
+"""The ``digits`` command group.
+
+Each stage defines its own click commands in ``<stage>/commands.py``; this group
+imports a stage only when one of its commands runs (or its help is asked for), so
+``digits --help`` and ``digits recognize`` never import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from digits import __version__
+from digits.errors import DigitsError
+
+# command name -> "module:attribute"; the order is the pipeline's.
+COMMANDS = {
+    "data": "digits.train.commands:data",
+    "train": "digits.train.commands:train",
+    "evaluate": "digits.train.commands:evaluate",
+    "export": "digits.export.commands:export",
+    "bench": "digits.export.commands:bench",
+    "recognize": "digits.runtime.commands:recognize",
+    "checks": "digits.runtime.commands:checks",
+}
+
+SHORT_HELP = {
+    "data": "Fetch and verify MNIST (md5 of every IDX file).",
+    "train": "Train a classifier with PyTorch -> artifacts/digits.pt.",
+    "evaluate": "Accuracy and confusion matrix of a checkpoint, TorchScript or ONNX file.",
+    "export": "Export a checkpoint to TorchScript / ONNX (+ int8) behind parity gates.",
+    "bench": "Format x provider table: accuracy, latency, throughput, size.",
+    "recognize": "Read digits off a camera, images, folders or videos (onnxruntime).",
+    "checks": "Versions, execution providers, camera/GUI support, default model.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # `digits --help` lists commands from the table: no stage is imported.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SHORT_HELP[name]) for name in COMMANDS])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="digits")
+@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Handwritten digits: train with PyTorch, export to ONNX, recognize with onnxruntime.
+
+    \b
+    Pipeline:  digits data -> digits train -> digits export -> digits recognize
+    Try:       digits recognize --camera 0
+    """
+    ctx.obj = {"debug": debug}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: DigitsError becomes one line on stderr and its exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        rc = cli.main(args=args, prog_name="digits", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("digits: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except DigitsError as e:
+        if "--debug" in args:
+            raise
+        click.echo(f"digits: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("digits: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(rc if isinstance(rc, int) else 0)

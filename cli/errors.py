@@ -1,0 +1,16 @@
+"""The one exception type the CLI turns into a one-line error and an exit code."""
+
+
+class DigitsError(Exception):
+    """A failure the user can act on: its message is the whole story, no traceback.
+
+    ``exit_code`` follows DESIGN.md: 2 for usage or unusable input (bad option,
+    missing/corrupt model, camera that won't open), 1 when some inputs failed.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code

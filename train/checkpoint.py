@@ -1,0 +1,110 @@
+"""The checkpoint contract of DESIGN.md: one dict that ``torch.load(weights_only=True)``
+accepts, holding everything export and evaluate need, and a resumable state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import io
+import os
+import platform
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from digits.errors import DigitsError
+from digits.train import models
+
+FORMAT = "digits-checkpoint"
+FORMAT_VERSION = 1
+LABELS = list(range(10))
+INPUT_SPEC = {
+    "name": "image", "shape": [None, 1, 28, 28], "dtype": "float32", "range": [0.0, 1.0],
+    "polarity": "ink=1, background=0 (MNIST)", "normalization": "inside the model",
+}
+
+
+def arch_config(arch: str) -> dict[str, Any]:
+    """The constructor defaults of a registered architecture, as plain values."""
+    params = inspect.signature(models.ARCHITECTURES[arch]).parameters
+    return {k: list(p.default) if isinstance(p.default, tuple) else p.default
+            for k, p in params.items()}
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import torchvision
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "numpy": numpy.__version__}
+
+
+def make(model: nn.Module, arch: str, config: dict[str, Any], train_config: dict[str, Any],
+         metrics: dict[str, Any], resume: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble a checkpoint dict from plain values and tensors only."""
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "arch": arch, "arch_config": config,
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "input_spec": INPUT_SPEC, "labels": LABELS,
+        "train_config": train_config, "metrics": metrics,
+        "versions": versions(),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "resume": resume,
+    }
+
+
+def atomic_save(obj: Any, path: Path) -> None:
+    """torch.save to a temporary file beside ``path``, then rename over it."""
+    path = Path(path)
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise DigitsError(f"cannot write to {path.parent}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(buf.getbuffer())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Load and check a checkpoint; anything else is a DigitsError that says what it is."""
+    path = Path(path)
+    if not path.is_file():
+        raise DigitsError(f"checkpoint {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if "weights_only" in str(e) or "Unsupported global" in str(e):
+            raise DigitsError(f"{path} carries pickled code; refused (weights_only load)") from None
+        raise DigitsError(f"{path} is not a digits checkpoint ({first[:160]})") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        raise DigitsError(f"{path} is not a digits checkpoint (no '{FORMAT}' header)")
+    if ckpt.get("format_version") != FORMAT_VERSION:
+        raise DigitsError(f"{path} has checkpoint format version {ckpt.get('format_version')!r}; "
+                          f"this digits reads version {FORMAT_VERSION}")
+    if ckpt.get("arch") not in models.ARCHITECTURES:
+        raise DigitsError(f"{path} names unknown architecture {ckpt.get('arch')!r} "
+                          f"(known: {', '.join(models.ARCHITECTURES)})")
+    return ckpt
+
+
+def build_model(ckpt: dict[str, Any]) -> nn.Module:
+    """The checkpoint's model with its weights, in eval mode."""
+    model = models.build(ckpt["arch"], ckpt["arch_config"])
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except RuntimeError as e:
+        raise DigitsError(f"checkpoint weights do not fit {ckpt['arch']}: {str(e)[:160]}") from None
+    return model.eval()
