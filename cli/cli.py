@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("digits: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as e:
-        e.show()
+        hint = " (see --help)" if isinstance(e, click.UsageError) else ""
+        click.echo(f"digits: error: {e.format_message()}{hint}", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)

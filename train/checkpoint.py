@@ -39,8 +39,8 @@ def versions() -> dict[str, str]:
     import numpy
     import torchvision
 
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "torchvision": torchvision.__version__, "numpy": numpy.__version__}
+    return {"python": platform.python_version(), "torch": str(torch.__version__),
+            "torchvision": str(torchvision.__version__), "numpy": str(numpy.__version__)}
 
 
 def make(model: nn.Module, arch: str, config: dict[str, Any], train_config: dict[str, Any],

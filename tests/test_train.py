@@ -1,0 +1,155 @@
+"""Training for real on a subset of MNIST: it learns, it is reproducible, it resumes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import assert_one_line_error, run_cli
+from digits.errors import DigitsError
+from digits.train import checkpoint, loop, models
+
+QUICK = {"limit": 4096, "epochs": 2, "batch_size": 128}
+
+
+def quiet(msg: str) -> None:
+    pass
+
+
+def tensors_equal(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.fixture(scope="module")
+def trained(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("train")
+    loop.train(loop.TrainConfig(**QUICK), mnist_root, out, log=quiet)
+    return out / "digits.pt"
+
+
+@pytest.mark.parametrize("arch", list(models.ARCHITECTURES))
+def test_model_shapes(arch: str) -> None:
+    model = models.build(arch).eval()
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+    assert models.count_parameters(model) <= 250_000
+
+
+def test_unknown_architecture_is_clear() -> None:
+    with pytest.raises(DigitsError, match="unknown architecture 'resnet'"):
+        models.build("resnet")
+
+
+def test_short_run_learns(trained: Path) -> None:
+    ckpt = torch.load(trained, weights_only=True)  # the contract: plain values + tensors
+    assert ckpt["format"] == "digits-checkpoint" and ckpt["arch"] == "cnn"
+    assert ckpt["resume"] is None and ckpt["labels"] == list(range(10))
+    assert ckpt["metrics"]["test_accuracy"] > 0.90  # from 10 % chance, on 4k images
+    assert (trained.parent / "training_curve.png").stat().st_size > 1000
+    assert not (trained.parent / "digits.last.pt").exists()
+
+
+def test_checkpoint_round_trip(trained: Path) -> None:
+    model = checkpoint.build_model(checkpoint.load(trained))
+    again = checkpoint.build_model(checkpoint.load(trained))
+    x = torch.rand(5, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.equal(model(x), again(x))
+
+
+def test_same_seed_same_model(mnist_root: Path, tmp_path: Path, trained: Path) -> None:
+    loop.train(loop.TrainConfig(**QUICK), mnist_root, tmp_path, log=quiet)
+    a = torch.load(trained, weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "digits.pt", weights_only=True)["state_dict"]
+    assert tensors_equal(a, b)
+    loop.train(loop.TrainConfig(**QUICK, seed=1), mnist_root, tmp_path / "s1", log=quiet)
+    c = torch.load(tmp_path / "s1" / "digits.pt", weights_only=True)["state_dict"]
+    assert not tensors_equal(a, c)
+
+
+def test_interrupt_then_resume_continues_exactly(mnist_root: Path, tmp_path: Path,
+                                                 trained: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    real = loop.augment
+
+    def interrupt_at_step_40(x, gen):  # Ctrl-C in the second epoch (32 steps each)
+        calls["n"] += 1
+        if calls["n"] == 41:
+            raise KeyboardInterrupt
+        return real(x, gen)
+
+    monkeypatch.setattr(loop, "augment", interrupt_at_step_40)
+    with pytest.raises(DigitsError, match="resumable checkpoint") as e:
+        loop.train(loop.TrainConfig(**QUICK), mnist_root, tmp_path, log=quiet)
+    assert e.value.exit_code == 130
+    last = tmp_path / "digits.last.pt"
+    assert torch.load(last, weights_only=True)["resume"]["step"] == 8
+    assert not (tmp_path / "digits.pt").exists()
+    monkeypatch.setattr(loop, "augment", real)
+    loop.train(loop.TrainConfig(), mnist_root, tmp_path, resume=last, log=quiet)
+    resumed = torch.load(tmp_path / "digits.pt", weights_only=True)["state_dict"]
+    assert tensors_equal(resumed, torch.load(trained, weights_only=True)["state_dict"])
+
+
+def test_mlp_trains(mnist_root: Path, tmp_path: Path) -> None:
+    ckpt = loop.train(loop.TrainConfig(arch="mlp", limit=4096, epochs=2), mnist_root, tmp_path,
+                      log=quiet)
+    assert ckpt["metrics"]["test_accuracy"] > 0.85
+
+
+def test_help_does_not_import_torch() -> None:
+    code = ("import sys\nfrom digits.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\nassert 'torch' not in sys.modules, 'torch imported'\n")
+    import subprocess
+
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "recognize" in proc.stdout and "train" in proc.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--epochs", "0"], "--epochs must be at least 1"),
+    (["--epochs", "-3"], "--epochs must be at least 1"),
+    (["--arch", "resnet"], "unknown architecture"),
+    (["--resume", "missing.pt"], "no such file"),
+])
+def test_train_bad_options(args: list[str], needle: str, tmp_path: Path) -> None:
+    line = assert_one_line_error(run_cli("train", *args, "--out", tmp_path, cwd=tmp_path))
+    assert needle in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_unwritable_out(tmp_path: Path, trained: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = assert_one_line_error(run_cli("train", "--limit", "256", "--out", blocker / "sub"))
+    assert "cannot write to --out" in line
+
+
+def test_resume_foreign_and_finished_checkpoints(tmp_path: Path, trained: Path) -> None:
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    line = assert_one_line_error(run_cli("train", "--resume", foreign, "--out", tmp_path / "o"))
+    assert "not a digits checkpoint" in line
+    line = assert_one_line_error(run_cli("train", "--resume", trained, "--out", tmp_path / "o"))
+    assert "no training state to resume" in line
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_cuda(tmp_path: Path) -> None:
+    line = assert_one_line_error(run_cli("train", "--device", "cuda", "--out", tmp_path))
+    assert "no CUDA" in line
+
+
+def test_evaluate_json_matches_training_metrics(trained: Path) -> None:
+    import json
+
+    proc = run_cli("evaluate", "--model", trained, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["accuracy"] == pytest.approx(
+        torch.load(trained, weights_only=True)["metrics"]["test_accuracy"], abs=1e-4)
+    assert sum(map(sum, result["confusion"])) == 10000 and len(result["per_class"]) == 10

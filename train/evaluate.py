@@ -1,0 +1,148 @@
+"""Accuracy, per-class accuracy and confusion matrix of any digits artifact on MNIST test.
+
+One function per format turns a file into ``predict(images) -> logits``; everything
+after that is numpy, so a checkpoint, a TorchScript file and an ONNX file are judged
+by the same code on the same 10,000 images.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from digits.errors import DigitsError
+from digits.train import data
+
+Predict = Callable[[np.ndarray], np.ndarray]
+
+
+def _checkpoint_predictor(path: Path) -> Predict:
+    import torch
+
+    from digits.train import checkpoint
+
+    model = checkpoint.build_model(checkpoint.load(path))
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).numpy()
+
+    return predict
+
+
+def _torchscript_predictor(path: Path) -> Predict:
+    import torch
+
+    try:
+        model = torch.jit.load(str(path), map_location="cpu").eval()
+    except Exception as e:
+        raise DigitsError(f"{path} is not a loadable TorchScript file: "
+                          f"{str(e).splitlines()[0][:160]}") from None
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).numpy()
+
+    return predict
+
+
+def _onnx_predictor(path: Path) -> Predict:
+    import onnxruntime as ort
+
+    try:
+        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise DigitsError(f"{path} is not a loadable ONNX model: "
+                          f"{str(e).splitlines()[0][:160]}") from None
+    name = session.get_inputs()[0].name
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return session.run(None, {name: x})[0]
+
+    return predict
+
+
+def _is_torchscript(path: Path) -> bool:
+    """TorchScript archives are zip files with a ``code/`` folder; checkpoints have none."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any("/code/" in n for n in z.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def predictor(path: Path) -> Predict:
+    """A ``predict(images [N,1,28,28] float32) -> logits [N,10]`` for any artifact file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DigitsError(f"model {path} does not exist")
+    if path.suffix == ".onnx":
+        return _onnx_predictor(path)
+    if _is_torchscript(path):
+        return _torchscript_predictor(path)
+    return _checkpoint_predictor(path)
+
+
+def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
+    """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
+    images, labels = data.load_arrays(root, train=False)
+    x = (images.astype(np.float32) / 255.0)[:, None]
+    predict = predictor(path)
+    pred = np.concatenate([predict(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels.astype(np.int64), pred), 1)
+    per_class = confusion.diagonal() / confusion.sum(1)
+    return {
+        "model": str(path),
+        "images": len(labels),
+        "accuracy": float((pred == labels).mean()),
+        "per_class": {str(k): float(v) for k, v in enumerate(per_class)},
+        "confusion": confusion.tolist(),
+    }
+
+
+def format_report(result: dict[str, Any]) -> str:
+    """Accuracy, per-class accuracy and the confusion matrix (rows true, columns predicted)."""
+    lines = [f"{result['model']}: accuracy {result['accuracy']:.2%} on {result['images']:,} "
+             "MNIST test images", "", "per class: " + "  ".join(
+                 f"{k}:{v:.1%}" for k, v in result["per_class"].items()), "",
+             "confusion (rows = true, columns = predicted)",
+             "       " + "".join(f"{k:>6}" for k in range(10))]
+    for k, row in enumerate(result["confusion"]):
+        lines.append(f"  {k:>3}  " + "".join(f"{v:>6}" for v in row))
+    return "\n".join(lines)
+
+
+def plot_confusion(result: dict[str, Any], path: Path) -> Path:
+    """The confusion matrix as a PNG (matplotlib, part of the [train] extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise DigitsError("--plot needs matplotlib: pip install 'digits[train]'") from None
+    confusion = np.array(result["confusion"])
+    fig, ax = plt.subplots(figsize=(5.5, 5), dpi=100)
+    ax.imshow(np.log1p(confusion), cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            if confusion[i, j]:
+                ax.text(j, i, confusion[i, j], ha="center", va="center", fontsize=7,
+                        color="white" if i == j else "black")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{Path(result['model']).name}: {result['accuracy']:.2%}")
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path

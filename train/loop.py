@@ -1,0 +1,252 @@
+"""Training, top to bottom: MNIST as tensors in memory, batched augmentation, AdamW with
+a one-cycle schedule, a checkpoint per DESIGN.md at the end.
+
+Resumable: the end of every epoch and Ctrl-C write ``digits.last.pt`` with the exact
+optimizer, schedule, data order and RNG state, so ``--resume`` continues bit for bit.
+``digits.pt`` is only replaced by a finished run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from digits.errors import DigitsError
+from digits.train import checkpoint, data, models
+from digits.train.augment import augment
+
+# Per-architecture schedule defaults: what `digits train` runs when not told otherwise.
+DEFAULTS = {
+    "cnn": {"epochs": 5, "lr": 4e-3},
+    "mlp": {"epochs": 8, "lr": 2e-3},
+}
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    arch: str = models.DEFAULT_ARCH
+    epochs: int | None = None  # None: the architecture's default
+    batch_size: int = 128
+    lr: float | None = None
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.05
+    augment: bool = True
+    seed: int = 0
+    device: str = "auto"
+    val_split: int = 0  # images held out of the 60k to report validation accuracy on
+    limit: int = 0  # train on the first N images only (quick runs); 0 = all
+
+    def resolved(self) -> TrainConfig:
+        if self.arch not in models.ARCHITECTURES:
+            raise DigitsError(f"unknown architecture {self.arch!r} "
+                              f"(known: {', '.join(models.ARCHITECTURES)})")
+        defaults = DEFAULTS[self.arch]
+        cfg = dataclasses.replace(
+            self, epochs=defaults["epochs"] if self.epochs is None else self.epochs,
+            lr=defaults["lr"] if self.lr is None else self.lr)
+        if cfg.epochs < 1:
+            raise DigitsError(f"--epochs must be at least 1, got {cfg.epochs}")
+        return cfg
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DigitsError("--device cuda: torch sees no CUDA device (this torch build: "
+                          f"{torch.__version__}); use --device cpu or auto")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def load_mnist(root: Path, train: bool, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """A verified MNIST split through torchvision, as float [N,1,28,28] in [0,1] + labels."""
+    from torchvision.datasets import MNIST
+
+    data.verify(root)
+    ds = MNIST(str(root), train=train, download=False)
+    x = ds.data.to(device=device, dtype=torch.float32).div_(255).unsqueeze(1)
+    return x, ds.targets.to(device)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 2000) -> float:
+    model.eval()
+    correct = sum((model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
+                  for i in range(0, len(x), batch))
+    return correct / max(len(x), 1)
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before training, not after it, when the output folder cannot take files."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".digits-write-probe"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise DigitsError(f"cannot write to --out {folder}: {e.strerror}") from None
+
+
+def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
+          log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Train, write ``out/digits.pt`` (+ curve PNG) and return the checkpoint dict."""
+    state = None
+    if resume is not None:
+        state = checkpoint.load(resume)
+        if not state.get("resume"):
+            raise DigitsError(f"{resume} holds no training state to resume from "
+                              "(it is a finished checkpoint; train anew instead)")
+        cfg = TrainConfig(**state["train_config"])
+        log(f"resuming {resume}: epoch {state['resume']['epoch'] + 1}, "
+            f"step {state['resume']['step']}")
+    cfg = cfg.resolved()
+    out = Path(out)
+    check_writable(out)
+    device = pick_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+    x_all, y_all = load_mnist(root, train=True, device=device)
+    if cfg.limit:
+        x_all, y_all = x_all[:cfg.limit], y_all[:cfg.limit]
+    split = torch.randperm(len(x_all), generator=torch.Generator().manual_seed(cfg.seed))
+    val_idx, train_idx = split[:cfg.val_split].to(device), split[cfg.val_split:].to(device)
+    x_train, y_train = x_all[train_idx], y_all[train_idx]
+    x_val, y_val = x_all[val_idx], y_all[val_idx]
+    x_test, y_test = load_mnist(root, train=False, device=device)
+
+    config = checkpoint.arch_config(cfg.arch)
+    model = models.build(cfg.arch, config).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    steps_per_epoch = len(x_train) // cfg.batch_size
+    if steps_per_epoch < 1:
+        raise DigitsError(f"{len(x_train)} training images are fewer than one batch")
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch, pct_start=0.2)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    history: list[dict[str, float]] = []
+    start_epoch, start_step, perm = 0, 0, None
+    if state is not None:
+        r = state["resume"]
+        model.load_state_dict(state["state_dict"])
+        opt.load_state_dict(r["optimizer"])
+        sched.load_state_dict(r["scheduler"])
+        gen.set_state(r["generator"])
+        torch.set_rng_state(r["torch_rng"])
+        start_epoch, start_step, perm, history = r["epoch"], r["step"], r["perm"], r["history"]
+
+    log(f"training {cfg.arch} ({models.count_parameters(model):,} parameters) on {device}: "
+        f"{len(x_train):,} images, {cfg.epochs} epochs, batch {cfg.batch_size}, lr {cfg.lr}, "
+        f"augmentation {'on' if cfg.augment else 'off'}")
+
+    def snapshot(epoch: int, step: int, order: torch.Tensor | None,
+                 rng: tuple[torch.Tensor, torch.Tensor]) -> dict[str, Any]:
+        return {"epoch": epoch, "step": step, "perm": order, "history": history,
+                "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                "generator": rng[0], "torch_rng": rng[1]}
+
+    def save_last(resume_state: dict[str, Any]) -> Path:
+        path = out / "digits.last.pt"
+        checkpoint.atomic_save(checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg),
+                                               {}, resume=resume_state), path)
+        return path
+
+    t0 = time.perf_counter()
+    # Where an interrupt resumes from: the last completed step and the RNG state after it.
+    at, rng = (start_epoch, start_step), (gen.get_state(), torch.get_rng_state())
+    bar = None
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            if perm is None:
+                perm = torch.randperm(len(x_train), generator=gen).to(device)
+            model.train()
+            bar = tqdm(range(start_step, steps_per_epoch), initial=start_step,
+                       total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                       unit="batch", leave=False, dynamic_ncols=True)
+            seen, loss_sum, tick = 0, 0.0, time.perf_counter()
+            for step in bar:
+                idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
+                x, y = x_train[idx], y_train[idx]
+                if cfg.augment:
+                    x = augment(x, gen)
+                loss = F.cross_entropy(model(x), y, label_smoothing=cfg.label_smoothing)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                at, rng = (epoch, step + 1), (gen.get_state(), torch.get_rng_state())
+                seen += len(idx)
+                loss_sum += loss.item() * len(idx)
+                if step % 20 == 0:
+                    rate = seen / (time.perf_counter() - tick)
+                    bar.set_postfix(loss=f"{loss.item():.3f}", img_s=f"{rate:,.0f}")
+            bar.close()
+            row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1),
+                   "seconds": time.perf_counter() - t0}
+            if len(x_val):
+                row["val_accuracy"] = accuracy(model, x_val, y_val)
+            history.append(row)
+            log(f"epoch {epoch + 1}/{cfg.epochs}  loss {row['loss']:.4f}"
+                + (f"  val {row['val_accuracy']:.2%}" if "val_accuracy" in row else "")
+                + f"  {row['seconds']:.1f}s")
+            perm, start_step, at = None, 0, (epoch + 1, 0)
+            save_last(snapshot(*at, None, rng))
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        path = save_last(snapshot(*at, perm if at[1] else None, rng))
+        raise DigitsError(f"interrupted at epoch {at[0] + 1}, step {at[1]}; resumable "
+                          f"checkpoint {path} (continue: digits train --resume {path})",
+                          exit_code=130) from None
+
+    train_seconds = time.perf_counter() - t0
+    metrics = {"test_accuracy": accuracy(model, x_test, y_test), "train_seconds": train_seconds,
+               "history": history}
+    if len(x_val):
+        metrics["val_accuracy"] = accuracy(model, x_val, y_val)
+    log(f"test accuracy {metrics['test_accuracy']:.2%} (MNIST test, 10,000 images); "
+        f"training took {train_seconds:.1f}s")
+    ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics)
+    checkpoint.atomic_save(ckpt, out / "digits.pt")
+    (out / "digits.last.pt").unlink(missing_ok=True)
+    log(f"wrote {out / 'digits.pt'}")
+    plot = plot_curve(history, out / "training_curve.png")
+    if plot:
+        log(f"wrote {plot}")
+    return ckpt
+
+
+def plot_curve(history: list[dict[str, float]], path: Path) -> Path | None:
+    """Loss (and validation accuracy) per epoch as a PNG; skipped without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    epochs = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
+    ax.plot(epochs, [h["loss"] for h in history], "o-", label="train loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if any("val_accuracy" in h for h in history):
+        ax2 = ax.twinx()
+        ax2.plot(epochs, [h.get("val_accuracy", float("nan")) for h in history], "s--",
+                 color="tab:green", label="val accuracy")
+        ax2.set_ylabel("val accuracy")
+    ax.set_title("digits train")
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
