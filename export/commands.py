@@ -1,0 +1,114 @@
+"""The ``digits export`` and ``digits bench`` commands (imported lazily by the CLI group)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from digits.errors import DigitsError
+from digits.export.formats import EXPORTED
+
+
+def format_flags(command: Callable) -> Callable:
+    """One ``--KEY`` flag per exported format of the table."""
+    for fmt in reversed(EXPORTED):
+        command = click.option(f"--{fmt.key}", is_flag=True, help=fmt.help)(command)
+    return command
+
+
+@click.command("export")
+@click.option("--checkpoint", "ckpt", type=click.Path(path_type=Path),
+              default=Path("artifacts/digits.pt"), show_default=True,
+              help="Checkpoint written by `digits train`.")
+@format_flags
+@click.option("--opset", type=click.IntRange(7, 23), default=None,
+              help="ONNX opset [default: 18, the dynamo exporter's native opset].")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("artifacts"),
+              show_default=True, help="Output folder.")
+def export(ckpt: Path, opset: int | None, out: Path, **flags: bool) -> int:
+    """Export a checkpoint to TorchScript and ONNX behind parity gates.
+
+    With no format flag both TorchScript and ONNX are written. Every export runs the
+    gates on the full MNIST test set (max |Δlogit| vs PyTorch: TorchScript <= 1e-5,
+    ONNX <= 1e-4; 100 % top-1 agreement; batch sizes 1, 2, 7, 64, 10000 agree; int8:
+    accuracy drop <= 0.3 pp, agreement >= 99.5 %, size <= 35 % of fp32). Files are
+    written only when all gates pass, each atomically, with export_report.json.
+
+    \b
+    Exit codes: 0 written; 1 a parity gate failed (nothing written);
+                2 unusable input (missing/corrupt checkpoint, unwritable --out).
+    """
+    from digits.export import exporters, pipeline
+    from digits.export.report import human_size
+
+    keys = [f.key for f in EXPORTED if flags[f.key]]
+    if not set(keys) - {"int8"}:  # no format flag, or only --int8: the defaults too
+        keys += [f.key for f in EXPORTED if f.default]
+    command = "digits " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["export"] else \
+        f"digits export --checkpoint {ckpt} --out {out}"
+    report = pipeline.run(ckpt, out, keys, opset or exporters.DEFAULT_OPSET, command,
+                          log=lambda s: click.echo(s, err=False))
+    click.echo("\nwritten:")
+    for path in report["written"].values():
+        click.echo(f"  {path}  {human_size(Path(path).stat().st_size)}")
+    onnx_path = report["written"].get("onnx")
+    if onnx_path:
+        model = "" if Path(onnx_path) == Path("artifacts/digits.onnx") else f" --model {onnx_path}"
+        click.echo(f"\nnext: digits recognize --camera 0{model}\n"
+                   f"      digits evaluate --model {onnx_path}")
+    return 0
+
+
+@click.command("bench")
+@click.option("--checkpoint", "ckpt", type=click.Path(path_type=Path),
+              default=Path("artifacts/digits.pt"), show_default=True,
+              help="Checkpoint for the PyTorch eager row.")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("artifacts"),
+              show_default=True, help="Folder with the exported files (`digits export --out`).")
+@click.option("--compare", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              multiple=True, help="Another ONNX model taking [N,1,28,28] in [0,1], as a row "
+              "(e.g. onnx-zoo-mnist-8.onnx). Repeatable.")
+@click.option("--n", "n_images", type=click.IntRange(1, 10000), default=10000, show_default=True,
+              help="MNIST test images for accuracy.")
+@click.option("--reps", type=click.IntRange(5), default=500, show_default=True,
+              help="Batch-1 calls per latency figure (median and 95th percentile).")
+@click.option("--seconds", type=click.FloatRange(0.01), default=1.0, show_default=True,
+              help="Time spent per throughput figure.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path),
+              default=Path("bench/results/bench.json"), show_default=True,
+              help="Where the JSON record goes.")
+def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, reps: int,
+          seconds: float, json_path: Path) -> int:
+    """Format x provider table: status, size, accuracy, latency, throughput.
+
+    Exits 0 when every row ran, 1 when some row failed (marked in the table).
+
+    Rows: PyTorch eager, TorchScript, ONNX fp32, ONNX int8 (+ --compare models), on CPU
+    and on CUDA where torch and onnxruntime both have it. A format that fails to load
+    or run is marked in its row; the others still run. Latency is batch 1 (median, 95th
+    percentile, and median with one intra-op thread); throughput at batch 256.
+    """
+    from digits.export import bench as b
+    from digits.export.pipeline import atomic_write, check_writable, mnist
+    from digits.export.report import versions
+
+    images, labels = mnist(train=False)
+    images, labels = images[:n_images], labels[:n_images]
+    rows = b.run(ckpt, folder, list(compare), images, labels, reps, seconds)
+    click.echo(b.table(rows))
+    check_writable(json_path.parent)
+    record = {"format": "digits-bench", "providers": b.providers(), "images": n_images,
+              "reps": reps, "seconds": seconds, "cpu_count": os.cpu_count(),
+              "versions": versions(), "rows": rows}
+    atomic_write(json_path, (json.dumps(record, indent=2) + "\n").encode())
+    click.echo(f"\nwrote {json_path}")
+    failed = [r for r in rows if r["status"] != "ok"]
+    if len(failed) == len(rows):
+        raise DigitsError("every bench row failed", exit_code=1)
+    return 1 if failed else 0

@@ -1,0 +1,125 @@
+"""The one table of export formats: it drives the ``digits export`` flags, the parity
+gate tolerances and the rows of ``digits bench`` (the Ultralytics exporter idea, without
+its weight).
+
+Each format knows its file name, its flag, and how to turn a file (or its bytes, before
+it is written) into a ``predict(images) -> logits`` function for a provider and thread
+count. torch is imported only when a torch format is loaded, so ``--help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Predict = Callable[[np.ndarray], np.ndarray]
+Source = Path | bytes
+
+
+@functools.cache
+def _default_torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def _torch_threads(threads: int | None) -> None:
+    import torch
+
+    torch.set_num_threads(threads or _default_torch_threads())
+
+
+def _load_pytorch(source: Source, provider: str, threads: int | None) -> Predict:
+    _default_torch_threads()  # remember the default before anything changes it
+    from digits.train import checkpoint
+
+    if isinstance(source, bytes):
+        raise ValueError("PyTorch eager loads from a checkpoint path")
+    model = checkpoint.build_model(checkpoint.load(source)).to(_device(provider))
+    return _torch_predict(model, provider, threads)
+
+
+def _load_torchscript(source: Source, provider: str, threads: int | None) -> Predict:
+    import torch
+
+    _default_torch_threads()
+    f = io.BytesIO(source) if isinstance(source, bytes) else str(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, still works
+        model = torch.jit.load(f, map_location=_device(provider)).eval()
+    return _torch_predict(model, provider, threads)
+
+
+def _torch_predict(model: Any, provider: str, threads: int | None) -> Predict:
+    import torch
+
+    _torch_threads(threads)
+    device = _device(provider)
+
+    @torch.inference_mode()
+    def predict(x: np.ndarray) -> np.ndarray:
+        return model(torch.from_numpy(x).to(device)).cpu().numpy()
+
+    return predict
+
+
+def _device(provider: str) -> str:
+    return "cuda" if provider == "CUDA" else "cpu"
+
+
+def _load_onnx(source: Source, provider: str, threads: int | None) -> Predict:
+    return onnx_session_predict(source, provider, threads)[1]
+
+
+def onnx_session_predict(source: Source, provider: str, threads: int | None):
+    """An onnxruntime session and a predict function feeding its first input."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+    providers = {"CPU": ["CPUExecutionProvider"],
+                 "CUDA": ["CUDAExecutionProvider", "CPUExecutionProvider"]}[provider]
+    model = source if isinstance(source, bytes) else str(source)
+    sess = ort.InferenceSession(model, opts, providers=providers)
+    if provider == "CUDA" and sess.get_providers()[0] != "CUDAExecutionProvider":
+        raise RuntimeError("onnxruntime has no CUDAExecutionProvider here")
+    name = sess.get_inputs()[0].name
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return sess.run(None, {name: x})[0]
+
+    return sess, predict
+
+
+@dataclass(frozen=True)
+class Format:
+    key: str  # `digits export --KEY` and the JSON key
+    title: str  # row name in tables
+    filename: str | None  # None: the checkpoint itself, not exported
+    tolerance: float | None  # parity gate vs PyTorch eager, max |Δlogit|; None: int8 bounds
+    load: Callable[[Source, str, int | None], Predict]
+    default: bool = False  # exported when no format flag is given
+    help: str = ""
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("pytorch", "PyTorch eager", None, None, _load_pytorch),
+    Format("torchscript", "TorchScript", "digits.torchscript.pt", 1e-5, _load_torchscript,
+           True, "Write digits.torchscript.pt (traced, frozen)."),
+    Format("onnx", "ONNX fp32", "digits.onnx", 1e-4, _load_onnx,
+           True, "Write digits.onnx (fp32, dynamic batch)."),
+    Format("int8", "ONNX int8", "digits.int8.onnx", None, _load_onnx,
+           False, "Also write digits.int8.onnx (static QDQ, per-channel; implies --onnx)."),
+)
+EXPORTED = tuple(f for f in FORMATS if f.filename)
+BY_KEY = {f.key: f for f in FORMATS}

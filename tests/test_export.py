@@ -1,0 +1,279 @@
+"""Export stage on a small model trained here on real MNIST: parity gates, dynamic batch,
+metadata round trip, TorchScript without the project, OpenCV / reference interop, int8,
+atomicity, bad input through the CLI, and that `digits bench` runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from conftest import assert_one_line_error, run_cli
+from digits.errors import DigitsError
+from digits.export import parity, pipeline
+from digits.export.formats import BY_KEY
+from digits.train import checkpoint, models
+from digits.train.data import default_root, load_arrays
+
+# The default channels: int8 must get under 35 % of fp32, which fixed overheads (graph,
+# metadata) prevent on a tiny model; 300 steps on one thread take ~15 s.
+SMALL = {"channels": [16, 32, 64], "hidden": 128, "dropout": 0.0}
+
+
+def save(ckpt: dict, path: Path) -> Path:
+    checkpoint.atomic_save(ckpt, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def test_set() -> tuple[np.ndarray, np.ndarray]:
+    return pipeline.mnist(train=False)
+
+
+@pytest.fixture(scope="session")
+def ckpt_path(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small CNN trained for a few hundred steps: it must learn for the bounds to mean
+    anything (checked below), and takes seconds."""
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    x, y = load_arrays(default_root(), train=True)
+    xs = torch.from_numpy(x[:6000].astype(np.float32) / 255).unsqueeze(1)
+    ys = torch.from_numpy(y[:6000].astype(np.int64))
+    model = models.build("cnn", SMALL).train()
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(300):
+        i = torch.randint(0, len(xs), (64,), generator=gen)
+        loss = torch.nn.functional.cross_entropy(model(xs[i]), ys[i])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    ckpt = checkpoint.make(model.eval(), "cnn", SMALL, {"steps": 300}, {"test_accuracy": None})
+    return save(ckpt, tmp_path_factory.mktemp("ckpt") / "digits.pt")
+
+
+@pytest.fixture(scope="session")
+def exported(ckpt_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    r = run_cli("export", "--checkpoint", str(ckpt_path), "--int8", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "digits recognize --camera 0" in r.stdout and "digits.onnx" in r.stdout
+    return out
+
+
+@pytest.fixture(scope="session")
+def report(exported: Path) -> dict:
+    return json.loads((exported / "export_report.json").read_text())
+
+
+def test_model_learned(report: dict) -> None:
+    assert report["parity"]["pytorch"]["accuracy"] > 0.95
+
+
+def test_gates_pass_with_figures_on_full_test_set(report: dict) -> None:
+    p = report["parity"]
+    assert p["images"] == 10000 and report["passed"]
+    assert len(report["gates"]) == 11 and all(g["passed"] for g in report["gates"])
+    assert p["torchscript"]["max_abs_diff"] <= 1e-5 and p["torchscript"]["agreement"] == 1.0
+    assert p["onnx"]["max_abs_diff"] <= 1e-4 and p["onnx"]["agreement"] == 1.0
+    assert set(p["onnx"]["batches"]) == {"1", "2", "7", "64"}
+    i8 = p["int8"]
+    assert i8["accuracy_drop_pp"] <= 0.3 and i8["agreement"] >= 0.995 and i8["size_ratio"] <= 0.35
+
+
+def test_onnx_graph_contract(exported: Path) -> None:
+    proto = onnx.load(str(exported / "digits.onnx"))
+    onnx.checker.check_model(proto, full_check=True)
+    assert not list(exported.glob("*.data")) and len(proto.graph.initializer) > 0
+    (inp,), (out,) = proto.graph.input, proto.graph.output
+    assert inp.name == "image" and out.name == "logits"
+    assert inp.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    dims = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
+    assert isinstance(dims[0], str) and dims[1:] == [1, 28, 28]
+    ops = {n.op_type for n in proto.graph.node}
+    assert ops.isdisjoint({"BatchNormalization", "Dropout", "Identity", "Shape"}), ops
+    assert proto.opset_import[0].version == 18
+
+
+def test_dynamic_batch(exported: Path, test_set: tuple) -> None:
+    x, _ = test_set
+    sess = ort.InferenceSession(str(exported / "digits.onnx"), providers=["CPUExecutionProvider"])
+    outs = {n: sess.run(None, {"image": x[:n]})[0] for n in (1, 3, 300)}
+    assert {n: o.shape for n, o in outs.items()} == {1: (1, 10), 3: (3, 10), 300: (300, 10)}
+    np.testing.assert_allclose(outs[3], outs[300][:3], atol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
+def test_metadata_round_trip(exported: Path, ckpt_path: Path, report: dict) -> None:
+    sha = report["checkpoint"]["sha256"]
+    for name in ("digits.onnx", "digits.int8.onnx"):
+        props = {p.key: p.value for p in onnx.load(str(exported / name)).metadata_props}
+        doc = json.loads(props["digits"])
+        assert doc["format"] == "digits-onnx" and doc["labels"] == list(range(10))
+        assert doc["input"]["name"] == "image" and doc["output"] == {"name": "logits",
+                                                                      "shape": [None, 10]}
+        assert doc["source_checkpoint_sha256"] == sha == pipeline.rep.sha256(ckpt_path)
+        assert doc["arch"] == "cnn" and doc["arch_config"] == SMALL
+        assert doc["parity"]["onnx"]["max_abs_diff"] == report["parity"]["onnx"]["max_abs_diff"]
+        assert "--int8" in doc["export"]["command"] and doc["export"]["opset"] == 18
+        assert {"torch", "onnx", "onnxruntime"} <= set(doc["versions"])
+    assert doc["precision"] == "int8"
+    extra = {"digits.json": ""}
+    torch.jit.load(str(exported / "digits.torchscript.pt"), _extra_files=extra)
+    assert json.loads(extra["digits.json"])["source_checkpoint_sha256"] == sha
+
+
+def test_torchscript_loads_without_the_project(exported: Path, test_set: tuple,
+                                              tmp_path: Path) -> None:
+    x, _ = test_set
+    np.save(tmp_path / "x.npy", x[:50])
+    site = torch.__file__.rsplit("/torch/", 1)[0]
+    # -I -S: no site processing, so the editable install's .pth finder is never loaded;
+    # torch and numpy come from site-packages added by hand, the project cannot import.
+    code = (f"import sys; sys.path.append({site!r})\n"
+            "import json, numpy as np, torch\n"
+            "try:\n    import digits\nexcept ImportError:\n    pass\n"
+            "else:\n    raise SystemExit('digits importable')\n"
+            "extra = {'digits.json': ''}\n"
+            f"m = torch.jit.load({str(exported / 'digits.torchscript.pt')!r}, "
+            "_extra_files=extra)\n"
+            "out = m(torch.from_numpy(np.load('x.npy'))).detach().numpy()\n"
+            "np.save('out.npy', out)\n"
+            "print(json.loads(extra['digits.json'])['labels'])\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-500:]
+    assert r.stdout.strip() == str(list(range(10)))
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), BY_KEY["torchscript"].load(
+        exported / "digits.torchscript.pt", "CPU", 1)(x[:50]), atol=1e-5)
+
+
+def test_opencv_and_reference_evaluator_agree(exported: Path, test_set: tuple) -> None:
+    import cv2
+    from onnx.reference import ReferenceEvaluator
+
+    x = test_set[0][:32]
+    path = str(exported / "digits.onnx")
+    ours = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
+    net = cv2.dnn.readNetFromONNX(path)
+    net.setInput(x)
+    cv = net.forward()
+    ref = ReferenceEvaluator(path).run(None, {"image": x})[0]
+    for other in (cv, ref):
+        assert other.shape == (32, 10)
+        np.testing.assert_allclose(other, ours, atol=1e-3)
+        assert (other.argmax(1) == ours.argmax(1)).all()
+
+
+def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None:
+    x, y = test_set
+    proto = onnx.load(str(exported / "digits.int8.onnx"))
+    assert {"QuantizeLinear", "DequantizeLinear"} <= {n.op_type for n in proto.graph.node}
+    i8, f32 = (ort.InferenceSession(str(exported / n), providers=["CPUExecutionProvider"])
+               .run(None, {"image": x})[0].argmax(1) for n in ("digits.int8.onnx", "digits.onnx"))
+    assert (i8 == f32).mean() >= 0.995 and (f32 == y).mean() - (i8 == y).mean() <= 0.003
+    assert (exported / "digits.int8.onnx").stat().st_size <= 0.35 * (
+        exported / "digits.onnx").stat().st_size
+
+
+def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    before = {n: (exported / n).read_bytes() for n in ("digits.onnx", "export_report.json")}
+    for n, data in before.items():
+        (out / n).write_bytes(data)
+    monkeypatch.setitem(parity.LIMITS, "onnx", 0.0)  # any float difference now fails
+    with pytest.raises(DigitsError, match="parity gate failed") as e:
+        pipeline.run(ckpt_path, out, ["onnx"], 18, "test", log=lambda s: None)
+    assert e.value.exit_code == 1
+    assert {p.name for p in out.iterdir()} == set(before)  # no temp files left either
+    assert all((out / n).read_bytes() == data for n, data in before.items())
+
+
+def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A weight changed after the export (before the gates) must be caught."""
+    from digits.export import exporters
+
+    real = exporters.to_onnx
+
+    def corrupt(model: torch.nn.Module, opset: int) -> onnx.ModelProto:
+        proto = real(model, opset)
+        w = proto.graph.initializer[0]
+        arr = onnx.numpy_helper.to_array(w).copy()
+        arr.flat[0] += 0.5
+        w.CopyFrom(onnx.numpy_helper.from_array(arr, w.name))
+        return proto
+
+    monkeypatch.setattr(exporters, "to_onnx", corrupt)
+    with pytest.raises(DigitsError, match="onnx max") as e:
+        pipeline.run(ckpt_path, tmp_path, ["onnx"], 18, "test", log=lambda s: None)
+    assert e.value.exit_code == 1 and not list(tmp_path.iterdir())
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+@pytest.mark.parametrize("case", ["missing", "not_a_checkpoint", "pickled_code", "unknown_arch"])
+def test_bad_checkpoint_is_one_line_error(case: str, ckpt_path: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pt"
+    if case == "not_a_checkpoint":
+        bad.write_bytes(b"this is not a checkpoint\n" * 10)
+    elif case == "pickled_code":
+        torch.save({"format": "digits-checkpoint", "x": Evil()}, bad)
+    elif case == "unknown_arch":
+        ckpt = torch.load(ckpt_path, weights_only=True)
+        save({**ckpt, "arch": "resnet9000"}, bad)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "digits.onnx").write_bytes(b"earlier")
+    r = run_cli("export", "--checkpoint", str(bad), "--out", str(out))
+    line = assert_one_line_error(r, 2)
+    assert "pwned" not in r.stdout
+    assert {"missing": "does not exist", "not_a_checkpoint": "not a digits checkpoint",
+            "pickled_code": "pickled code", "unknown_arch": "resnet9000"}[case] in line
+    assert [p.name for p in out.iterdir()] == ["digits.onnx"]
+    assert (out / "digits.onnx").read_bytes() == b"earlier"
+
+
+def test_unwritable_out(ckpt_path: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file, not a folder")
+    r = run_cli("export", "--checkpoint", str(ckpt_path), "--out", str(blocker / "out"))
+    assert "cannot write to" in assert_one_line_error(r, 2)
+    assert blocker.read_text() == "a file, not a folder"
+
+
+def test_bench_runs_and_writes_json(exported: Path, ckpt_path: Path, tmp_path: Path) -> None:
+    zoo = Path("/work/shared/reference-models/onnx-zoo-mnist-8.onnx")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for n in ("digits.onnx", "digits.torchscript.pt"):
+        (broken / n).write_bytes((exported / n).read_bytes())
+    (broken / "digits.int8.onnx").write_bytes(b"not onnx")  # one failing row
+    out = tmp_path / "bench.json"
+    args = ["bench", "--checkpoint", str(ckpt_path), "--dir", str(broken), "--n", "300",
+            "--reps", "20", "--seconds", "0.05", "--json", str(out)]
+    r = run_cli(*args, *(["--compare", str(zoo)] if zoo.exists() else []))
+    assert r.returncode == 1, r.stderr  # the broken int8 row, the others still measured
+    rows = {row["format"]: row for row in json.loads(out.read_text())["rows"]}
+    assert rows["ONNX int8"]["status"].startswith("failed")
+    for name in ("PyTorch eager", "TorchScript", "ONNX fp32"):
+        assert rows[name]["status"] == "ok" and rows[name]["accuracy"] > 0.9
+        assert rows[name]["p50_ms"] > 0 and rows[name]["throughput"] > 0
+    if zoo.exists():
+        z = rows["compare: onnx-zoo-mnist-8.onnx"]
+        assert z["status"] == "ok" and z["throughput_batch"] == 1 and z["accuracy"] > 0.9
+    assert "ONNX fp32" in r.stdout and "p50 1thr" in r.stdout
