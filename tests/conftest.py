@@ -35,3 +35,16 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2)
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("digits: error:")]
     assert len(errors) == 1, proc.stderr
     return errors[0]
+
+
+DEV_MODEL = Path("/tmp/digits-dev/digits.onnx")
+
+
+@pytest.fixture(scope="session")
+def onnx_model() -> Path:
+    """The ONNX model runtime tests run against: the shipped artifacts/digits.onnx when
+    present, else the development model."""
+    for path in (REPO / "artifacts" / "digits.onnx", DEV_MODEL):
+        if path.is_file():
+            return path
+    pytest.skip("no ONNX model: run `digits export` first")

@@ -1,0 +1,128 @@
+"""The exported model behind onnxruntime: find it, check it, pick a provider, run it.
+
+A wrong model or an execution provider that cannot be honoured is a DigitsError with a
+message that says what to do; nothing falls back silently except ``--device auto``,
+which reports the provider it ended up on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from digits.errors import DigitsError
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+DEVICES = ("auto", "cpu", "cuda")
+INSTALL_GPU = ("install onnxruntime-gpu in place of onnxruntime "
+               "(pip uninstall onnxruntime && pip install onnxruntime-gpu)")
+
+ort.set_default_logger_severity(3)  # provider fallbacks are reported by us, not as log noise
+
+
+def default_model_path() -> Path:
+    """./artifacts/digits.onnx when present, else the model installed with the package."""
+    local = Path("artifacts") / "digits.onnx"
+    if local.is_file():
+        return local
+    packaged = Path(str(resources.files("digits.artifacts") / "digits.onnx"))
+    if packaged.is_file():
+        return packaged
+    raise DigitsError("no model: ./artifacts/digits.onnx does not exist and none is installed "
+                      "with the package; pass --model PATH or run `digits export`")
+
+
+def requested_providers(device: str, available: Sequence[str]) -> list[str]:
+    """The provider list to ask onnxruntime for; `cuda` without CUDA is an error."""
+    if device not in DEVICES:
+        raise DigitsError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+    if device == "cpu":
+        return [CPU]
+    if CUDA in available:
+        return [CUDA, CPU]
+    if device == "cuda":
+        raise DigitsError(f"--device cuda: this onnxruntime has no {CUDA} "
+                          f"(available: {', '.join(available)}); {INSTALL_GPU}")
+    return [CPU]
+
+
+def check_providers(device: str, requested: Sequence[str], in_use: Sequence[str]) -> str:
+    """The provider the session really runs on; CUDA asked for but not initialised is an
+    error for `cuda` and a reported fallback for `auto`."""
+    if CUDA in requested and CUDA not in in_use:
+        if device == "cuda":
+            raise DigitsError(f"--device cuda: {CUDA} is listed but failed to initialise "
+                              "(CUDA/cuDNN libraries missing or no GPU); check `digits checks`, "
+                              f"or {INSTALL_GPU} matching your CUDA version")
+        return f"{CPU} (CUDA listed but failed to initialise)"
+    return in_use[0] if in_use else CPU
+
+
+def _validate(session: Any, path: Path) -> dict[str, Any]:
+    """Input/output/metadata contract of DESIGN.md; returns the metadata document."""
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1 or len(outputs) < 1:
+        raise DigitsError(f"{path}: expected one input and one output, "
+                          f"found {len(inputs)} and {len(outputs)}")
+    inp, out = inputs[0], outputs[0]
+    if inp.type != "tensor(float)" or len(inp.shape) != 4 or list(inp.shape[1:]) != [1, 28, 28]:
+        raise DigitsError(f"{path}: input {inp.name!r} is {inp.type} {inp.shape}; "
+                          "a digits model takes float32 [N,1,28,28]")
+    if len(out.shape) != 2 or out.shape[1] != 10:
+        raise DigitsError(f"{path}: output {out.name!r} has shape {out.shape}; expected [N,10]")
+    raw = session.get_modelmeta().custom_metadata_map.get("digits")
+    if raw is None:
+        raise DigitsError(f"{path}: no 'digits' metadata; not a model exported by `digits export`")
+    try:
+        meta = json.loads(raw)
+    except ValueError as e:
+        raise DigitsError(f"{path}: 'digits' metadata is not JSON ({e})") from None
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not isinstance(labels, list) or len(labels) != 10:
+        raise DigitsError(f"{path}: 'digits' metadata must list 10 labels")
+    return meta
+
+
+class Model:
+    """An onnxruntime session for one digits model, validated, on a known provider."""
+
+    def __init__(self, path: Path | str | None = None, device: str = "auto",
+                 threads: int = 1, session_factory: Callable[..., Any] | None = None,
+                 available: Sequence[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_model_path()
+        if not self.path.is_file():
+            raise DigitsError(f"model not found: {self.path}")
+        if available is None:
+            available = ort.get_available_providers()
+        requested = requested_providers(device, available)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads  # tiny batches: threads cost more than they give
+        options.inter_op_num_threads = 1
+        factory = session_factory or ort.InferenceSession
+        try:
+            self.session = factory(str(self.path), sess_options=options, providers=requested)
+        except Exception as e:  # onnxruntime raises several types for unreadable files
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise DigitsError(f"cannot load model {self.path}: not a valid ONNX model "
+                              f"({first[:200]})") from None
+        self.provider = check_providers(device, requested, self.session.get_providers())
+        self.meta = _validate(self.session, self.path)
+        self.labels = [int(x) for x in self.meta["labels"]]
+        self.input_name = self.session.get_inputs()[0].name
+        self.arch = self.meta.get("arch")
+
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame)."""
+        if len(batch) == 0:
+            return np.zeros((0, 10), np.float32)
+        logits = self.session.run(None, {self.input_name: batch})[0]
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)

@@ -1,0 +1,164 @@
+"""Camera-like frames with known digits, to measure `digits recognize` the way it is used.
+
+Each 640x480 BGR frame is paper (or, sometimes, a dark board) under uneven light, with
+1-6 digits of varied size written in a pen colour, each rotated up to ±12°, then mild
+perspective, blur, sensor noise and JPEG. Digits come from one source per frame:
+
+    mnist    MNIST *test* images (never seen in training)
+    hershey  OpenCV's Hershey script fonts, random thickness and slant: a second,
+             unrelated hand, available offline
+
+Deterministic by seed. numpy and OpenCV only: the runtime's tests and benchmarks use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+SOURCES = ("mnist", "hershey")
+W, H = 640, 480
+PENS = [(120, 40, 20), (30, 30, 30), (40, 30, 150), (40, 90, 30), (90, 90, 90), (140, 60, 10)]
+FONTS = [cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX]
+
+
+@dataclass
+class Scene:
+    image: np.ndarray  # uint8 [480,640,3] BGR
+    labels: list[int]  # in reading order
+    boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # x, y, w, h
+    source: str = "mnist"
+
+
+def _tight(alpha: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(alpha > 0.1)
+    return alpha[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def _hershey(label: int, rng: np.random.Generator) -> np.ndarray:
+    """A script-font digit, slanted, as an alpha mask in [0,1]."""
+    canvas = np.zeros((160, 160), np.uint8)
+    thick = int(rng.integers(3, 9))
+    cv2.putText(canvas, str(label), (30, 125), FONTS[int(rng.integers(len(FONTS)))], 4.0,
+                255, thick, cv2.LINE_AA)
+    slant = rng.uniform(-0.25, 0.25)
+    m = np.float32([[1, slant, -slant * 80], [0, 1, 0]])
+    canvas = cv2.warpAffine(canvas, m, (160, 160))
+    return _tight(canvas.astype(np.float32) / 255)
+
+
+def _mnist(image: np.ndarray) -> np.ndarray:
+    return _tight(image.astype(np.float32) / 255)
+
+
+def _place(alpha: np.ndarray, height: int, angle: float) -> np.ndarray:
+    """Scale a mask to a digit height and rotate it on a padded canvas."""
+    h, w = alpha.shape
+    nw = max(2, round(w * height / h))
+    a = cv2.resize(alpha, (nw, height), interpolation=cv2.INTER_CUBIC)
+    pad = height // 3
+    a = cv2.copyMakeBorder(a, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    c = (a.shape[1] / 2, a.shape[0] / 2)
+    a = cv2.warpAffine(a, cv2.getRotationMatrix2D(c, angle, 1.0), (a.shape[1], a.shape[0]))
+    return np.clip(_tight(a), 0, 1)
+
+
+def _background(rng: np.random.Generator, dark: bool) -> np.ndarray:
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    if dark:
+        base = np.array([rng.uniform(30, 60), rng.uniform(40, 70), rng.uniform(30, 50)])
+    else:
+        base = np.array([rng.uniform(190, 245)] * 3) + rng.uniform(-12, 12, 3)
+    gx, gy = rng.uniform(-0.5, 0.5, 2)
+    cx, cy = rng.uniform(0, W), rng.uniform(0, H)
+    light = 1 + gx * (xx / W - 0.5) + gy * (yy / H - 0.5)
+    light -= rng.uniform(0.0, 0.35) * (((xx - cx) / W) ** 2 + ((yy - cy) / H) ** 2)
+    light = np.clip(light, 0.45, 1.3)
+    return base[None, None, :] * light[:, :, None]
+
+
+def _layout(rng: np.random.Generator, n: int) -> list[tuple[int, int, int, int]]:
+    """(x, y, height, gap) of the first digit of each line; one or two lines that fit."""
+    rows = 1 if n <= 3 or rng.random() < 0.5 else 2
+    per = [n] if rows == 1 else [n - n // 2, n // 2]
+    lines = []
+    y = int(rng.integers(20, 60))
+    for k in per:
+        hmax = min(140, int(0.8 * H / rows), int((W - 40) / (k * 1.15)))
+        height = int(rng.integers(40, max(41, hmax + 1)))
+        gap = int(height * rng.uniform(0.08, 0.3))
+        x = 20 + int(rng.integers(0, max(1, W - 40 - k * int(height * 1.1))))
+        lines.append((x, y, height, gap))
+        y += int(height * 1.45) + int(rng.integers(0, 30))
+    return [(*line, k) for line, k in zip(lines, per, strict=True)]
+
+
+def render(rng: np.random.Generator, source: str, images: np.ndarray,
+           labels: np.ndarray) -> Scene:
+    """One frame with its ground truth (labels and boxes in reading order)."""
+    n = int(rng.integers(1, 7))
+    dark = rng.random() < 0.15
+    canvas = _background(rng, dark)
+    if not dark and rng.random() < 0.3:  # ruled paper
+        step = int(rng.integers(28, 45))
+        colour = (rng.uniform(180, 230), rng.uniform(150, 200), rng.uniform(120, 170))
+        for y in range(int(rng.integers(5, step)), H, step):
+            cv2.line(canvas, (0, y), (W, y), colour, int(rng.integers(1, 3)))
+    pen = np.array((230, 235, 235) if dark else PENS[int(rng.integers(len(PENS)))], np.float32)
+    truth, boxes = [], []
+    slots = []
+    for x, y, height, gap, k in _layout(rng, n):
+        slots += [(x, y, height, gap, j == 0) for j in range(k)]
+    cursor = 0
+    for x, y, height, gap, first in slots:
+        cursor = x if first else cursor
+        if source == "mnist":
+            i = int(rng.integers(len(images)))
+            label, alpha = int(labels[i]), _mnist(images[i])
+        else:
+            label = int(rng.integers(10))
+            alpha = _hershey(label, rng)
+        a = _place(alpha, height, rng.uniform(-12, 12))
+        ah, aw = a.shape
+        x = cursor
+        if y + ah > H or x + aw > W - 5:
+            continue
+        cursor = x + aw + gap + int(rng.integers(0, gap + 1))
+        region = canvas[y:y + ah, x:x + aw]
+        strength = a[:, :, None] * rng.uniform(0.8, 1.0)
+        canvas[y:y + ah, x:x + aw] = region * (1 - strength) + pen * strength
+        truth.append(label)
+        boxes.append((x, y, aw, ah))
+    # mild perspective: corners moved by up to 3 % of the frame
+    src = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
+    dst = (src + rng.uniform(-0.03, 0.03, (4, 2)) * [W, H]).astype(np.float32)
+    m = cv2.getPerspectiveTransform(src, dst)
+    img = cv2.warpPerspective(np.clip(canvas, 0, 255).astype(np.uint8), m, (W, H),
+                              borderMode=cv2.BORDER_REPLICATE)
+    warped = []
+    for x, y, w, h in boxes:
+        pts = cv2.perspectiveTransform(np.float32([[[x, y], [x + w, y], [x + w, y + h],
+                                                    [x, y + h]]]), m)[0]
+        x0, y0 = pts.min(axis=0)
+        x1, y1 = pts.max(axis=0)
+        warped.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    sigma = rng.uniform(0, 1.2)
+    if sigma > 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+    img = np.clip(img + rng.normal(0, rng.uniform(2, 8), img.shape), 0, 255).astype(np.uint8)
+    _ok, jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 91))])
+    img = cv2.imdecode(jpg, cv2.IMREAD_COLOR)
+    return Scene(img, truth, warped, source)
+
+
+def generate(count: int, seed: int = 0, sources: tuple[str, ...] = SOURCES,
+             mnist: tuple[np.ndarray, np.ndarray] | None = None) -> list[Scene]:
+    """`count` scenes, sources taken in turn; `mnist` defaults to the MNIST test set."""
+    if mnist is None:
+        from digits.train.data import default_root, load_arrays
+        mnist = load_arrays(default_root(), train=False)
+    images, labels = mnist
+    rng = np.random.default_rng(seed)
+    return [render(rng, sources[i % len(sources)], images, labels) for i in range(count)]
