@@ -49,7 +49,7 @@ def make(model: nn.Module, arch: str, config: dict[str, Any], train_config: dict
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "arch": arch, "arch_config": config,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         "input_spec": INPUT_SPEC, "labels": LABELS,
         "train_config": train_config, "metrics": metrics,
         "versions": versions(),

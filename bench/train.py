@@ -1,0 +1,58 @@
+"""Benchmark the default training: N seeds, wall seconds and MNIST test accuracy.
+
+    python bench/train.py --seeds 0 1 2 [--arch cnn] [--json bench/results/train.json]
+
+Data is fetched and verified before the clock starts; the seconds are the training
+loop's own (data in memory -> last optimizer step), as `digits train` reports them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+import torch
+
+from digits.train import data, loop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--arch", default="cnn")
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--limit", type=int, default=0, help="train on the first N images")
+    parser.add_argument("--json", type=Path, default=Path("bench/results/train.json"))
+    args = parser.parse_args()
+
+    root = data.ensure_mnist(data.default_root())
+    rows = []
+    for seed in args.seeds:
+        cfg = loop.TrainConfig(arch=args.arch, epochs=args.epochs, seed=seed, limit=args.limit)
+        with tempfile.TemporaryDirectory() as out:
+            ckpt = loop.train(cfg, root, Path(out), log=lambda m: None)
+        m = ckpt["metrics"]
+        rows.append({"arch": args.arch, "seed": seed, "epochs": ckpt["train_config"]["epochs"],
+                     "seconds": round(m["train_seconds"], 1),
+                     "test_accuracy": round(m["test_accuracy"], 4)})
+        print(f"seed {seed}: {rows[-1]['seconds']}s, {rows[-1]['test_accuracy']:.2%}", flush=True)
+
+    print(f"\n{'arch':<6}{'seed':>6}{'epochs':>8}{'seconds':>10}{'test acc':>10}")
+    for r in rows:
+        print(f"{r['arch']:<6}{r['seed']:>6}{r['epochs']:>8}{r['seconds']:>10.1f}"
+              f"{r['test_accuracy']:>10.2%}")
+    median = {"seconds": statistics.median(r["seconds"] for r in rows),
+              "test_accuracy": statistics.median(r["test_accuracy"] for r in rows)}
+    print(f"{'median':<20}{median['seconds']:>10.1f}{median['test_accuracy']:>10.2%}")
+    record = {"rows": rows, "median": median, "torch": str(torch.__version__),
+              "threads": torch.get_num_threads()}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
