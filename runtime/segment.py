@@ -90,6 +90,10 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     band = cv2.dilate(thin, np.ones((7, 1), np.uint8))
     lines = cv2.morphologyEx(band, cv2.MORPH_OPEN,
                              cv2.getStructuringElement(cv2.MORPH_RECT, (max(30, w // 8), 1)))
+    # a line broken by a digit (or by uneven light) leaves short pieces in its row that
+    # are too short to be found alone: thin ink on a found line's row, a quarter frame on
+    # either side, is line too (3 rows tall: the slant of a mild perspective)
+    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 4 | 1, 3)))
     cut = cv2.bitwise_and(lines, thin)
     if not cut.any():
         return binary
@@ -268,7 +272,9 @@ def find_digits(binary: np.ndarray) -> tuple[list[Box], list[list[int]], np.ndar
     labels, stats = _components(binary)
     min_h = max(8, int(0.035 * min(h, w)))
     speck = max(4, min_h * min_h // 40)
-    boxes = [s for s in stats if s[4] >= speck]
+    # thin flat runs are ruled-line remnants: alone they would be dropped below, but
+    # merged into a digit they widen its box (and bring their ink into its crop)
+    boxes = [s for s in stats if s[4] >= speck and not (s[3] <= 5 and s[2] > 10 * s[3])]
     boxes = _merge(boxes, gap=0.25)
     next_id = int(labels.max()) + 1
     for b in [b for b in boxes if b[2] > 3 * b[3] and b[3] >= min_h]:
@@ -292,6 +298,21 @@ def find_digits(binary: np.ndarray) -> tuple[list[Box], list[list[int]], np.ndar
                 out.append((p[0], p[1], p[2], p[3]))
                 ids.append(p[5])
     return out, ids, labels
+
+
+def _inked(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
+           level: float) -> bool:
+    """Whether a region's ink looks like a digit's. Ruled-line remnants stacked into one
+    box leave most of its rows empty; at the frame's border, a shade (a dark corner, the
+    light falling off at the paper's edge) is ink barely above the threshold."""
+    x, y, w, h = box
+    own = np.isin(labels[y:y + h, x:x + w], ids)
+    if own.any(axis=1).mean() < 0.5:
+        return False
+    H, W = ink.shape
+    if x > 0 and y > 0 and x + w < W and y + h < H:
+        return True  # (faint digits well inside the frame are real often enough)
+    return float(np.percentile(ink[y:y + h, x:x + w][own], 90)) >= 1.6 * level
 
 
 def normalize(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
@@ -350,6 +371,9 @@ def segment(frame: np.ndarray) -> Segmentation:
     binary, level = binarize(ink)
     binary = remove_lines(binary)
     boxes, ids, labels = find_digits(binary)
+    keep = [i for i, (box, own) in enumerate(zip(boxes, ids, strict=True))
+            if _inked(ink, labels, own, box, level)]
+    boxes, ids = [boxes[i] for i in keep], [ids[i] for i in keep]
     order, lines = reading_order(boxes)
     crops = np.zeros((len(boxes), 1, 28, 28), np.float32)
     for n, i in enumerate(order):

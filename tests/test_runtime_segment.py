@@ -62,3 +62,15 @@ def test_smoother_holds_label_against_one_frame_flicker() -> None:
         out = smooth([Digit(1, 0.95, box)])
     assert out[0].label == 1  # a change that persists wins
     assert smooth([Digit(4, 0.9, (400, 300, 40, 60))])[0].label == 4  # a new place: no history
+
+
+def test_ruled_line_remnants_and_shaded_border_are_not_digits() -> None:
+    """Two ruled-paper demo frames (seed 7): line pieces left of and between the digits,
+    and a dark corner crossed by rules, once came out as extra boxes or widened ones."""
+    scenes = generate(8, seed=7, sources=("mnist",))
+    for scene in (scenes[0], scenes[7]):
+        seg = segment(scene.image)
+        assert len(seg.boxes) == len(scene.labels)
+        for (x, y, w, h), (tx, ty, tw, th) in zip(seg.boxes, scene.boxes, strict=True):
+            assert tx <= x + w / 2 <= tx + tw and ty <= y + h / 2 <= ty + th
+            assert w <= 1.3 * tw

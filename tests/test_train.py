@@ -75,18 +75,19 @@ def test_interrupt_then_resume_continues_exactly(mnist_root: Path, tmp_path: Pat
     calls = {"n": 0}
     real = loop.augment
 
-    def interrupt_at_step_40(x, gen):  # Ctrl-C in the second epoch (32 steps each)
+    def interrupt_at_step_8(x, gen):  # Ctrl-C in the middle of the first epoch
         calls["n"] += 1
-        if calls["n"] == 41:
+        if calls["n"] == 9:
             raise KeyboardInterrupt
         return real(x, gen)
 
-    monkeypatch.setattr(loop, "augment", interrupt_at_step_40)
+    monkeypatch.setattr(loop, "augment", interrupt_at_step_8)
     with pytest.raises(DigitsError, match="resumable checkpoint") as e:
         loop.train(loop.TrainConfig(**QUICK), mnist_root, tmp_path, log=quiet)
     assert e.value.exit_code == 130
     last = tmp_path / "digits.last.pt"
-    assert torch.load(last, weights_only=True)["resume"]["step"] == 8
+    state = torch.load(last, weights_only=True)["resume"]
+    assert (state["epoch"], state["step"]) == (0, 8)
     assert not (tmp_path / "digits.pt").exists()
     monkeypatch.setattr(loop, "augment", real)
     loop.train(loop.TrainConfig(), mnist_root, tmp_path, resume=last, log=quiet)

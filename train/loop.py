@@ -39,6 +39,7 @@ class TrainConfig:
     weight_decay: float = 5e-4
     label_smoothing: float = 0.05
     augment: bool = True
+    clean_epochs: int = 1  # last epochs without augmentation: settle on real MNIST strokes
     seed: int = 0
     device: str = "auto"
     val_split: int = 0  # images held out of the 60k to report validation accuracy on
@@ -176,7 +177,7 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
             for step in bar:
                 idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
                 x, y = x_train[idx], y_train[idx]
-                if cfg.augment:
+                if cfg.augment and epoch < cfg.epochs - cfg.clean_epochs:
                     x = augment(x, gen)
                 loss = F.cross_entropy(model(x), y, label_smoothing=cfg.label_smoothing)
                 opt.zero_grad(set_to_none=True)

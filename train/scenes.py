@@ -162,3 +162,24 @@ def generate(count: int, seed: int = 0, sources: tuple[str, ...] = SOURCES,
     images, labels = mnist
     rng = np.random.default_rng(seed)
     return [render(rng, sources[i % len(sources)], images, labels) for i in range(count)]
+
+
+def main() -> None:
+    """Write sample frames of MNIST test digits, named by what they show (the demo's)."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m digits.train.scenes", description=main.__doc__)
+    parser.add_argument("out", type=Path, help="folder for the JPEG frames")
+    parser.add_argument("--count", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for i, scene in enumerate(generate(args.count, args.seed, sources=("mnist",))):
+        path = args.out / f"sample{i + 1:02d}_{''.join(map(str, scene.labels))}.jpg"
+        cv2.imwrite(str(path), scene.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
