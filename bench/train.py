@@ -33,7 +33,7 @@ def main() -> None:
     for seed in args.seeds:
         cfg = loop.TrainConfig(arch=args.arch, epochs=args.epochs, seed=seed, limit=args.limit)
         with tempfile.TemporaryDirectory() as out:
-            ckpt = loop.train(cfg, root, Path(out), log=lambda m: None)
+            ckpt = loop.train(cfg, root, Path(out), log=lambda m: None, progress=False)
         m = ckpt["metrics"]
         rows.append({"arch": args.arch, "seed": seed, "epochs": ckpt["train_config"]["epochs"],
                      "seconds": round(m["train_seconds"], 1),

