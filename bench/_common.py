@@ -8,25 +8,19 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from digits.files import atomic_write
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def model_path(arg: str | None) -> Path:
-    """--model, else artifacts/digits.onnx, else the development model."""
-    if arg:
-        return Path(arg)
-    for p in (REPO / "artifacts" / "digits.onnx", Path("/tmp/digits-dev/digits.onnx")):
-        if p.is_file():
-            return p
-    raise SystemExit("no model: pass --model PATH")
+    """--model, else the shipped artifacts/digits.onnx."""
+    return Path(arg) if arg else REPO / "artifacts" / "digits.onnx"
 
 
 def write_json(path: str, record: dict[str, Any]) -> None:
     record = {**record, "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                                     "python": platform.python_version()}}
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, out)
+    atomic_write(out, (json.dumps(record, indent=2) + "\n").encode())
     print(f"wrote {out}")

@@ -9,12 +9,15 @@ loop's own (data in memory -> last optimizer step), as `digits train` reports th
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_json
 
 from digits.train import data, loop
 
@@ -25,7 +28,7 @@ def main() -> None:
     parser.add_argument("--arch", default="cnn")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--limit", type=int, default=0, help="train on the first N images")
-    parser.add_argument("--json", type=Path, default=Path("bench/results/train.json"))
+    parser.add_argument("--json", default="bench/results/train.json")
     args = parser.parse_args()
 
     root = data.ensure_mnist(data.default_root())
@@ -49,9 +52,7 @@ def main() -> None:
     print(f"{'median':<20}{median['seconds']:>10.1f}{median['test_accuracy']:>10.2%}")
     record = {"rows": rows, "median": median, "torch": str(torch.__version__),
               "threads": torch.get_num_threads()}
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(record, indent=2))
-    print(f"wrote {args.json}")
+    write_json(args.json, record)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ SHORT_HELP = {
 }
 
 
+# What `pip install 'digits[train]'` adds to the base (runtime) install.
+TRAIN_EXTRA = {"torch", "torchvision", "onnx", "onnxscript", "tqdm", "matplotlib"}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -81,6 +85,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] not in TRAIN_EXTRA or "--debug" in args:
+            raise
+        click.echo(f"digits: error: this command needs {e.name}, which the base install "
+                   "leaves out: pip install 'digits[train]'", err=True)
+        sys.exit(2)
     except DigitsError as e:
         if "--debug" in args:
             raise

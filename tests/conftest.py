@@ -37,14 +37,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2)
     return errors[0]
 
 
-DEV_MODEL = Path("/tmp/digits-dev/digits.onnx")
-
-
 @pytest.fixture(scope="session")
 def onnx_model() -> Path:
-    """The ONNX model runtime tests run against: the shipped artifacts/digits.onnx when
-    present, else the development model."""
-    for path in (REPO / "artifacts" / "digits.onnx", DEV_MODEL):
-        if path.is_file():
-            return path
-    pytest.skip("no ONNX model: run `digits export` first")
+    """The shipped ONNX model (artifacts/digits.onnx): what `digits recognize` runs."""
+    return REPO / "artifacts" / "digits.onnx"

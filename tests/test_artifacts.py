@@ -78,8 +78,10 @@ def test_default_model_is_installed_with_the_package() -> None:
 
 
 @pytest.mark.parametrize("name", ["digits.onnx", "digits.torchscript.pt"])
-def test_evaluate_reads_exported_files(name: str, report: dict) -> None:
-    proc = run_cli("evaluate", "--model", ART / name, "--json")
+def test_evaluate_reads_exported_files(name: str, report: dict, tmp_path: Path) -> None:
+    plot = tmp_path / "confusion.png"
+    proc = run_cli("evaluate", "--model", ART / name, "--json", "--plot", plot)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["accuracy"] == pytest.approx(report["parity"]["onnx"]["accuracy"], abs=1e-4)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

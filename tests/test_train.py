@@ -154,3 +154,13 @@ def test_evaluate_json_matches_training_metrics(trained: Path) -> None:
     assert result["accuracy"] == pytest.approx(
         torch.load(trained, weights_only=True)["metrics"]["test_accuracy"], abs=1e-4)
     assert sum(map(sum, result["confusion"])) == 10000 and len(result["per_class"]) == 10
+
+
+def test_train_without_torch_says_which_extra(tmp_path: Path) -> None:
+    import subprocess
+
+    code = ("import sys\nsys.modules['torch'] = None\nfrom digits.cli import main\n"
+            f"main(['train', '--out', {str(tmp_path)!r}])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    line = assert_one_line_error(proc)
+    assert "needs torch" in line and "digits[train]" in line

@@ -1,0 +1,29 @@
+"""The benchmarks still run and write their JSON records (small sizes; figures are
+checked by running them in full, not here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.mark.parametrize("script, args, key", [
+    ("train.py", ["--seeds", "0", "--limit", "2048", "--epochs", "1"], "median"),
+    ("frame.py", ["--frames", "5"], None),
+    ("scenes.py", ["--frames", "4"], None),
+    ("coldstart.py", ["--repeats", "1"], None),
+])
+def test_benchmark_runs(script: str, args: list[str], key: str | None, tmp_path: Path,
+                        mnist_root: Path) -> None:
+    out = tmp_path / "record.json"
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / script), *args, "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    record = json.loads(out.read_text())
+    assert record and (key is None or key in record)
