@@ -32,7 +32,9 @@ def format_flags(command: Callable) -> Callable:
               help="ONNX opset [default: 18, the dynamo exporter's native opset].")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("artifacts"),
               show_default=True, help="Output folder.")
-def export(ckpt: Path, opset: int | None, out: Path, **flags: bool) -> int:
+@data_option
+def export(ckpt: Path, opset: int | None, out: Path, data_root: Path | None,
+           **flags: bool) -> int:
     """Export a checkpoint to TorchScript and ONNX behind parity gates.
 
     With no format flag both TorchScript and ONNX are written. Every export runs the
@@ -53,8 +55,8 @@ def export(ckpt: Path, opset: int | None, out: Path, **flags: bool) -> int:
         keys += [f.key for f in EXPORTED if f.default]
     command = "digits " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["export"] else \
         f"digits export --checkpoint {ckpt} --out {out}"
-    report = pipeline.run(ckpt, out, keys, opset or exporters.DEFAULT_OPSET, command,
-                          log=lambda s: click.echo(s, err=False))
+    report = pipeline.run(ckpt, out, mnist_root(data_root), keys,
+                          opset or exporters.DEFAULT_OPSET, command, log=click.echo)
     click.echo("\nwritten:")
     for path in report["written"].values():
         click.echo(f"  {path}  {human_size(Path(path).stat().st_size)}")
@@ -84,8 +86,9 @@ def export(ckpt: Path, opset: int | None, out: Path, **flags: bool) -> int:
 @click.option("--json", "json_path", type=click.Path(path_type=Path),
               default=Path("bench/results/bench.json"), show_default=True,
               help="Where the JSON record goes.")
+@data_option
 def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, reps: int,
-          seconds: float, json_path: Path) -> int:
+          seconds: float, json_path: Path, data_root: Path | None) -> int:
     """Format x provider table: status, size, accuracy, latency, throughput.
 
     Exits 0 when every row ran, 1 when some row failed (marked in the table).
@@ -100,7 +103,7 @@ def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, re
     from digits.export.report import versions
     from digits.files import atomic_write, check_writable
 
-    images, labels = mnist(train=False)
+    images, labels = mnist(mnist_root(data_root), train=False)
     images, labels = images[:n_images], labels[:n_images]
     rows = b.run(ckpt, folder, list(compare), images, labels, reps, seconds)
     click.echo(b.table(rows))

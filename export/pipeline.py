@@ -17,7 +17,7 @@ from digits.export import report as rep
 from digits.export.formats import BY_KEY
 from digits.files import atomic_write, check_writable
 from digits.train import checkpoint as ckpt_io
-from digits.train.data import default_root, load_arrays
+from digits.train.data import load_arrays
 
 # The gates run every format on one thread: CPU count does not change the answers, and a
 # shared machine makes multi-threaded torch spin (10x slower per batch-1 call).
@@ -27,13 +27,13 @@ REPORT_NAME = "export_report.json"
 GATE_FAILED_EXIT = 1  # the input was usable; the product failed verification
 
 
-def mnist(train: bool) -> tuple[np.ndarray, np.ndarray]:
+def mnist(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
     """MNIST as the models take it: float32 [N,1,28,28] in [0,1], and int labels."""
-    x, y = load_arrays(default_root(), train=train)
+    x, y = load_arrays(root, train=train)
     return (x.astype(np.float32) / 255.0)[:, None], y.astype(np.int64)
 
 
-def run(checkpoint: Path, out: Path, keys: list[str], opset: int, command: str,
+def run(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int, command: str,
         log: Callable[[str], None] = print) -> dict[str, Any]:
     """Export the formats named by ``keys`` (torchscript, onnx, int8); return the report."""
     ckpt = ckpt_io.load(checkpoint)
@@ -42,7 +42,7 @@ def run(checkpoint: Path, out: Path, keys: list[str], opset: int, command: str,
     int8 = "int8" in keys
     if int8 and "onnx" not in keys:
         keys = [*keys, "onnx"]  # int8 is quantised from, and gated against, the fp32 ONNX
-    images, labels = mnist(train=False)
+    images, labels = mnist(root, train=False)
     eager = BY_KEY["pytorch"].load(checkpoint, "CPU", GATE_THREADS)
     reference = parity.logits(eager, images, len(images))
     gates: list[parity.Gate] = []
@@ -73,7 +73,7 @@ def run(checkpoint: Path, out: Path, keys: list[str], opset: int, command: str,
                       ir_version=proto.ir_version)
     if int8:
         log(f"INT8: static QDQ per-channel, calibrated on {CALIBRATION_IMAGES} training images ...")
-        train_x, _ = mnist(train=True)
+        train_x, _ = mnist(root, train=True)
         pick = np.random.default_rng(CALIBRATION_SEED).choice(len(train_x), CALIBRATION_IMAGES,
                                                               replace=False)
         qproto = exporters.quantize_int8(proto, train_x[np.sort(pick)])

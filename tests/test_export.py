@@ -21,7 +21,7 @@ from digits.errors import DigitsError
 from digits.export import parity, pipeline
 from digits.export.formats import BY_KEY
 from digits.train import checkpoint, models
-from digits.train.data import default_root, load_arrays
+from digits.train.data import load_arrays
 
 # The default channels: int8 must get under 35 % of fp32, which fixed overheads (graph,
 # metadata) prevent on a tiny model; 300 steps on one thread take ~15 s.
@@ -34,8 +34,8 @@ def save(ckpt: dict, path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def test_set() -> tuple[np.ndarray, np.ndarray]:
-    return pipeline.mnist(train=False)
+def test_set(mnist_root: Path) -> tuple[np.ndarray, np.ndarray]:
+    return pipeline.mnist(mnist_root, train=False)
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +43,7 @@ def ckpt_path(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """A small CNN trained for a few hundred steps: it must learn for the bounds to mean
     anything (checked below), and takes seconds."""
     torch.manual_seed(0)
-    torch.set_num_threads(1)
-    x, y = load_arrays(default_root(), train=True)
+    x, y = load_arrays(mnist_root, train=True)
     xs = torch.from_numpy(x[:6000].astype(np.float32) / 255).unsqueeze(1)
     ys = torch.from_numpy(y[:6000].astype(np.int64))
     model = models.build("cnn", SMALL).train()
@@ -186,7 +185,7 @@ def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None
 
 
 def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+                                    mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     out.mkdir()
     before = {n: (exported / n).read_bytes() for n in ("digits.onnx", "export_report.json")}
@@ -194,13 +193,13 @@ def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: P
         (out / n).write_bytes(data)
     monkeypatch.setitem(parity.LIMITS, "onnx", 0.0)  # any float difference now fails
     with pytest.raises(DigitsError, match="parity gate failed") as e:
-        pipeline.run(ckpt_path, out, ["onnx"], 18, "test", log=lambda s: None)
+        pipeline.run(ckpt_path, out, mnist_root, ["onnx"], 18, "test", log=lambda s: None)
     assert e.value.exit_code == 1
     assert {p.name for p in out.iterdir()} == set(before)  # no temp files left either
     assert all((out / n).read_bytes() == data for n, data in before.items())
 
 
-def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path,
+def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path, mnist_root: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A weight changed after the export (before the gates) must be caught."""
     from digits.export import exporters
@@ -217,7 +216,8 @@ def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path,
 
     monkeypatch.setattr(exporters, "to_onnx", corrupt)
     with pytest.raises(DigitsError, match="onnx max") as e:
-        pipeline.run(ckpt_path, tmp_path, ["onnx"], 18, "test", log=lambda s: None)
+        pipeline.run(ckpt_path, tmp_path, mnist_root, ["onnx"], 18, "test",
+                     log=lambda s: None)
     assert e.value.exit_code == 1 and not list(tmp_path.iterdir())
 
 
