@@ -164,3 +164,28 @@ def test_train_without_torch_says_which_extra(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     line = assert_one_line_error(proc)
     assert "needs torch" in line and "digits[train]" in line
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint(mnist_root: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    cmd = [sys.executable, "-m", "digits", "train", "--limit", "16384", "--epochs", "3",
+           "--out", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last = tmp_path / "digits.last.pt"
+    deadline = time.monotonic() + 180
+    while not last.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first epoch is done once digits.last.pt appears
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "digits train --resume" in err
+    assert not (tmp_path / "digits.pt").exists()
+    assert torch.load(last, weights_only=True)["resume"]["epoch"] >= 1
+    done = run_cli("train", "--resume", last, "--out", tmp_path)
+    assert done.returncode == 0, done.stderr
+    ckpt = torch.load(tmp_path / "digits.pt", weights_only=True)
+    assert [h["epoch"] for h in ckpt["metrics"]["history"]] == [1, 2, 3]
+    assert not last.exists()
