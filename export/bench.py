@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from digits.export.formats import FORMATS, Predict, onnx_session_predict
+from digits.export.formats import BY_KEY, FORMATS, Predict
+from digits.export.parity import logits
 
 THROUGHPUT_BATCH = 256
 
@@ -53,9 +54,7 @@ def throughput(predict: Predict, images: np.ndarray, batch: int, seconds: float)
 
 
 def accuracy(predict: Predict, images: np.ndarray, labels: np.ndarray, batch: int) -> float:
-    pred = np.concatenate([predict(images[i:i + batch]).argmax(-1).reshape(-1)
-                           for i in range(0, len(images), batch)])
-    return float((pred == labels).mean())
+    return float((logits(predict, images, batch).argmax(-1) == labels).mean())
 
 
 def measure(name: str, load: Any, source: Path, provider: str, images: np.ndarray,
@@ -82,10 +81,6 @@ def measure(name: str, load: Any, source: Path, provider: str, images: np.ndarra
     return row
 
 
-def _load_foreign(source: Path, provider: str, threads: int | None) -> Predict:
-    return onnx_session_predict(source, provider, threads)[1]
-
-
 def foreign_batch(path: Path) -> int | None:
     """1 when the model's batch axis is fixed at 1 (mnist-8's Reshape hard-codes it)."""
     import onnxruntime as ort
@@ -108,8 +103,8 @@ def run(checkpoint: Path, folder: Path, compare: list[Path], images: np.ndarray,
                 batch = foreign_batch(path)
             except Exception:
                 batch = None  # measure() reports the load failure in the row
-            rows.append(measure(f"compare: {path.name}", _load_foreign, path, provider, images,
-                                labels, reps, seconds, fixed_batch=batch))
+            rows.append(measure(f"compare: {path.name}", BY_KEY["onnx"].load, path, provider,
+                                images, labels, reps, seconds, fixed_batch=batch))
     _ratios(rows)
     return rows
 

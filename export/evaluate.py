@@ -15,8 +15,9 @@ import numpy as np
 
 from digits.errors import DigitsError
 from digits.export.formats import Predict, format_of
+from digits.export.parity import logits
+from digits.export.pipeline import mnist
 from digits.files import atomic_write
-from digits.train import data
 
 
 def predictor(path: Path) -> Predict:
@@ -36,12 +37,10 @@ def predictor(path: Path) -> Predict:
 
 def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
     """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
-    images, labels = data.load_arrays(root, train=False)
-    x = (images.astype(np.float32) / 255.0)[:, None]
-    predict = predictor(path)
-    pred = np.concatenate([predict(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+    images, labels = mnist(root, train=False)
+    pred = logits(predictor(path), images, batch).argmax(1)
     confusion = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(confusion, (labels.astype(np.int64), pred), 1)
+    np.add.at(confusion, (labels, pred), 1)
     per_class = confusion.diagonal() / confusion.sum(1)
     return {
         "model": str(path),

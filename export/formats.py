@@ -76,11 +76,7 @@ def _device(provider: str) -> str:
 
 
 def _load_onnx(source: Source, provider: str, threads: int | None) -> Predict:
-    return onnx_session_predict(source, provider, threads)[1]
-
-
-def onnx_session_predict(source: Source, provider: str, threads: int | None):
-    """An onnxruntime session and a predict function feeding its first input."""
+    """An onnxruntime session behind a predict function feeding its first input."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -99,7 +95,7 @@ def onnx_session_predict(source: Source, provider: str, threads: int | None):
     def predict(x: np.ndarray) -> np.ndarray:
         return sess.run(None, {name: x})[0]
 
-    return sess, predict
+    return predict
 
 
 @dataclass(frozen=True)

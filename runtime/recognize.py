@@ -212,6 +212,6 @@ def run(model: Model, frames: Iterable[Frame], *, as_json: bool, min_confidence:
         print(f"Speed: {t[0]:.1f}ms preprocess, {t[1]:.1f}ms inference, {t[2]:.1f}ms "
               f"postprocess per frame ({n} frame{'s' * (n != 1)}, {model.provider})",
               file=sys.stderr)
-    if saver and save is not None and not as_json:
+    if saver and not as_json:
         print(f"digits: annotated files in {save}", file=sys.stderr)
     return 1 if failed else 0

@@ -23,11 +23,10 @@ Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
 
 @dataclass
 class Segmentation:
-    """Crops ready for the model, in reading order, with their boxes and line numbers."""
+    """Crops ready for the model, in reading order, with their boxes."""
 
     crops: np.ndarray  # float32 [N,1,28,28]
     boxes: list[Box]
-    lines: list[int]
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
@@ -38,16 +37,15 @@ def _gray(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
-def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Ink strength (0 = background) with the background's slow light changes removed;
-    the flag says the ink was lighter than its background (chalk on a board, MNIST)."""
+def ink_map(gray: np.ndarray) -> np.ndarray:
+    """Ink strength (0 = background) with the background's slow light changes removed,
+    whether the ink is darker (pen on paper) or lighter (chalk on a board, MNIST)."""
     h, w = gray.shape
     if min(h, w) < 96:  # a crop that is a digit already: one background level will do
         med = float(np.median(gray))
         light = float(np.percentile(gray, 99)) - med > med - float(np.percentile(gray, 1))
         bg = np.full_like(gray, round(med))
-        ink = cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
-        return ink, light
+        return cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
     f = max(1, min(h, w) // 60)
     small = cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
     med = cv2.medianBlur(small, 5)
@@ -58,8 +56,7 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     bg = cv2.erode(small, k) if light else cv2.dilate(small, k)
     bg = cv2.GaussianBlur(bg, (5, 5), 0)
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
-    ink = cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
-    return ink, light
+    return cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
 
 
 def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
@@ -109,6 +106,13 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     return cv2.subtract(binary, cv2.subtract(cut, crossing))
 
 
+def _union(a: list, b: list) -> list:
+    """One region from two: the box around both, their areas and ids together."""
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return [x0, y0, x1 - x0, y1 - y0, a[4] + b[4], a[5] + b[5]]
+
+
 def _merge(boxes: list[list], gap: float) -> list[list]:
     """Join regions of one broken digit: they overlap in x and sit close in y."""
     merged = True
@@ -123,10 +127,7 @@ def _merge(boxes: list[list], gap: float) -> list[list]:
                 stacked = ox >= 0.6 * min(a[2], b[2]) and oy >= -gap * min(a[3], b[3])
                 if not (overlapping or stacked):
                     continue
-                x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-                x1 = max(a[0] + a[2], b[0] + b[2])
-                y1 = max(a[1] + a[3], b[1] + b[3])
-                boxes[i] = [x0, y0, x1 - x0, y1 - y0, a[4] + b[4], a[5] + b[5]]
+                boxes[i] = _union(a, b)
                 del boxes[j]
                 merged = True
                 break
@@ -154,10 +155,8 @@ def _attach(boxes: list[list]) -> list[list]:
         if not near:
             i += 1
             continue
-        b = boxes[min(near)[1]]
-        x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-        x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-        b[:] = [x0, y0, x1 - x0, y1 - y0, a[4] + b[4], a[5] + b[5]]
+        j = min(near)[1]
+        boxes[j] = _union(a, boxes[j])
         del boxes[i]
         i = 0
     return boxes
@@ -367,16 +366,16 @@ def _stroke_width(mask: np.ndarray) -> float:
 def segment(frame: np.ndarray) -> Segmentation:
     """All digits of a BGR (or gray) frame as a model-ready batch, in reading order."""
     gray = _gray(frame)
-    ink, _ = ink_map(gray)
+    ink = ink_map(gray)
     binary, level = binarize(ink)
     binary = remove_lines(binary)
     boxes, ids, labels = find_digits(binary)
     keep = [i for i, (box, own) in enumerate(zip(boxes, ids, strict=True))
             if _inked(ink, labels, own, box, level)]
     boxes, ids = [boxes[i] for i in keep], [ids[i] for i in keep]
-    order, lines = reading_order(boxes)
+    order, _lines = reading_order(boxes)
     crops = np.zeros((len(boxes), 1, 28, 28), np.float32)
     for n, i in enumerate(order):
         crops[n, 0] = normalize(ink, labels, ids[i], boxes[i], level)
     boxes = [boxes[i] for i in order]
-    return Segmentation(crops, boxes, lines)
+    return Segmentation(crops, boxes)
