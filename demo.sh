@@ -10,7 +10,7 @@ digits data
 echo "== 2/4  digits train         (PyTorch, default cnn, ~1 minute on 2 cores)"
 digits train --out "$out"
 echo "== 3/4  digits export        (TorchScript + ONNX + int8, parity gates on 10,000 images)"
-digits export --checkpoint "$out/digits.pt" --int8 --out "$out"
+digits export --model "$out/digits.pt" --int8 --out "$out"
 echo "== 4/4  digits recognize     (onnxruntime, no torch, on photo-like sample frames)"
 digits recognize artifacts/samples --model "$out/digits.onnx" --save "$out/annotated" --no-show
 echo

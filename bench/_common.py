@@ -18,9 +18,13 @@ def model_path(arg: str | None) -> Path:
     return Path(arg) if arg else REPO / "artifacts" / "digits.onnx"
 
 
-def write_json(path: str, record: dict[str, Any]) -> None:
+RESULTS = REPO / "bench" / "results"
+
+
+def write_json(folder: str | Path, name: str, record: dict[str, Any]) -> None:
+    """The record, with the machine it was measured on, as FOLDER/NAME.json."""
     record = {**record, "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                                     "python": platform.python_version()}}
-    out = Path(path)
+    out = Path(folder) / f"{name}.json"
     atomic_write(out, (json.dumps(record, indent=2) + "\n").encode())
     print(f"wrote {out}")

@@ -1,7 +1,7 @@
 """Cold start: the whole `digits recognize one.png --json` process against
 `python -c "import torch"`, measured in one run on the same machine.
 
-    python bench/coldstart.py [--repeats 5] [--model PATH] [--json bench/results/coldstart.json]
+    python bench/coldstart.py [--repeats 5] [--model PATH] [--out bench/results]
 
 Target: median ratio <= 0.5.
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import model_path, write_json
+from _common import RESULTS, model_path, write_json
 
-from digits.train.scenes import generate
+from digits.scenes import generate
 
 
 def timed(cmd: list[str]) -> float:
@@ -34,7 +34,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--model")
-    ap.add_argument("--json", default="bench/results/coldstart.json")
+    ap.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         one = Path(d) / "one.png"
@@ -53,7 +53,7 @@ def main() -> None:
     label = 'python -c "import torch"'
     print(f"{label:34s} {tm:9.3f}")
     print(f"ratio {rm / tm:.2f} (target <= 0.5: {'met' if rm / tm <= 0.5 else 'NOT met'})")
-    write_json(args.json, {"bench": "coldstart", "recognize_s": r, "import_torch_s": t,
+    write_json(args.out, "coldstart", {"bench": "coldstart", "recognize_s": r, "import_torch_s": t,
                            "median_ratio": round(rm / tm, 3), "target_met": rm / tm <= 0.5})
 
 

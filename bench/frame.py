@@ -1,6 +1,6 @@
 """Frame pipeline latency: 640x480 camera-like frames with 1-6 digits, no display.
 
-    python bench/frame.py [--frames 200] [--model PATH] [--json bench/results/frame.json]
+    python bench/frame.py [--frames 200] [--model PATH] [--out bench/results]
 
 Per stage (preprocess = segmentation + normalisation, inference = one batched
 onnxruntime call, postprocess = labels, confidences, reading order) and total, p50/p95
@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import model_path, write_json
+from _common import RESULTS, model_path, write_json
 
 from digits.runtime.model import Model
 from digits.runtime.recognize import read
-from digits.train.scenes import generate
+from digits.scenes import generate
 
 
 def main() -> None:
@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=200)
     ap.add_argument("--model")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--json", default="bench/results/frame.json")
+    ap.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = ap.parse_args()
     model = Model(model_path(args.model), args.device)
     scenes = generate(min(args.frames, 50), seed=123)
@@ -49,7 +49,7 @@ def main() -> None:
         print(f"{name:12s} {p50:8.2f} {p95:8.2f}")
     ok = rows["total"]["p50_ms"] <= 5.0
     print(f"target total p50 <= 5 ms: {'met' if ok else 'NOT met'}")
-    write_json(args.json, {"bench": "frame", "model": str(model.path), "provider":
+    write_json(args.out, "frame", {"bench": "frame", "model": str(model.path), "provider":
                            model.provider, "frames": args.frames, "stages": rows,
                            "target_p50_ms": 5.0, "target_met": ok})
 

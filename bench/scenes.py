@@ -1,7 +1,7 @@
-"""Accuracy on camera-like frames (train/scenes.py), per source of handwriting.
+"""Accuracy on camera-like frames (digits.scenes, common/scenes.py), per source of handwriting.
 
     python bench/scenes.py [--frames 400] [--seed 99] [--model PATH]
-                           [--json bench/results/scenes.json]
+                           [--out bench/results]
 
 A digit is read correctly when a returned box contains its centre (and its box contains
 the returned box's centre) with the right label; a frame is read exactly when the text
@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import model_path, write_json
+from _common import RESULTS, model_path, write_json
 
 from digits.runtime.model import Model
 from digits.runtime.recognize import Digit, read
-from digits.train.scenes import SOURCES, generate
+from digits.scenes import SOURCES, generate
 
 
 def _inside(px: float, py: float, box) -> bool:
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=99)
     ap.add_argument("--model")
     ap.add_argument("--min-confidence", type=float, default=0.3)
-    ap.add_argument("--json", default="bench/results/scenes.json")
+    ap.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = ap.parse_args()
     model = Model(model_path(args.model), "cpu")
     stats = {s: {"frames": 0, "exact": 0, "digits": 0, "right": 0, "extra": 0} for s in SOURCES}
@@ -71,7 +71,7 @@ def main() -> None:
               f"{st['extra']:6d}")
     ok = rows["all"]["digit_accuracy"] >= 98 and rows["all"]["frame_accuracy"] >= 90
     print(f"targets (>= 98 % digits, >= 90 % frames): {'met' if ok else 'NOT met'}")
-    write_json(args.json, {"bench": "scenes", "model": str(model.path), "seed": args.seed,
+    write_json(args.out, "scenes", {"bench": "scenes", "model": str(model.path), "seed": args.seed,
                            "sources": rows, "targets_met": ok})
 
 

@@ -1,6 +1,6 @@
 """Benchmark the default training: N seeds, wall seconds and MNIST test accuracy.
 
-    python bench/train.py --seeds 0 1 2 [--arch cnn] [--json bench/results/train.json]
+    python bench/train.py --seeds 0 1 2 [--arch cnn] [--out bench/results]
 
 Data is fetched and verified before the clock starts; the seconds are the training
 loop's own (data in memory -> last optimizer step), as `digits train` reports them.
@@ -17,9 +17,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_json
+from _common import RESULTS, write_json
 
-from digits.train import data, loop
+from digits import mnist
+from digits.train import loop
 
 
 def main() -> None:
@@ -28,10 +29,10 @@ def main() -> None:
     parser.add_argument("--arch", default="cnn")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--limit", type=int, default=0, help="train on the first N images")
-    parser.add_argument("--json", default="bench/results/train.json")
+    parser.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = parser.parse_args()
 
-    root = data.ensure_mnist(data.default_root())
+    root = mnist.ensure_mnist(mnist.default_root())
     rows = []
     for seed in args.seeds:
         cfg = loop.TrainConfig(arch=args.arch, epochs=args.epochs, seed=seed, limit=args.limit)
@@ -52,7 +53,7 @@ def main() -> None:
     print(f"{'median':<20}{median['seconds']:>10.1f}{median['test_accuracy']:>10.2%}")
     record = {"rows": rows, "median": median, "torch": str(torch.__version__),
               "threads": torch.get_num_threads()}
-    write_json(args.json, record)
+    write_json(args.out, "train", record)
 
 
 if __name__ == "__main__":

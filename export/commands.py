@@ -13,7 +13,8 @@ import click
 
 from digits.errors import DigitsError
 from digits.export.formats import EXPORTED
-from digits.train.commands import data_option, mnist_root
+from digits.options import data_option, json_option, mnist_root, model_option, out_option
+from digits.paths import ARTIFACTS, CHECKPOINT, ONNX_MODEL
 
 
 def format_flags(command: Callable) -> Callable:
@@ -24,16 +25,13 @@ def format_flags(command: Callable) -> Callable:
 
 
 @click.command("export")
-@click.option("--checkpoint", "ckpt", type=click.Path(path_type=Path),
-              default=Path("artifacts/digits.pt"), show_default=True,
-              help="Checkpoint written by `digits train`.")
+@model_option(CHECKPOINT, "Checkpoint written by `digits train`.")
 @format_flags
 @click.option("--opset", type=click.IntRange(7, 23), default=None,
               help="ONNX opset [default: 18, the dynamo exporter's native opset].")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("artifacts"),
-              show_default=True, help="Output folder.")
+@out_option(ARTIFACTS, "Output folder.")
 @data_option
-def export(ckpt: Path, opset: int | None, out: Path, data_root: Path | None,
+def export(model: Path, opset: int | None, out: Path, data_root: Path | None,
            **flags: bool) -> int:
     """Export a checkpoint to TorchScript and ONNX behind parity gates.
 
@@ -54,26 +52,23 @@ def export(ckpt: Path, opset: int | None, out: Path, data_root: Path | None,
     if not set(keys) - {"int8"}:  # no format flag, or only --int8: the defaults too
         keys += [f.key for f in EXPORTED if f.default]
     command = "digits " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["export"] else \
-        f"digits export --checkpoint {ckpt} --out {out}"
-    report = pipeline.run(ckpt, out, mnist_root(data_root), keys,
+        f"digits export --model {model} --out {out}"
+    report = pipeline.export(model, out, mnist_root(data_root), keys,
                           opset or exporters.DEFAULT_OPSET, command, log=click.echo)
     click.echo("\nwritten:")
     for path in report["written"].values():
         click.echo(f"  {path}  {human_size(Path(path).stat().st_size)}")
     onnx_path = report["written"].get("onnx")
     if onnx_path:
-        model = "" if Path(onnx_path) == Path("artifacts/digits.onnx") else f" --model {onnx_path}"
-        click.echo(f"\nnext: digits recognize --camera 0{model}\n"
+        flag = "" if Path(onnx_path) == ONNX_MODEL else f" --model {onnx_path}"
+        click.echo(f"\nnext: digits recognize --camera 0{flag}\n"
                    f"      digits evaluate --model {onnx_path}")
     return 0
 
 
 @click.command("bench")
-@click.option("--checkpoint", "ckpt", type=click.Path(path_type=Path),
-              default=Path("artifacts/digits.pt"), show_default=True,
-              help="Checkpoint for the PyTorch eager row.")
-@click.option("--dir", "folder", type=click.Path(path_type=Path), default=Path("artifacts"),
-              show_default=True, help="Folder with the exported files (`digits export --out`).")
+@model_option(CHECKPOINT, "Checkpoint for the PyTorch eager row; the exported files are "
+              "read from its folder (`digits export --out`).")
 @click.option("--compare", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               multiple=True, help="Another ONNX model taking [N,1,28,28] in [0,1], as a row "
               "(e.g. onnx-zoo-mnist-8.onnx). Repeatable.")
@@ -83,13 +78,12 @@ def export(ckpt: Path, opset: int | None, out: Path, data_root: Path | None,
               help="Batch-1 calls per latency figure (median and 95th percentile).")
 @click.option("--seconds", type=click.FloatRange(0.01), default=1.0, show_default=True,
               help="Time spent per throughput figure.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path),
-              default=Path("bench/results/bench.json"), show_default=True,
-              help="Where the JSON record goes.")
+@json_option
+@out_option(None, "Also write the JSON record to OUT/bench.json.")
 @data_option
-def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, reps: int,
-          seconds: float, json_path: Path, data_root: Path | None) -> int:
-    """Format x provider table: status, size, accuracy, latency, throughput.
+def bench(model: Path, compare: tuple[Path, ...], n_images: int, reps: int, seconds: float,
+          as_json: bool, out: Path | None, data_root: Path | None) -> int:
+    """Format x device table: status, size, accuracy, latency, throughput.
 
     Exits 0 when every row ran, 1 when some row failed (marked in the table).
 
@@ -98,21 +92,24 @@ def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, re
     or run is marked in its row; the others still run. Latency is batch 1 (median, 95th
     percentile, and median with one intra-op thread); throughput at batch 256.
     """
-    from digits.export import bench as b
-    from digits.export.pipeline import mnist
+    from digits.export import measure
     from digits.export.report import versions
     from digits.files import atomic_write, check_writable
+    from digits.mnist import load_inputs
 
-    images, labels = mnist(mnist_root(data_root), train=False)
+    if out is not None:
+        check_writable(out)
+    images, labels = load_inputs(mnist_root(data_root), train=False)
     images, labels = images[:n_images], labels[:n_images]
-    rows = b.run(ckpt, folder, list(compare), images, labels, reps, seconds)
-    click.echo(b.table(rows))
-    check_writable(json_path.parent, "--json folder")
-    record = {"format": "digits-bench", "providers": b.providers(), "images": n_images,
+    rows = measure.table_rows(model, list(compare), images, labels, reps, seconds)
+    record = {"format": "digits-bench", "devices": measure.devices(), "images": n_images,
               "reps": reps, "seconds": seconds, "cpu_count": os.cpu_count(),
               "versions": versions(), "rows": rows}
-    atomic_write(json_path, (json.dumps(record, indent=2) + "\n").encode())
-    click.echo(f"\nwrote {json_path}")
+    text = json.dumps(record, indent=2) + "\n"
+    click.echo(text if as_json else measure.table(rows), nl=not as_json)
+    if out is not None:
+        atomic_write(out / "bench.json", text.encode())
+        click.echo(f"wrote {out / 'bench.json'}", err=True)
     failed = [r for r in rows if r["status"] != "ok"]
     if len(failed) == len(rows):
         raise DigitsError("every bench row failed", exit_code=1)
@@ -120,19 +117,17 @@ def bench(ckpt: Path, folder: Path, compare: tuple[Path, ...], n_images: int, re
 
 
 @click.command()
-@click.option("--model", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("artifacts/digits.pt"), show_default=True,
-              help="A checkpoint (.pt), TorchScript (.torchscript.pt) or ONNX (.onnx) file.")
+@model_option(CHECKPOINT, "A checkpoint (.pt), TorchScript (.torchscript.pt) or ONNX (.onnx) "
+              "file.")
 @data_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+@json_option
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the confusion matrix as a PNG here.")
 def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | None) -> None:
     """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images."""
-    from digits.export.evaluate import evaluate as run
-    from digits.export.evaluate import format_report, plot_confusion
+    from digits.export import evaluate as ev
 
-    result = run(model, mnist_root(data_root))
-    click.echo(json.dumps(result) if as_json else format_report(result))
+    result = ev.evaluate(model, mnist_root(data_root))
+    click.echo(json.dumps(result) if as_json else ev.format_report(result))
     if plot:
-        click.echo(f"wrote {plot_confusion(result, plot)}", err=True)
+        click.echo(f"wrote {ev.plot_confusion(result, plot)}", err=True)

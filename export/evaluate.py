@@ -16,8 +16,8 @@ import numpy as np
 from digits.errors import DigitsError
 from digits.export.formats import Predict, format_of
 from digits.export.parity import logits
-from digits.export.pipeline import mnist
 from digits.files import atomic_write
+from digits.mnist import load_inputs
 
 
 def predictor(path: Path) -> Predict:
@@ -27,7 +27,7 @@ def predictor(path: Path) -> Predict:
         raise DigitsError(f"model {path} does not exist")
     fmt = format_of(path)
     try:
-        return fmt.load(path, "CPU", None)
+        return fmt.load(path, "cpu", None)
     except DigitsError:
         raise
     except Exception as e:
@@ -37,7 +37,7 @@ def predictor(path: Path) -> Predict:
 
 def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
     """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
-    images, labels = mnist(root, train=False)
+    images, labels = load_inputs(root, train=False)
     pred = logits(predictor(path), images, batch).argmax(1)
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (labels, pred), 1)

@@ -3,7 +3,7 @@ gate tolerances and the rows of ``digits bench`` (the Ultralytics exporter idea,
 its weight).
 
 Each format knows its file name, its flag, and how to turn a file (or its bytes, before
-it is written) into a ``predict(images) -> logits`` function for a provider and thread
+it is written) into a ``predict(images) -> logits`` function for a device (cpu, cuda) and thread
 count. torch is imported only when a torch format is loaded, so ``--help`` stays quick.
 """
 
@@ -37,32 +37,31 @@ def _torch_threads(threads: int | None) -> None:
     torch.set_num_threads(threads or _default_torch_threads())
 
 
-def _load_pytorch(source: Source, provider: str, threads: int | None) -> Predict:
+def _load_pytorch(source: Source, device: str, threads: int | None) -> Predict:
     _default_torch_threads()  # remember the default before anything changes it
     from digits.train import checkpoint
 
     if isinstance(source, bytes):
         raise ValueError("PyTorch eager loads from a checkpoint path")
-    model = checkpoint.build_model(checkpoint.load(source)).to(_device(provider))
-    return _torch_predict(model, provider, threads)
+    model = checkpoint.build_model(checkpoint.load(source)).to(device)
+    return _torch_predict(model, device, threads)
 
 
-def _load_torchscript(source: Source, provider: str, threads: int | None) -> Predict:
+def _load_torchscript(source: Source, device: str, threads: int | None) -> Predict:
     import torch
 
     _default_torch_threads()
     f = io.BytesIO(source) if isinstance(source, bytes) else str(source)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, still works
-        model = torch.jit.load(f, map_location=_device(provider)).eval()
-    return _torch_predict(model, provider, threads)
+        model = torch.jit.load(f, map_location=device).eval()
+    return _torch_predict(model, device, threads)
 
 
-def _torch_predict(model: Any, provider: str, threads: int | None) -> Predict:
+def _torch_predict(model: Any, device: str, threads: int | None) -> Predict:
     import torch
 
     _torch_threads(threads)
-    device = _device(provider)
 
     @torch.inference_mode()
     def predict(x: np.ndarray) -> np.ndarray:
@@ -71,11 +70,7 @@ def _torch_predict(model: Any, provider: str, threads: int | None) -> Predict:
     return predict
 
 
-def _device(provider: str) -> str:
-    return "cuda" if provider == "CUDA" else "cpu"
-
-
-def _load_onnx(source: Source, provider: str, threads: int | None) -> Predict:
+def _load_onnx(source: Source, device: str, threads: int | None) -> Predict:
     """An onnxruntime session behind a predict function feeding its first input."""
     import onnxruntime as ort
 
@@ -84,11 +79,11 @@ def _load_onnx(source: Source, provider: str, threads: int | None) -> Predict:
     if threads:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-    providers = {"CPU": ["CPUExecutionProvider"],
-                 "CUDA": ["CUDAExecutionProvider", "CPUExecutionProvider"]}[provider]
+    providers = {"cpu": ["CPUExecutionProvider"],
+                 "cuda": ["CUDAExecutionProvider", "CPUExecutionProvider"]}[device]
     model = source if isinstance(source, bytes) else str(source)
     sess = ort.InferenceSession(model, opts, providers=providers)
-    if provider == "CUDA" and sess.get_providers()[0] != "CUDAExecutionProvider":
+    if device == "cuda" and sess.get_providers()[0] != "CUDAExecutionProvider":
         raise RuntimeError("onnxruntime has no CUDAExecutionProvider here")
     name = sess.get_inputs()[0].name
 

@@ -16,8 +16,8 @@ from digits.export import exporters, parity
 from digits.export import report as rep
 from digits.export.formats import BY_KEY
 from digits.files import atomic_write, check_writable
+from digits.mnist import load_inputs
 from digits.train import checkpoint as ckpt_io
-from digits.train.data import load_arrays
 
 # The gates run every format on one thread: CPU count does not change the answers, and a
 # shared machine makes multi-threaded torch spin (10x slower per batch-1 call).
@@ -27,13 +27,7 @@ REPORT_NAME = "export_report.json"
 GATE_FAILED_EXIT = 1  # the input was usable; the product failed verification
 
 
-def mnist(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST as the models take it: float32 [N,1,28,28] in [0,1], and int labels."""
-    x, y = load_arrays(root, train=train)
-    return (x.astype(np.float32) / 255.0)[:, None], y.astype(np.int64)
-
-
-def run(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int, command: str,
+def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int, command: str,
         log: Callable[[str], None] = print) -> dict[str, Any]:
     """Export the formats named by ``keys`` (torchscript, onnx, int8); return the report."""
     ckpt = ckpt_io.load(checkpoint)
@@ -42,8 +36,8 @@ def run(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int, co
     int8 = "int8" in keys
     if int8 and "onnx" not in keys:
         keys = [*keys, "onnx"]  # int8 is quantised from, and gated against, the fp32 ONNX
-    images, labels = mnist(root, train=False)
-    eager = BY_KEY["pytorch"].load(checkpoint, "CPU", GATE_THREADS)
+    images, labels = load_inputs(root, train=False)
+    eager = BY_KEY["pytorch"].load(checkpoint, "cpu", GATE_THREADS)
     reference = parity.logits(eager, images, len(images))
     gates: list[parity.Gate] = []
     accuracy = float((reference.argmax(1) == labels).mean())
@@ -58,7 +52,7 @@ def run(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int, co
         module = exporters.to_torchscript(model)
         blobs["torchscript"] = exporters.torchscript_bytes(module, {})
         g, figures["torchscript"] = parity.fp32_gates(
-            "torchscript", BY_KEY["torchscript"].load(blobs["torchscript"], "CPU", GATE_THREADS),
+            "torchscript", BY_KEY["torchscript"].load(blobs["torchscript"], "cpu", GATE_THREADS),
             images, reference, labels)
         gates += g
         export["torchscript"] = "torch.jit.trace + torch.jit.freeze(optimize_numerics=False)"
@@ -66,20 +60,20 @@ def run(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int, co
         log(f"ONNX: torch.onnx.export(dynamo=True), opset {opset} ...")
         proto = exporters.to_onnx(model, opset)
         blobs["onnx"] = exporters.with_metadata(proto, {})
-        onnx_predict = BY_KEY["onnx"].load(blobs["onnx"], "CPU", GATE_THREADS)
+        onnx_predict = BY_KEY["onnx"].load(blobs["onnx"], "cpu", GATE_THREADS)
         g, figures["onnx"] = parity.fp32_gates("onnx", onnx_predict, images, reference, labels)
         gates += g
         export.update(onnx_exporter="torch.onnx.export(dynamo=True, optimize=True)",
                       ir_version=proto.ir_version)
     if int8:
         log(f"INT8: static QDQ per-channel, calibrated on {CALIBRATION_IMAGES} training images ...")
-        train_x, _ = mnist(root, train=True)
+        train_x, _ = load_inputs(root, train=True)
         pick = np.random.default_rng(CALIBRATION_SEED).choice(len(train_x), CALIBRATION_IMAGES,
                                                               replace=False)
         qproto = exporters.quantize_int8(proto, train_x[np.sort(pick)])
         blobs["int8"] = exporters.with_metadata(qproto, {})
         fp32_logits = parity.logits(onnx_predict, images, len(images))  # gated above
-        int8_logits = parity.logits(BY_KEY["int8"].load(blobs["int8"], "CPU", GATE_THREADS), images,
+        int8_logits = parity.logits(BY_KEY["int8"].load(blobs["int8"], "cpu", GATE_THREADS), images,
                                     len(images))
         g, figures["int8"] = parity.int8_gates(int8_logits, fp32_logits, labels,
                                                len(blobs["int8"]), len(blobs["onnx"]))

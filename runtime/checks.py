@@ -12,7 +12,8 @@ import numpy as np
 import onnxruntime as ort
 
 from digits.errors import DigitsError
-from digits.runtime.model import CPU, CUDA, Model, default_model_path
+from digits.paths import default_model_path
+from digits.runtime.model import CPU, CUDA, Model
 from digits.runtime.recognize import display_available
 
 

@@ -11,17 +11,15 @@ from pathlib import Path
 import click
 
 from digits.errors import DigitsError
+from digits.options import device_option, model_option
 
 
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
 @click.option("--camera", "camera", type=int, default=None, metavar="N",
               help="Read webcam N (0 is the first) instead of files.")
-@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-              help="ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True,
-              help="auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
+@model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
+@device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per image/frame on stdout (JSON Lines).")
 @click.option("--save", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -34,7 +32,7 @@ from digits.errors import DigitsError
               help="Stop a video or camera after this many processed frames.")
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
               help="Process every N-th frame of a video or camera.")
-def recognize(sources: tuple[str, ...], camera: int | None, model_path: Path | None,
+def recognize(sources: tuple[str, ...], camera: int | None, model: Path | None,
               device: str, as_json: bool, save: Path | None, show: bool | None,
               min_confidence: float, max_frames: int | None, stride: int) -> int:
     """Read handwritten digits off a camera, images, folders, globs or videos.
@@ -54,14 +52,15 @@ def recognize(sources: tuple[str, ...], camera: int | None, model_path: Path | N
     """
     from digits.runtime import sources as src
     from digits.runtime.model import Model
-    from digits.runtime.recognize import display_available, run
+    from digits.runtime.recognize import display_available, recognize_frames
 
     if not sources and camera is None:
         raise click.UsageError("give at least one SOURCE or --camera N")
     if sources and camera is not None:
         raise click.UsageError("give SOURCEs or --camera N, not both")
-    model = Model(model_path, device=device)
-    print(f"digits: model {model.path} ({model.arch}) on {model.provider}", file=sys.stderr)
+    net = Model(model, device=device)
+    print(f"digits: model {net.path} ({net.arch}) on {net.provider}",
+          file=sys.stderr)
     if show is not False and not display_available():
         if show or camera is not None:  # said once, only where a window was expected
             print("digits: no display found; running without a window", file=sys.stderr)
@@ -73,8 +72,8 @@ def recognize(sources: tuple[str, ...], camera: int | None, model_path: Path | N
     else:
         frames = src.files(list(sources), max_frames, stride)
     try:
-        return run(model, frames, as_json=as_json, min_confidence=min_confidence,
-                   save=save, show=show)
+        return recognize_frames(net, frames, as_json=as_json,
+                                min_confidence=min_confidence, save=save, show=show)
     except OSError as e:
         raise DigitsError(f"cannot write output: {e}", exit_code=1) from None
 
@@ -82,7 +81,7 @@ def recognize(sources: tuple[str, ...], camera: int | None, model_path: Path | N
 @click.command()
 def checks() -> None:
     """Versions, execution providers, camera/GUI support, default model."""
-    from digits.runtime.checks import checks as run_checks
+    from digits.runtime import checks as diagnose
 
-    for what, finding in run_checks():
+    for what, finding in diagnose.checks():
         click.echo(f"{what:22s} {finding}")

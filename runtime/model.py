@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +16,15 @@ import numpy as np
 import onnxruntime as ort
 
 from digits.errors import DigitsError
+from digits.options import DEVICES
+from digits.paths import default_model_path
 
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
-DEVICES = ("auto", "cpu", "cuda")
 INSTALL_GPU = ("install onnxruntime-gpu in place of onnxruntime "
                "(pip uninstall onnxruntime && pip install onnxruntime-gpu)")
 
 ort.set_default_logger_severity(3)  # provider fallbacks are reported by us, not as log noise
-
-
-def default_model_path() -> Path:
-    """./artifacts/digits.onnx when present, else the model installed with the package."""
-    local = Path("artifacts") / "digits.onnx"
-    if local.is_file():
-        return local
-    packaged = Path(str(resources.files("digits.artifacts") / "digits.onnx"))
-    if packaged.is_file():
-        return packaged
-    raise DigitsError("no model: ./artifacts/digits.onnx does not exist and none is installed "
-                      "with the package; pass --model PATH or run `digits export`")
 
 
 def requested_providers(device: str, available: Sequence[str]) -> list[str]:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from digits.files import atomic_write
+from digits.paths import COLOUR_IMAGE_EXT
 from digits.runtime.model import Model
 from digits.runtime.segment import Box, segment
 from digits.runtime.sources import Frame
@@ -45,7 +46,7 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
 
 
 def record(frame: Frame, digits: list[Digit]) -> dict[str, Any]:
-    """The JSON object of DESIGN.md for one image or frame."""
+    """The JSON record of DESIGN.md for one image or frame."""
     return {"source": frame.source, "frame": frame.index,
             "digits": [{"label": d.label, "confidence": round(d.confidence, 3),
                         "box": [int(v) for v in d.box]} for d in digits],
@@ -129,7 +130,7 @@ class Saver:
         if frame.index is None:
             name = Path(frame.source).name
             suffix = Path(name).suffix.lower()
-            if suffix not in {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}:
+            if suffix not in COLOUR_IMAGE_EXT:
                 name += ".png"
             _write_image(self.folder / name, annotated)
             return
@@ -153,7 +154,7 @@ class Saver:
         return done
 
 
-def run(model: Model, frames: Iterable[Frame], *, as_json: bool, min_confidence: float,
+def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, min_confidence: float,
         save: Path | None, show: bool) -> int:
     """Process every frame; 0 when all inputs were read, 1 when some failed."""
     failed = 0

@@ -18,9 +18,8 @@ import cv2
 import numpy as np
 
 from digits.errors import DigitsError
+from digits.paths import IMAGE_EXT, VIDEO_EXT
 
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pbm"}
-VIDEO_EXT = {".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 MAX_PIXELS = 50_000_000  # larger images are refused before decoding: no memory blow-up
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # backstop for cv2
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors say it once

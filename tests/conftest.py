@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def mnist_root() -> Path:
     """The real MNIST test and training sets, fetched and md5-verified once."""
-    from digits.train.data import default_root, ensure_mnist
+    from digits.mnist import default_root, ensure_mnist
 
     return ensure_mnist(default_root(), log=lambda m: None)
 

@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from conftest import REPO, run_cli
-from digits.train import checkpoint, data
+from digits import mnist
+from digits.train import checkpoint
 
 ART = REPO / "artifacts"
 
@@ -26,7 +27,7 @@ def report() -> dict:
 
 @pytest.fixture(scope="module")
 def test_set(mnist_root: Path) -> tuple[np.ndarray, np.ndarray]:
-    x, y = data.load_arrays(mnist_root, train=False)
+    x, y = mnist.load_arrays(mnist_root, train=False)
     return (x.astype(np.float32) / 255)[:, None], y
 
 

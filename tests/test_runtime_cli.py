@@ -12,8 +12,8 @@ import cv2
 import numpy as np
 import pytest
 
-from digits.train.data import default_root, load_arrays
-from digits.train.scenes import generate
+from digits.mnist import default_root, load_arrays
+from digits.scenes import generate
 
 # importing torch (or the training/export stages) raises in this interpreter
 NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['digits.train'] = None; "
@@ -211,7 +211,7 @@ def test_camera_thread_and_live_loop(files, onnx_model, tmp_path, capsys) -> Non
     """The capture thread and the live path (smoothing, FPS overlay, saved video), with
     a video file standing in for the webcam."""
     from digits.runtime.model import Model
-    from digits.runtime.recognize import run
+    from digits.runtime.recognize import recognize_frames
     from digits.runtime.sources import Camera
 
     frames = list(Camera(str(files["video"])).frames(max_frames=3, stride=1))
@@ -219,8 +219,8 @@ def test_camera_thread_and_live_loop(files, onnx_model, tmp_path, capsys) -> Non
     indices = [f.index for f in frames]
     assert indices == sorted(set(indices))
     camera = Camera(str(files["video"]))
-    rc = run(Model(onnx_model, "cpu"), camera.frames(max_frames=4, stride=1), as_json=True,
-             min_confidence=0.3, save=tmp_path, show=False)
+    rc = recognize_frames(Model(onnx_model, "cpu"), camera.frames(max_frames=4, stride=1),
+                          as_json=True, min_confidence=0.3, save=tmp_path, show=False)
     assert rc == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     # a file feeds the thread faster than frames are read: stale ones are dropped

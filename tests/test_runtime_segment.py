@@ -7,7 +7,7 @@ import numpy as np
 from digits.runtime.model import Model
 from digits.runtime.recognize import Digit, Smoother, read
 from digits.runtime.segment import reading_order, segment
-from digits.train.scenes import generate
+from digits.scenes import generate
 
 
 def test_reading_order_lines_then_x() -> None:

@@ -20,9 +20,10 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from digits import mnist
 from digits.errors import DigitsError
 from digits.files import atomic_write, check_writable
-from digits.train import checkpoint, data, models
+from digits.train import checkpoint, models
 from digits.train.augment import augment
 
 # Per-architecture schedule defaults: what `digits train` runs when not told otherwise.
@@ -73,7 +74,7 @@ def load_mnist(root: Path, train: bool, device: torch.device) -> tuple[torch.Ten
     """A verified MNIST split through torchvision, as float [N,1,28,28] in [0,1] + labels."""
     from torchvision.datasets import MNIST
 
-    data.verify(root)
+    mnist.verify(root)
     ds = MNIST(str(root), train=train, download=False)
     x = ds.data.to(device=device, dtype=torch.float32).div_(255).unsqueeze(1)
     return x, ds.targets.to(device)

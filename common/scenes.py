@@ -157,7 +157,7 @@ def generate(count: int, seed: int = 0, sources: tuple[str, ...] = SOURCES,
              mnist: tuple[np.ndarray, np.ndarray] | None = None) -> list[Scene]:
     """`count` scenes, sources taken in turn; `mnist` defaults to the MNIST test set."""
     if mnist is None:
-        from digits.train.data import default_root, load_arrays
+        from digits.mnist import default_root, load_arrays
         mnist = load_arrays(default_root(), train=False)
     images, labels = mnist
     rng = np.random.default_rng(seed)
@@ -169,7 +169,7 @@ def main() -> None:
     import argparse
     from pathlib import Path
 
-    parser = argparse.ArgumentParser(prog="python -m digits.train.scenes", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m digits.scenes", description=main.__doc__)
     parser.add_argument("out", type=Path, help="folder for the JPEG frames")
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)

