@@ -4,7 +4,7 @@
 class DigitsError(Exception):
     """A failure the user can act on: its message is the whole story, no traceback.
 
-    ``exit_code`` follows DESIGN.md: 2 for usage or unusable input (bad option,
+    ``exit_code`` follows DESIGN.md (exit codes): 2 for usage or unusable input (bad option,
     missing/corrupt model, camera that won't open), 1 when some inputs failed.
     """
 
@@ -14,3 +14,15 @@ class DigitsError(Exception):
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+class UnreadableInput(DigitsError):
+    """One input (an image, a video, a stream) cannot be used: not decodable, empty, not a
+    regular file... The batch goes on; the run exits 1."""
+
+    exit_code = 1
+
+
+class ImageTooLarge(UnreadableInput):
+    """An image declares more pixels than the decode limit (a decompression-bomb guard);
+    refused before the large allocation."""
