@@ -35,7 +35,7 @@ def metadata(ckpt: dict[str, Any], ckpt_sha256: str, parity: dict[str, Any],
     return {
         "format": ONNX_FORMAT, "format_version": ONNX_FORMAT_VERSION,
         "labels": list(ckpt["labels"]), "input": ckpt["input_spec"],
-        "output": {"name": "logits", "shape": [None, 10]},
+        "output": {"name": "logits", "shape": [None, len(ckpt["labels"])]},
         "precision": precision,
         "arch": ckpt["arch"], "arch_config": ckpt["arch_config"],
         "source_checkpoint_sha256": ckpt_sha256,

@@ -14,13 +14,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from digits import labels
 from digits.errors import DigitsError
 from digits.files import atomic_write
 from digits.train import models
 
 FORMAT = "digits-checkpoint"
 FORMAT_VERSION = 1
-LABELS = list(range(10))
+LABELS = labels.LABELS  # the digits 0-9, then "not-a-digit" (logit column 10)
 INPUT_SPEC = {
     "name": "image", "shape": [None, 1, 28, 28], "dtype": "float32", "range": [0.0, 1.0],
     "polarity": "ink=1, background=0 (MNIST)", "normalization": "inside the model",
@@ -91,8 +92,9 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def build_model(ckpt: dict[str, Any]) -> nn.Module:
-    """The checkpoint's model with its weights, in eval mode."""
-    model = models.build(ckpt["arch"], ckpt["arch_config"])
+    """The checkpoint's model with its weights, in eval mode. Its output columns are its
+    ``labels`` (10 for checkpoints written before the reject class)."""
+    model = models.build(ckpt["arch"], {"classes": len(ckpt["labels"]), **ckpt["arch_config"]})
     try:
         model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as e:

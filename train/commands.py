@@ -31,13 +31,16 @@ ARCH_CHOICES = ("cnn", "mlp")
 @click.option("--no-augment", is_flag=True, help="Train on plain MNIST (no random affine/stroke).")
 @click.option("--limit", type=click.IntRange(min=0), default=0,
               help="Use only the first N training images (quick runs).")
+@click.option("--negatives", type=click.FloatRange(0, 1),
+              help="'Not a digit' examples added per digit in a batch (default 0.1; 0 trains "
+                   "a 10-class model without the reject class).")
 @data_option
 @out_option(ARTIFACTS, "Folder for digits.pt and training_curve.png.")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Continue an interrupted run from its digits.last.pt.")
 def train(arch: str, epochs: int | None, batch_size: int, lr: float | None, seed: int,
-          device: str, val_split: int, no_augment: bool, limit: int, data_root: Path | None,
-          out: Path, resume: Path | None) -> None:
+          device: str, val_split: int, no_augment: bool, limit: int, negatives: float | None,
+          data_root: Path | None, out: Path, resume: Path | None) -> None:
     """Train a digit classifier on MNIST with PyTorch -> OUT/digits.pt.
 
     Same seed + same device gives the same model. Ctrl-C writes OUT/digits.last.pt,
@@ -53,6 +56,8 @@ def train(arch: str, epochs: int | None, batch_size: int, lr: float | None, seed
     cfg = loop.TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                            device=device, val_split=val_split, augment=not no_augment,
                            limit=limit)
+    if negatives is not None:
+        cfg.negatives = negatives
     loop.train(cfg, mnist_root(data_root), out, resume=resume,
                log=lambda m: click.echo(m, err=True))
     click.echo(f"next: digits export --model {out / 'digits.pt'}")
