@@ -16,7 +16,7 @@ from conftest import REPO
 @pytest.mark.parametrize("script, args, key", [
     ("train.py", ["--seeds", "0", "--limit", "2048", "--epochs", "1"], "median"),
     ("frame.py", ["--frames", "5"], None),
-    ("scenes.py", ["--frames", "4"], None),
+    ("scenes.py", ["--frames", "2", "--page-frames", "1"], "conditions"),
     ("coldstart.py", ["--repeats", "1"], None),
 ])
 def test_benchmark_runs(script: str, args: list[str], key: str | None, tmp_path: Path,

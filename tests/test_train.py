@@ -33,7 +33,7 @@ def trained(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("arch", list(models.ARCHITECTURES))
 def test_model_shapes(arch: str) -> None:
     model = models.build(arch).eval()
-    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 11)  # digits 0-9, not-a-digit
     assert models.count_parameters(model) <= 250_000
 
 
@@ -45,7 +45,7 @@ def test_unknown_architecture_is_clear() -> None:
 def test_short_run_learns(trained: Path) -> None:
     ckpt = torch.load(trained, weights_only=True)  # the contract: plain values + tensors
     assert ckpt["format"] == "digits-checkpoint" and ckpt["arch"] == "cnn"
-    assert ckpt["resume"] is None and ckpt["labels"] == list(range(10))
+    assert ckpt["resume"] is None and ckpt["labels"] == [*range(10), "not-a-digit"]
     assert ckpt["metrics"]["test_accuracy"] > 0.90  # from 10 % chance, on 4k images
     assert (trained.parent / "training_curve.png").stat().st_size > 1000
     assert not (trained.parent / "digits.last.pt").exists()
