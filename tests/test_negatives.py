@@ -15,7 +15,7 @@ from digits.train import loop, negatives
 def test_each_kind_is_an_mnist_style_crop(kind: str) -> None:
     x = negatives.generate(40, seed=3, kinds=(kind,))
     assert x.shape == (40, 1, 28, 28) and x.dtype == np.float32
-    assert 0 <= x.min() and x.max() <= 1
+    assert x.min() >= 0 and x.max() <= 1
     for crop in x[:, 0]:
         ys, xs = np.nonzero(crop > 0.05)
         assert len(xs), "an empty negative"

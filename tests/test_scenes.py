@@ -28,13 +28,13 @@ def _check_truth(scene: scenes.Scene) -> None:
     gray = cv2.cvtColor(scene.image[:, :, :3], cv2.COLOR_BGR2GRAY) if opaque \
         else scene.image[:, :, 3]
     for x, y, bw, bh in scene.boxes:
-        assert bw >= 1 and bh >= 4 and -3 <= x and -3 <= y and x + bw <= w + 3 \
+        assert bw >= 1 and bh >= 4 and x >= -3 and y >= -3 and x + bw <= w + 3 \
             and y + bh <= h + 3, (x, y, bw, bh, w, h)
         patch = gray[max(0, y):y + bh, max(0, x):x + bw].astype(np.float32)
         assert np.ptp(patch) > 25  # ink is there, not blank paper
     # reading order: a box further down than the previous one's bottom starts a new line;
     # within a line, x increases
-    for (x0, y0, _w0, h0), (x1, y1, _w1, _h1) in zip(scene.boxes, scene.boxes[1:]):
+    for (x0, y0, _w0, h0), (x1, y1, _w1, _h1) in zip(scene.boxes, scene.boxes[1:], strict=False):
         assert y1 > y0 + h0 / 2 or x1 > x0, scene.boxes
 
 
@@ -60,7 +60,8 @@ def test_condition_frames_and_truth(condition: str, mnist) -> None:
 def test_conditions_are_reproducible(mnist) -> None:
     a = scenes.generate_condition("desk", 2, seed=4, mnist=mnist)
     b = scenes.generate_condition("desk", 2, seed=4, mnist=mnist)
-    assert all(np.array_equal(x.image, y.image) and x.boxes == y.boxes for x, y in zip(a, b))
+    assert all(np.array_equal(x.image, y.image) and x.boxes == y.boxes
+               for x, y in zip(a, b, strict=True))
     c = scenes.generate_condition("desk", 2, seed=5, mnist=mnist)
     assert not np.array_equal(a[0].image, c[0].image)
 
@@ -106,16 +107,16 @@ def test_crops_are_tight(mnist) -> None:
 
 def test_thin_ones_are_15_to_25_times_taller_than_wide(mnist) -> None:
     ones = [b for f in scenes.generate_condition("thin-ones", 10, seed=9, mnist=mnist)
-            for label, b in zip(f.labels, f.boxes) if label == 1]
+            for label, b in zip(f.labels, f.boxes, strict=True) if label == 1]
     assert len(ones) >= 10
     ratios = [h / w for _x, _y, w, h in ones]
-    assert 14 <= min(ratios) and max(ratios) <= 26, ratios
+    assert min(ratios) >= 14 and max(ratios) <= 26, ratios
 
 
 def test_touching_digits_touch(mnist) -> None:
     for f in scenes.generate_condition("touching", 10, seed=10, mnist=mnist):
         assert 2 <= len(f.labels) <= 5
-        for a, b in zip(f.boxes, f.boxes[1:]):
+        for a, b in zip(f.boxes, f.boxes[1:], strict=False):
             assert b[0] <= a[0] + a[2] + 1  # no gap between neighbours' boxes
 
 

@@ -3,8 +3,9 @@
 A reader proposes regions liberally and lets the model decide, so the model must have
 an answer for letters, scribbles, ticks, arrows, smudges, pieces of ruled lines, box
 corners and grid pieces. Each example is drawn with OpenCV at 96 px and rendered the way
-the runtime renders a crop (the MNIST recipe): ink = 1 on 0, the longer side fitted to
-20 px, centred by centre of mass in 28x28, strokes 1.6-3.4 px wide like MNIST's.
+the runtime renders a crop (``digits.crops.fit``, the MNIST recipe): ink = 1 on 0, the
+longer side fitted to 20 px, centred by centre of mass in 28x28, strokes 1.7-3.4 px wide
+like MNIST's.
 
 What is left out on purpose, because a person would read it as a digit: letters shaped
 like digits (O o D Q I l i j J S s Z z B b g q G T t), near-vertical straight strokes
@@ -22,8 +23,9 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from digits import crops
+
 SIZE = 96  # drawing canvas; shapes fill ~70 % of it before fitting to 20 px
-FIT, SIDE = 20, 28  # the MNIST recipe: longer side 20 px, centred by mass in 28x28
 # Stroke width relative to the drawing box: 0.085-0.17 of the fitted 20 px gives 1.7-3.4 px,
 # the range of MNIST strokes (median ~2.5 px) and of the runtime's thickened thin pens.
 STROKE = (0.085, 0.17)
@@ -183,23 +185,13 @@ WEIGHTS = {"letter": 0.35, "scribble": 0.12, "zigzag": 0.06, "tick": 0.08, "arro
 
 
 def mnist_crop(canvas: np.ndarray) -> np.ndarray:
-    """A drawing (uint8, ink > 0 on 0) as the runtime renders a crop: float32 [28,28] in
-    [0,1], longer side of the ink's bounding box fitted to 20 px, centred by mass."""
+    """A drawing (uint8, ink > 0 on 0) as the runtime renders a crop (``digits.crops.fit``):
+    float32 [28,28] in [0,1], the ink's box fitted to 20 px, centred by mass."""
     x, y, w, h = cv2.boundingRect(np.uint8(canvas > 25))
     if w == 0:
-        return np.zeros((SIDE, SIDE), np.float32)
+        return np.zeros((crops.SIZE, crops.SIZE), np.float32)
     ink = canvas[y:y + h, x:x + w].astype(np.float32) / 255
-    scale = FIT / max(h, w)
-    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    small = cv2.resize(ink, (nw, nh), interpolation=cv2.INTER_AREA)
-    m = cv2.moments(small)
-    cx = m["m10"] / m["m00"] if m["m00"] > 0 else nw / 2
-    cy = m["m01"] / m["m00"] if m["m00"] > 0 else nh / 2
-    ox = int(np.clip(round(SIDE / 2 - cx), 0, SIDE - nw))
-    oy = int(np.clip(round(SIDE / 2 - cy), 0, SIDE - nh))
-    out = np.zeros((SIDE, SIDE), np.float32)
-    out[oy:oy + nh, ox:ox + nw] = np.clip(small, 0, 1)
-    return out
+    return crops.fit(ink, crops.stroke_width(np.uint8(ink > 0.5)))
 
 
 def generate(count: int, seed: int, kinds: tuple[str, ...] | None = None) -> np.ndarray:
@@ -209,7 +201,7 @@ def generate(count: int, seed: int, kinds: tuple[str, ...] | None = None) -> np.
     names = list(kinds) if kinds else list(KINDS)
     p = np.array([WEIGHTS[k] for k in names]) if not kinds else None
     picks = rng.choice(len(names), count, p=None if p is None else p / p.sum())
-    out = np.zeros((count, 1, SIDE, SIDE), np.float32)
+    out = np.zeros((count, 1, crops.SIZE, crops.SIZE), np.float32)
     for i, k in enumerate(picks):
         out[i, 0] = mnist_crop(KINDS[names[k]](rng))
     return out
