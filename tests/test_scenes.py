@@ -127,7 +127,8 @@ def test_squared_grid_is_nearly_as_dark_as_ink() -> None:
     for f in frames:
         gray = cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY)
         paper = np.percentile(gray, 90)
-        ink = min(np.percentile(gray[y:y + h, x:x + w], 3) for x, y, w, h in f.boxes)
+        ink = min(np.percentile(gray[max(0, y):y + h, max(0, x):x + w], 3)
+                  for x, y, w, h in f.boxes)
         mask = np.ones_like(gray, bool)
         for x, y, w, h in f.boxes:
             mask[max(0, y - 5):y + h + 5, max(0, x - 5):x + w + 5] = False

@@ -191,7 +191,7 @@ def mnist_crop(canvas: np.ndarray) -> np.ndarray:
     if w == 0:
         return np.zeros((crops.SIZE, crops.SIZE), np.float32)
     ink = canvas[y:y + h, x:x + w].astype(np.float32) / 255
-    return crops.fit(ink, crops.stroke_width(np.uint8(ink > 0.5)))
+    return np.clip(crops.fit(ink, crops.stroke_width(np.uint8(ink > 0.5))), 0, 1)
 
 
 def generate(count: int, seed: int, kinds: tuple[str, ...] | None = None) -> np.ndarray:
