@@ -50,7 +50,7 @@ def make(model: nn.Module, arch: str, config: dict[str, Any], train_config: dict
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "arch": arch, "arch_config": config,
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-        "input_spec": INPUT_SPEC, "labels": LABELS,
+        "input_spec": INPUT_SPEC, "labels": LABELS[:config.get("classes", len(LABELS))],
         "train_config": train_config, "metrics": metrics,
         "versions": versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -140,6 +140,8 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
     x_test, y_test = load_mnist(root, train=False, device=device)
 
     config = checkpoint.arch_config(cfg.arch)
+    if not cfg.negatives:  # no negatives, no reject class: the 10-class model of before
+        config["classes"] = len(labels.DIGITS)
     # channels_last: ~25 % faster convolutions on CPU, same numbers.
     model = models.build(cfg.arch, config).to(device, memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
