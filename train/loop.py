@@ -234,7 +234,8 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
                           exit_code=130) from None
 
     train_seconds = time.perf_counter() - t0
-    held_out = torch.from_numpy(negatives.generate(NEGATIVE_HELD_OUT, NEGATIVE_HELD_OUT_SEED))
+    held_out = (torch.from_numpy(negatives.generate(NEGATIVE_HELD_OUT, NEGATIVE_HELD_OUT_SEED))
+                if n_neg else torch.zeros(0, 1, 28, 28))
     metrics = {"test_accuracy": accuracy(model, x_test, y_test), "train_seconds": train_seconds,
                "test_reject_rate": reject_rate(model, x_test),
                "negatives_rejected": reject_rate(model, held_out.to(device)),
