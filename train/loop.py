@@ -182,12 +182,13 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
 
     t0 = time.perf_counter()
     n_neg = round(cfg.batch_size * cfg.negatives)
-    bank = (torch.from_numpy(negatives.generate(NEGATIVE_BANK, cfg.seed)).to(device)
-            if n_neg else None)
     # Where an interrupt resumes from: the last completed step and the RNG state after it.
     at, rng = (start_epoch, start_step), (gen.get_state(), torch.get_rng_state())
     bar = None
     try:
+        # drawn inside the try: Ctrl-C while they are drawn is an interrupt like any other
+        bank = (torch.from_numpy(negatives.generate(NEGATIVE_BANK, cfg.seed)).to(device)
+                if n_neg else None)
         for epoch in range(start_epoch, cfg.epochs):
             if perm is None:
                 perm = torch.randperm(len(x_train), generator=gen).to(device)
