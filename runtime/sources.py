@@ -7,9 +7,11 @@ will not open is a DigitsError (exit 2): there is nothing else to do.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -31,6 +33,21 @@ MAX_PIXELS = MAX_IMAGE_PIXELS
 # uncompressed (BMP, PPM); anything bigger is not a photo of digits.
 MAX_IMAGE_BYTES = 160 * 1024 * 1024
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors say it once
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence what C libraries print straight to file descriptor 2 while decoding
+    (libpng warnings, OpenCV's AVI parser, FFmpeg): our own one-line error says it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 @dataclass
@@ -110,7 +127,8 @@ def read_image(path: Path) -> np.ndarray | str:
     if size and size[0] * size[1] > MAX_PIXELS:
         return _too_large(*size)
     try:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        with quiet_stderr():
+            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     except cv2.error:  # OpenCV's size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused the header
         return (f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (or a malformed size); "
                 "refused before decoding")
@@ -165,7 +183,9 @@ def video_frames(path: Path, name: str, max_frames: int | None, stride: int) -> 
         except UnicodeEncodeError:  # OpenCV takes UTF-8 names only: open it through a link
             openable = os.path.join(tmp, "video" + path.suffix)
             os.symlink(os.path.abspath(path), openable)
-        yield from _capture_frames(cv2.VideoCapture(openable), name, max_frames, stride)
+        with quiet_stderr():
+            cap = cv2.VideoCapture(openable)
+        yield from _capture_frames(cap, name, max_frames, stride)
 
 
 def _capture_frames(cap: cv2.VideoCapture, name: str, max_frames: int | None,
@@ -183,11 +203,14 @@ def _capture_frames(cap: cv2.VideoCapture, name: str, max_frames: int | None,
         index, done = 0, 0
         while max_frames is None or done < max_frames:
             if index % stride:
-                if not cap.grab():
+                with quiet_stderr():
+                    grabbed = cap.grab()
+                if not grabbed:
                     break
                 index += 1
                 continue
-            ok, image = cap.read()
+            with quiet_stderr():
+                ok, image = cap.read()
             if not ok:
                 break
             yield Frame(name, index, image, fps=fps)
