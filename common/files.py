@@ -3,9 +3,13 @@ folder, then a rename over the target. Shared by every stage."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
+import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from digits.errors import DigitsError
@@ -98,3 +102,63 @@ def check_writable(folder: Path, what: str = "--out") -> None:
         os.unlink(tmp)
     except OSError as e:
         raise DigitsError(f"cannot write to {what} {folder}: {e.strerror or e}") from None
+
+
+def _keep(path: Path) -> Path:
+    """A second name for ``path``'s current content: a hard link, else a copy."""
+    backup = path.with_name(f".{path.name[:TEMP_NAME_CHARS]}.{secrets.token_hex(6)}.old")
+    try:
+        os.link(path, backup)
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            raise
+        return write_temp(path.parent, path.name, path.read_bytes(), suffix=".old")
+    return backup
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (flock on the folder itself: no lock file is
+    left behind): writers of one set of files into one folder take turns."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def replace_set(files: dict[Path, bytes]) -> None:
+    """Replace a set of files in one folder all together or not at all.
+
+    Every file is first written whole under a temporary name (a full disk fails here,
+    with nothing changed); then, under the folder's lock, each target is renamed over,
+    the old ones kept as hard links until all are in place, and restored if a rename
+    fails or the process is interrupted. Raises OSError; no temporary file is left."""
+    if not files:
+        return
+    folder = next(iter(files)).parent
+    staged: dict[Path, Path] = {}
+    backups: dict[Path, Path] = {}
+    done: list[Path] = []
+    try:
+        for path, data in files.items():
+            staged[path] = write_temp(folder, path.name, data)
+        with folder_lock(folder):
+            try:
+                for path in staged:
+                    if path.exists():  # the old file stays reachable until all are in
+                        backups[path] = _keep(path)
+                for path, tmp in staged.items():
+                    os.replace(tmp, path)
+                    done.append(path)
+            except BaseException:
+                for path in done:
+                    if path in backups:
+                        os.replace(backups.pop(path), path)
+                    else:
+                        path.unlink(missing_ok=True)
+                raise
+    finally:
+        for tmp in [*staged.values(), *backups.values()]:
+            tmp.unlink(missing_ok=True)
