@@ -12,6 +12,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,32 @@ def test_bench_unwritable_out(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     assert "cannot write to --out" in one_line(cli("bench", "--out", blocker / "o"))
     assert snapshot(tmp_path) == before
+
+
+# --- kind 12: SIGTERM is Ctrl-C -----------------------------------------------------
+
+@pytest.mark.slow
+def test_sigterm_during_training_leaves_a_resumable_checkpoint(mnist_root: Path,
+                                                              tmp_path: Path) -> None:
+    import signal
+    import time
+
+    import torch
+
+    (tmp_path / "digits.pt").write_bytes((SHIPPED / "digits.pt").read_bytes())
+    before = snapshot(tmp_path)
+    cmd = [sys.executable, "-m", "digits", "train", "--limit", "4096", "--epochs", "3",
+           "--out", str(tmp_path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last = tmp_path / "digits.last.pt"
+    deadline = time.monotonic() + 180
+    while not last.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first epoch is done once digits.last.pt appears
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err and "digits train --resume" in err
+    assert torch.load(last, weights_only=True)["resume"]["epoch"] >= 1
+    after = snapshot(tmp_path)
+    assert after.pop(str(last)) and after == before  # digits.pt untouched
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
