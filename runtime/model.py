@@ -111,6 +111,8 @@ class Model:
         self.provider = check_providers(device, requested, self.session.get_providers())
         self.meta = _validate(self.session, self.path)
         self.labels = list(self.meta["labels"])
+        # index of the "not a digit" class among the logits, for models that have one
+        self.reject_index: int | None = None
         self.input_name = self.session.get_inputs()[0].name
         self.arch = self.meta.get("arch")
         self.probabilities(np.zeros((SMOKE_BATCH, 1, 28, 28), np.float32))  # smoke run
