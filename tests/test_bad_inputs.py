@@ -9,11 +9,9 @@ Inputs are built here: decompression bombs are tiny files that declare huge imag
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
-import stat
 import struct
 import subprocess
 import sys
@@ -25,24 +23,12 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import snapshot
 from digits.mnist import default_root, load_arrays
 
 TIMEOUT = 30  # seconds: nothing in this suite may hang
 INFO = ("digits: model ", "digits: saved ", "digits: annotated files in ", "Speed: ",
         "digits: interrupted")
-
-
-def snapshot(*folders: Path) -> dict[str, str]:
-    """Every entry under the folders: sha256 of regular files, the kind of the others."""
-    out = {}
-    for folder in folders:
-        for root, dirs, names in os.walk(folder):
-            for name in dirs + names:
-                p = Path(root) / name
-                mode = os.lstat(p).st_mode
-                out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode)
-                               else stat.filemode(mode))
-    return out
 
 
 def recognize(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None,

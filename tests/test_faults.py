@@ -7,32 +7,16 @@ so those cases take about a second each."""
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
-import os
-import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, assert_one_line_error, run_cli
+from conftest import REPO, assert_one_line_error, interrupt_training, run_cli, snapshot
 
 TIMEOUT = 30
 SHIPPED = REPO / "artifacts"
-
-
-def snapshot(*folders: Path) -> dict[str, str]:
-    out = {}
-    for folder in folders:
-        for root, dirs, names in os.walk(folder):
-            for name in dirs + names:
-                p = Path(root) / name
-                mode = os.lstat(p).st_mode
-                out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode)
-                               else stat.filemode(mode))
-    return out
 
 
 def one_line(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
@@ -259,23 +243,13 @@ def test_bench_unwritable_out(tmp_path: Path) -> None:
 def test_sigterm_during_training_leaves_a_resumable_checkpoint(mnist_root: Path,
                                                               tmp_path: Path) -> None:
     import signal
-    import time
 
     import torch
 
     (tmp_path / "digits.pt").write_bytes((SHIPPED / "digits.pt").read_bytes())
     before = snapshot(tmp_path)
-    cmd = [sys.executable, "-m", "digits", "train", "--limit", "4096", "--epochs", "3",
-           "--out", str(tmp_path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    interrupt_training(tmp_path, signal.SIGTERM)
     last = tmp_path / "digits.last.pt"
-    deadline = time.monotonic() + 180
-    while not last.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # the first epoch is done once digits.last.pt appears
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
-    assert "Traceback" not in err and "digits train --resume" in err
     assert torch.load(last, weights_only=True)["resume"]["epoch"] >= 1
     after = snapshot(tmp_path)
     assert after.pop(str(last)) and after == before  # digits.pt untouched
