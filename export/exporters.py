@@ -48,8 +48,9 @@ class Job:
 @dataclass
 class Artifact:
     """One exported format in memory: ``predict`` runs what will be written; ``size`` is
-    the file's size with an empty metadata document (so that a gate on it does not depend
-    on the figures the document will hold); ``finish(doc)`` gives the file's bytes."""
+    an ONNX file's size in bytes with an empty metadata document (so that the int8 size
+    gate does not depend on the figures the document will hold; 0 for TorchScript, which
+    no gate sizes); ``finish(doc)`` gives the file's bytes."""
 
     predict: Predict
     size: int
