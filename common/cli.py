@@ -8,9 +8,11 @@ imports a stage only when one of its commands runs (or its help is asked for), s
 from __future__ import annotations
 
 import importlib
+import io
 import os
 import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import NoReturn
@@ -98,7 +100,11 @@ class _Signals:
 
     @classmethod
     def install(cls) -> None:
-        signal.signal(signal.SIGTERM, cls._raise)
+        """From now on (in this process), SIGTERM interrupts like Ctrl-C. Only the main
+        thread can set a handler: ``main()`` called from another thread leaves it alone."""
+        cls.received = None
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, cls._raise)
 
     @classmethod
     def _raise(cls, signum: int, frame: object) -> None:
@@ -146,7 +152,8 @@ def main(argv: list[str] | None = None) -> None:
         _error("stdout is closed; results would be lost (redirect it to a file or "
                "/dev/null instead)", 2)
     # A file name that is not UTF-8 is printed escaped, never a UnicodeEncodeError.
-    sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
     _Signals.install()
     ctx: click.Context | None = None
     try:
