@@ -103,6 +103,8 @@ class Model:
         self.provider = check_providers(device, requested, self.session.get_providers())
         self.meta = _validate(self.session, self.path)
         self.labels = [int(x) for x in self.meta["labels"]]
+        # index of the "not a digit" class among the logits, for models that have one
+        self.reject_index: int | None = None
         self.input_name = self.session.get_inputs()[0].name
         self.arch = self.meta.get("arch")
 
