@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import http.client
 import io
+import os
 import socket
 import subprocess
 import sys
@@ -149,6 +150,7 @@ def main() -> None:
             bodies.append(jpeg.tobytes())
             paths.append(str(path))
         same = [paths[i % len(paths)] for i in range(args.requests)]  # what the server gets
+        load_before = os.getloadavg()[0]  # other work on the machine skews every figure
         proc, port = start_server(model, args.workers)
         try:
             rss = {"started": rss_mb(proc.pid)}
@@ -166,10 +168,12 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+    load_avg = (round(load_before, 2), round(os.getloadavg()[0], 2))
     growth = rss["end"] - rss["after_warmup"]
     ratio = float(np.median(ratios))
     print(f"digits serve: {args.requests} requests per row, 640x480 JPEGs ({args.files} "
-          f"files, seed {SEED}), {args.workers} workers, {provider}")
+          f"files, seed {SEED}), {args.workers} workers, {provider}; load average "
+          f"{load_avg[0]:.1f} -> {load_avg[1]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'concurrency':>11s} {'req/s':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s} "
           f"{'errors':>6s}")
     for r in runs.values():
@@ -187,7 +191,8 @@ def main() -> None:
           f"{'met' if growth <= RSS_GROWTH_TARGET_MB else 'NOT met'}")
     write_json(args.out, "serve", {
         "bench": "serve", "model": str(model), "provider": provider, "seed": SEED,
-        "workers": args.workers, "files": args.files, "runs": list(runs.values()),
+        "workers": args.workers, "files": args.files, "load_average": load_avg,
+        "runs": list(runs.values()),
         "errors": errors, "in_process_img_per_s": [round(b, 1) for b in baseline],
         "serve_c4_req_per_s": served, "ratio_c4_median": round(ratio, 3),
         "ratio_target": RATIO_TARGET, "ratio_met": ratio >= RATIO_TARGET,
