@@ -294,18 +294,31 @@ def test_loopback_is_told_apart() -> None:
 # --- the page in a real browser ----------------------------------------------------------
 
 
+def y4m(image, frames: int = 5) -> bytes:
+    """A short uncompressed video (YUV4MPEG2, 4:2:0) of one BGR image: Chromium's fake
+    camera plays it (--use-file-for-fake-video-capture)."""
+    h, w = image.shape[:2]
+    planes = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420).tobytes()
+    return f"YUV4MPEG2 W{w} H{h} F10:1 Ip A1:1 C420jpeg\n".encode() + (b"FRAME\n" + planes) * frames
+
+
 @pytest.fixture(scope="module")
-def browser():
-    """Headless Debian Chromium driven by Playwright (never `playwright install`). CI
-    installs Chromium (.ci/run), so there a missing browser fails instead of skipping."""
+def browser(tmp_path_factory, images: list[Path]):
+    """Headless Debian Chromium driven by Playwright (never `playwright install`), its
+    camera a fake device that films images[2]. CI installs Chromium (.ci/run), so there a
+    missing browser fails instead of skipping."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.is_file():
         message = f"{CHROMIUM} missing: apt-get install -y chromium"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    camera = tmp_path_factory.mktemp("camera") / "camera.y4m"
+    camera.write_bytes(y4m(cv2.imread(str(images[2]))))
+    fake_camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                   f"--use-file-for-fake-video-capture={camera}"]
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + fake_camera)
         yield b
         b.close()
 
@@ -366,3 +379,50 @@ def test_page_in_chromium_draw_and_upload(server: Server, browser, images: list[
     page.screenshot(path=str(tmp_path / "page-photo.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+@pytest.mark.slow
+def test_page_in_chromium_touch_and_camera(server: Server, browser, images: list[Path],
+                                           tmp_path: Path) -> None:
+    """A finger draws (touch -> pointer events); the camera's snapshot and live frames are
+    read like the photo they film."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url)
+    cdp = context.new_cdp_session(page)
+    box = page.locator("#pad").bounding_box()
+    sx, sy = box["width"] / 560, box["height"] / 280
+
+    def touch(kind: str, x: float | None = None, y: float | None = None) -> None:
+        points = [] if x is None else [{"x": box["x"] + x * sx, "y": box["y"] + y * sy}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", 280, 40)
+    for y in (80, 120, 160, 200, 240):
+        touch("touchMove", 279 - y / 80, y)
+    touch("touchEnd")
+    assert reading(page)[0] == "1"
+    # the camera films images[2]: a snapshot reads as the photo does (JPEG'd again)
+    _, want = post_file(server, images[2])
+    page.click("#tab-camera")
+    page.click("#cam-start")
+    page.wait_for_function("!document.getElementById('cam-snap').disabled")
+    before = page.locator("#status").text_content()
+    page.click("#cam-snap")
+    text, _ = reading(page, before)
+    assert text == want["text"]
+    page.screenshot(path=str(tmp_path / "page-camera.png"), full_page=True)
+    # live: new readings keep coming, a few a second
+    page.check("#cam-live")
+    seen = set()
+    for _ in range(3):
+        before = page.locator("#status").text_content()
+        seen.add(reading(page, before)[0])
+    page.uncheck("#cam-live")
+    assert seen == {want["text"]}
+    page.click("#cam-start")  # stop
+    assert errors == []
+    context.close()
