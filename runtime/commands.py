@@ -94,7 +94,9 @@ def checks() -> None:
 @model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
 @device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Threads reading images at once; more requests wait (up to 64), then 503.")
+              help="Threads reading images at once (onnxruntime and OpenCV release the GIL).")
+@click.option("--max-waiting", type=click.IntRange(min=0), default=64, show_default=True,
+              help="Requests that may wait for a busy worker; more are refused with 503.")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0.001), default=10.0,
               show_default=True, help="Largest request body; larger is refused with 413.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
@@ -102,7 +104,8 @@ def checks() -> None:
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
 def serve(host: str, port: int, model: Path | None, device: str, workers: int,
-          max_upload_mb: float, timeout: float, min_confidence: float) -> None:
+          max_waiting: int, max_upload_mb: float, timeout: float,
+          min_confidence: float) -> None:
     """Serve the reader over HTTP, and a page to draw, upload or film digits.
 
     \b
@@ -130,4 +133,5 @@ def serve(host: str, port: int, model: Path | None, device: str, workers: int,
     shown = f"[{host}]" if ":" in host else host
     print(f"digits: serving http://{shown}:{port}/ ({workers} workers); Ctrl-C stops",
           file=sys.stderr, flush=True)
-    server.run(reader, host, port, workers, round(max_upload_mb * 1024 * 1024), timeout)
+    server.run(reader, host, port, workers, round(max_upload_mb * 1024 * 1024), timeout,
+               max_waiting)

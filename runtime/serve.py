@@ -263,9 +263,10 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
 
     @app.get("/v1/health")
     async def health() -> dict[str, Any]:
-        """The model, the execution provider it runs on, versions and limits."""
+        """The model, the execution provider it runs on, versions, limits and the requests
+        now reading or waiting for a worker."""
         m = reader.model
-        return {"status": "ok",
+        return {"status": "ok", "in_flight": admitted,  # reading or waiting for a worker
                 "model": {"path": str(m.path), "arch": m.arch, "provider": m.provider},
                 "versions": versions(),
                 "limits": {"max_upload_bytes": max_bytes, "max_pixels": MAX_PIXELS,
@@ -334,9 +335,10 @@ def is_loopback(host: str) -> bool:
 
 
 def run(reader: Reader, host: str, port: int, workers: int, max_bytes: int,
-        timeout: float) -> None:
+        timeout: float, max_waiting: int = MAX_WAITING) -> None:
     """Serve until Ctrl-C (uvicorn, access log off: one line per request costs more than
     a small read)."""
-    app = create_app(reader, workers=workers, max_bytes=max_bytes, timeout=timeout)
+    app = create_app(reader, workers=workers, max_bytes=max_bytes, timeout=timeout,
+                     max_waiting=max_waiting)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 timeout_graceful_shutdown=5)

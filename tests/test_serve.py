@@ -12,6 +12,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from conftest import REPO, assert_one_line_error
@@ -250,6 +252,33 @@ def test_a_stalled_upload_times_out(tmp_path: Path, images: list[Path]) -> None:
         srv.stop()
 
 
+def test_a_busy_server_answers_503_then_serves(tmp_path: Path, images: list[Path]) -> None:
+    """One worker, no waiting room: while a 12 MP photo is being read, another request is
+    refused at once with 503 and Retry-After; afterwards both kinds are served."""
+    srv = Server(tmp_path / "server.log", "--workers", "1", "--max-waiting", "0")
+    try:
+        _, big = cv2.imencode(".jpg", np.full((3000, 4000, 3), 230, np.uint8))
+        slow: list[tuple[int, dict]] = []
+        t = threading.Thread(target=lambda: slow.append(
+            request(f"{srv.url}/v1/read", big.tobytes(), "image/jpeg")))
+        t.start()
+        deadline = time.monotonic() + 30
+        while request(f"{srv.url}/v1/health")[1]["in_flight"] == 0:
+            assert time.monotonic() < deadline and t.is_alive()
+            time.sleep(0.005)
+        req = urllib.request.Request(f"{srv.url}/v1/read", images[0].read_bytes())
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=30)
+        assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "1"
+        assert "busy" in json.loads(refused.value.read())["error"]
+        t.join(60)
+        assert slow[0][0] == 200 and slow[0][1]["digits"] == []
+        assert request(f"{srv.url}/v1/health")[1]["in_flight"] == 0
+        assert post_file(srv, images[0])[0] == 200
+    finally:
+        srv.stop()
+
+
 def test_health_openapi_and_page(server: Server) -> None:
     status, health = request(f"{server.url}/v1/health")
     assert status == 200 and health["status"] == "ok"
@@ -274,8 +303,8 @@ def test_serve_help_and_missing_extra() -> None:
     assert re.search(r"^\s+serve\s", listed.stdout, re.M)
     helped = subprocess.run([sys.executable, "-m", "digits", "serve", "--help"],
                             capture_output=True, text=True, timeout=60)
-    for option in ("--host", "--port", "--model", "--device", "--workers", "--max-upload-mb",
-                   "--timeout"):
+    for option in ("--host", "--port", "--model", "--device", "--workers", "--max-waiting",
+                   "--max-upload-mb", "--timeout"):
         assert option in helped.stdout
     blocked = subprocess.run(
         [sys.executable, "-c", "import sys; sys.modules['fastapi'] = None; "
