@@ -31,7 +31,6 @@ import numpy as np
 import python_multipart
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
@@ -77,8 +76,9 @@ class Result:
 def decode_image(data: bytes) -> np.ndarray:
     """Encoded image bytes -> uint8 BGR [H,W,3], with the CLI's limits.
 
-    Raises ImageTooLarge when the header declares more than MAX_PIXELS pixels (checked
-    before decoding), UnreadableInput when the bytes are empty, not a decodable image, or
+    Raises ImageTooLarge when the image declares more than MAX_PIXELS pixels (refused
+    before decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
+    formats), UnreadableInput when the bytes are empty, not a decodable image, or
     an image smaller than 8 px a side."""
     if not data:
         raise UnreadableInput("empty image")
@@ -86,7 +86,11 @@ def decode_image(data: bytes) -> np.ndarray:
     if size and size[0] * size[1] > MAX_PIXELS:
         raise ImageTooLarge(f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), "
                             f"above the {MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV's own size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused it
+        raise ImageTooLarge(f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (the "
+                            "limit); downscale it first") from None
     if image is None:
         raise UnreadableInput("not a decodable image (corrupt, truncated or not an image)")
     if min(image.shape[:2]) < 8:
@@ -151,8 +155,9 @@ class ErrorBody(BaseModel):
 
 
 ERRORS = {400: "no file in the request", 413: "body above the upload limit",
-          415: "not a decodable image", 422: "image above the pixel limit (decompression "
-          "bomb) or too small", 503: "all workers busy, or the request timed out"}
+          415: "not a decodable image, or too small to hold a digit",
+          422: "image above the pixel limit (decompression bomb)",
+          503: "all workers busy, or the request timed out"}
 
 READ_BODY = {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
@@ -253,9 +258,10 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"error": str(exc.detail)}, exc.status_code, exc.headers)
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"error": f"invalid request: {exc.errors()}"}, 400)
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        # uvicorn logs the traceback; the client gets JSON like every other error
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, 500)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> HTMLResponse:

@@ -8,7 +8,6 @@ will not open is a DigitsError (exit 2): there is nothing else to do.
 from __future__ import annotations
 
 import glob
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,9 +18,8 @@ import numpy as np
 
 from digits.errors import DigitsError
 from digits.paths import IMAGE_EXT, VIDEO_EXT
+from digits.runtime import MAX_PIXELS
 
-MAX_PIXELS = 50_000_000  # larger images are refused before decoding: no memory blow-up
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # backstop for cv2
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors say it once
 
 
@@ -67,7 +65,11 @@ def read_image(path: Path) -> np.ndarray | str:
     if size and size[0] * size[1] > MAX_PIXELS:
         return (f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), above the "
                 f"{MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV's own size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused it
+        return (f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (the limit); downscale "
+                "it first")
     if image is None:
         return "not a decodable image (corrupt, truncated or not an image)"
     if min(image.shape[:2]) < 8:

@@ -170,6 +170,14 @@ def bomb_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 20001 * 50)) + chunk(b"IEND", b""))
 
 
+def webp_bomb(side: int = 16384) -> bytes:
+    """A 54-byte lossless WebP whose header declares side x side pixels (268 MP at the
+    largest side WebP allows): a header OpenCV's own size check has to refuse."""
+    payload = bytes([0x2F]) + struct.pack("<I", (side - 1) | ((side - 1) << 14)) + bytes(32)
+    chunk = b"VP8L" + struct.pack("<I", len(payload)) + payload
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
 def test_posted_images_read_as_recognize_json(server: Server, images: list[Path]) -> None:
     cli = subprocess.run([sys.executable, "-m", "digits", "recognize", "--json",
                           "--model", str(REPO / "artifacts" / "digits.onnx"),
@@ -203,6 +211,7 @@ def test_every_error_is_json_and_the_server_keeps_serving(server: Server,
         "text file": (415, b"just some text, not an image\n", "text/plain"),
         "truncated JPEG": (415, jpeg[:300], "image/jpeg"),
         "decompression bomb": (422, bomb_png(), "image/png"),
+        "WebP decompression bomb": (422, webp_bomb(), "image/webp"),
     }
     _, good = post_file(server, images[1])
     for what, (code, body, ctype) in cases.items():
@@ -226,6 +235,16 @@ def test_every_error_is_json_and_the_server_keeps_serving(server: Server,
     assert status == 405 and list(answer) == ["error"]
     assert server.proc.poll() is None
     assert "Traceback" not in server.log.read_text()
+
+
+def test_the_cli_refuses_a_webp_bomb_too(tmp_path: Path, images: list[Path]) -> None:
+    """The pixel limit is the CLI's: the WebP bomb is one failed input there (exit 1)."""
+    (tmp_path / "bomb.webp").write_bytes(webp_bomb())
+    proc = subprocess.run([sys.executable, "-m", "digits", "recognize", "--json",
+                           str(tmp_path / "bomb.webp"), str(images[0])],
+                          capture_output=True, text=True, timeout=120)
+    assert "50 MP" in assert_one_line_error(proc, 1)
+    assert len(proc.stdout.splitlines()) == 1  # the good image after it was still read
 
 
 def test_a_stalled_upload_times_out(tmp_path: Path, images: list[Path]) -> None:
