@@ -1,15 +1,17 @@
 """`digits serve` under load: 640x480 JPEGs posted at several concurrencies.
 
     python bench/serve.py [--requests 1000] [--concurrency 1 4 16] [--workers 2]
-                          [--rounds 3] [--model PATH] [--out bench/results]
+                          [--rounds 10] [--round-requests 200] [--model PATH]
+                          [--out bench/results]
 
 Starts `digits serve` on a free loopback port, warms it up, then per concurrency sends
 --requests raw-body POSTs /v1/read (keep-alive connections, one per client thread) and
 prints throughput, p50/p95/p99 latency and errors (non-200 or failed requests; must be
 0), and the server's RSS after warm-up and at the end (target: growth <= 30 MB). The
 yardstick is `digits recognize --json` on the same files in this process (its own
-recognize loop, output to nowhere): --rounds alternate it with concurrency 4 and the
-median of the per-round ratios is quoted (target: serve >= 70 % of it).
+recognize loop, output to nowhere): --rounds short rounds alternate it with concurrency 4
+on the same --round-requests images, and the median of the per-round ratios is quoted
+(target: serve >= 70 % of it); the machine's load drifts less within a short round.
 Camera-like scenes from digits.scenes, seed 31: never used to tune anything.
 """
 
@@ -134,8 +136,10 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     ap.add_argument("--workers", type=int, default=2, help="digits serve --workers")
     ap.add_argument("--files", type=int, default=50, help="distinct JPEGs, posted in turn")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=10,
                     help="alternations of recognize and concurrency 4 for the ratio")
+    ap.add_argument("--round-requests", type=int, default=200,
+                    help="images per side of one round: short rounds see the same machine")
     ap.add_argument("--model")
     ap.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = ap.parse_args()
@@ -149,7 +153,7 @@ def main() -> None:
             path.write_bytes(jpeg.tobytes())
             bodies.append(jpeg.tobytes())
             paths.append(str(path))
-        same = [paths[i % len(paths)] for i in range(args.requests)]  # what the server gets
+        same = [paths[i % len(paths)] for i in range(args.round_requests)]  # as served
         load_before = os.getloadavg()[0]  # other work on the machine skews every figure
         proc, port = start_server(model, args.workers)
         try:
@@ -161,7 +165,7 @@ def main() -> None:
             ratios, baseline, served = [], [], []
             for _ in range(args.rounds):
                 baseline.append(in_process(net, same))
-                served.append(load(port, bodies, args.requests, 4)["req_per_s"])
+                served.append(load(port, bodies, args.round_requests, 4)["req_per_s"])
                 ratios.append(served[-1] / baseline[-1])
             rss["end"] = rss_mb(proc.pid)
             provider = net.provider
@@ -193,7 +197,8 @@ def main() -> None:
         "bench": "serve", "model": str(model), "provider": provider, "seed": SEED,
         "workers": args.workers, "files": args.files, "load_average": load_avg,
         "runs": list(runs.values()),
-        "errors": errors, "in_process_img_per_s": [round(b, 1) for b in baseline],
+        "errors": errors, "round_requests": args.round_requests,
+        "in_process_img_per_s": [round(b, 1) for b in baseline],
         "serve_c4_req_per_s": served, "ratio_c4_median": round(ratio, 3),
         "ratio_target": RATIO_TARGET, "ratio_met": ratio >= RATIO_TARGET,
         "rss_mb": {k: round(v, 1) for k, v in rss.items()},

@@ -267,7 +267,7 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
     async def index() -> HTMLResponse:
         return HTMLResponse(page)
 
-    @app.get("/v1/health")
+    @app.get("/v1/health", summary="Model, execution provider, versions, limits, load")
     async def health() -> dict[str, Any]:
         """The model, the execution provider it runs on, versions, limits and the requests
         now reading or waiting for a worker."""
@@ -309,11 +309,12 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
             raise Refused(415, str(e)) from None
         return with_top3(result, reader.model.labels)
 
-    @app.post("/v1/read", openapi_extra={"requestBody": READ_BODY},
+    @app.post("/v1/read", summary="Read the digits of one image",
+              openapi_extra={"requestBody": READ_BODY},
               responses={200: {"model": ReadRecord},
                          **{s: {"model": ErrorBody, "description": d}
                             for s, d in ERRORS.items()}})
-    async def read_image_route(request: Request) -> JSONResponse:
+    async def read_digits(request: Request) -> JSONResponse:
         """Read the digits of one image: a multipart file field, or the raw body (any
         format OpenCV decodes: PNG, JPEG, WebP, BMP, TIFF...). `?source=NAME` sets the
         record's `source` (default: the file's name, else "upload")."""
