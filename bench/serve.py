@@ -22,7 +22,7 @@ import contextlib
 import http.client
 import io
 import os
-import socket
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,23 +57,18 @@ def rss_mb(pid: int) -> float:
 
 
 def start_server(model: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", str(port),
+    """`digits serve --port 0`; the port is read from the URL it prints on stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", "0",
                              "--workers", str(workers), "--model", str(model)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read()}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=2).read()
+    for line in proc.stderr:
+        found = re.search(r"serving http://127\.0\.0\.1:(\d+)/", line)
+        if found:
+            port = int(found.group(1))
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=30).read()
+            threading.Thread(target=proc.stderr.read, daemon=True).start()  # never blocks
             return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not answer within 60 s")
+    raise SystemExit(f"server exited with {proc.wait()} before serving")
 
 
 def load(port: int, bodies: list[bytes], n: int, concurrency: int) -> dict:

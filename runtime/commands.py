@@ -90,7 +90,8 @@ def checks() -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback serves other machines too.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port; 0 picks a free one (the URL printed on stderr has it).")
 @model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
 @device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
@@ -124,6 +125,7 @@ def serve(host: str, port: int, model: Path | None, device: str, workers: int,
     """
     from digits.runtime import serve as server
 
+    sock = server.listen(host, port)  # fail fast: before the model loads
     reader = server.Reader(model, device=device, min_confidence=min_confidence)
     m = reader.model
     print(f"digits: model {m.path} ({m.arch}) on {m.provider}", file=sys.stderr)
@@ -131,7 +133,7 @@ def serve(host: str, port: int, model: Path | None, device: str, workers: int,
         print(f"digits: binding {host}, beyond loopback: other machines that reach this one "
               "can use the server (no authentication)", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
-    print(f"digits: serving http://{shown}:{port}/ ({workers} workers); Ctrl-C stops",
-          file=sys.stderr, flush=True)
-    server.run(reader, host, port, workers, round(max_upload_mb * 1024 * 1024), timeout,
+    print(f"digits: serving http://{shown}:{sock.getsockname()[1]}/ ({workers} workers); "
+          "Ctrl-C stops", file=sys.stderr, flush=True)
+    server.run(reader, sock, workers, round(max_upload_mb * 1024 * 1024), timeout,
                max_waiting)

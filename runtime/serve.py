@@ -18,6 +18,7 @@ import asyncio
 import importlib.metadata as md
 import ipaddress
 import platform
+import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -36,10 +37,10 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from digits import __version__
-from digits.errors import ImageTooLarge, UnreadableInput
+from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
 from digits.runtime.model import Model
 from digits.runtime.recognize import Digit, read, record
-from digits.runtime.sources import MAX_PIXELS, Frame, _header_size, read_image
+from digits.runtime.sources import MAX_PIXELS, Frame, _header_size
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the issue's default; a 12 MP phone JPEG is 3-6 MB
 REQUEST_TIMEOUT_S = 30.0  # body upload + wait for a worker + read; a read takes ~5 ms
@@ -114,15 +115,16 @@ class Reader:
     def read(self, image: bytes | np.ndarray | Path | str, source: str | None = None) -> Result:
         """`image`: encoded bytes, a uint8 BGR [H,W,3] (or gray [H,W]) array, or a path.
         Raises UnreadableInput (ImageTooLarge for a decompression bomb)."""
-        if isinstance(image, bytes | bytearray | memoryview):
-            array = decode_image(bytes(image))
-        elif isinstance(image, np.ndarray):
+        if isinstance(image, np.ndarray):
             array = image
+        elif isinstance(image, bytes | bytearray | memoryview):
+            array = decode_image(bytes(image))
         else:
-            decoded = read_image(Path(image))
-            if isinstance(decoded, str):
-                raise UnreadableInput(f"{image}: {decoded}")
-            array, source = decoded, source or str(image)
+            try:
+                data = Path(image).read_bytes()
+            except OSError as e:
+                raise UnreadableInput(f"{image}: cannot read ({e.strerror or e})") from None
+            array, source = decode_image(data), source or str(image)
         return Result(source or "", read(self.model, array, self.min_confidence))
 
 
@@ -341,11 +343,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run(reader: Reader, host: str, port: int, workers: int, max_bytes: int,
-        timeout: float, max_waiting: int = MAX_WAITING) -> None:
-    """Serve until Ctrl-C (uvicorn, access log off: one line per request costs more than
-    a small read)."""
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on host:port (port 0: any free one), or a DigitsError saying
+    why not (address in use, no such address, no permission)."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)  # uvicorn's backlog; connections queue until it accepts them
+    except OSError as e:
+        raise DigitsError(f"cannot listen on {host}:{port} ({e.strerror or e})") from None
+    return sock
+
+
+def run(reader: Reader, sock: socket.socket, workers: int, max_bytes: int, timeout: float,
+        max_waiting: int = MAX_WAITING) -> None:
+    """Serve on a bound socket until Ctrl-C (uvicorn, access log off: one line per request
+    costs more than a small read)."""
     app = create_app(reader, workers=workers, max_bytes=max_bytes, timeout=timeout,
                      max_waiting=max_waiting)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])

@@ -39,35 +39,30 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run"
                  "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
-    """`digits serve` in a subprocess; stopped on exit."""
+    """`digits serve --port 0` in a subprocess (the port it picked is read from the URL it
+    prints); stopped on exit."""
 
     def __init__(self, log: Path, *args: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         with log.open("w") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", NO_TORCH, "serve", "--port", str(self.port),
+                [sys.executable, "-c", NO_TORCH, "serve", "--port", "0",
                  "--model", str(REPO / "artifacts" / "digits.onnx"), *args],
                 stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {log.read_text()}")
-            try:
-                urllib.request.urlopen(f"{self.url}/v1/health", timeout=2).read()
+            found = re.search(r"serving http://127\.0\.0\.1:(\d+)/", log.read_text())
+            if found:
+                self.port = int(found.group(1))
+                self.url = f"http://127.0.0.1:{self.port}"
+                urllib.request.urlopen(f"{self.url}/v1/health", timeout=10).read()
                 return
-            except OSError:
-                time.sleep(0.2)
+            time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"server did not answer within 60 s: {log.read_text()}")
+        raise RuntimeError(f"server did not start within 60 s: {log.read_text()}")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -327,9 +322,16 @@ def test_serve_help_and_missing_extra() -> None:
         assert option in helped.stdout
     blocked = subprocess.run(
         [sys.executable, "-c", "import sys; sys.modules['fastapi'] = None; "
-         "from digits.cli import main; main()", "serve", "--port", str(free_port())],
+         "from digits.cli import main; main()", "serve", "--port", "0"],
         capture_output=True, text=True, timeout=60)
     assert "pip install 'digits[serve]'" in assert_one_line_error(blocked, 2)
+
+
+def test_a_port_in_use_is_a_one_line_error(server: Server) -> None:
+    taken = subprocess.run([sys.executable, "-m", "digits", "serve", "--port",
+                            str(server.port)], capture_output=True, text=True, timeout=60)
+    assert f"cannot listen on 127.0.0.1:{server.port}" in assert_one_line_error(taken, 2)
+    assert request(f"{server.url}/v1/health")[0] == 200
 
 
 def test_loopback_is_told_apart() -> None:
