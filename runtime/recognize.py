@@ -27,9 +27,6 @@ class Digit:
     label: int
     confidence: float
     box: Box
-    # softmax over the model's labels (float32 [10], in `Model.labels` order); None for a
-    # smoothed live reading, whose label came from several frames
-    probabilities: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def read(model: Model, image: np.ndarray, min_confidence: float,
@@ -40,7 +37,7 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
     t2 = time.perf_counter()
-    digits = [Digit(model.labels[int(p.argmax())], float(p.max()), box, p)
+    digits = [Digit(model.labels[int(p.argmax())], float(p.max()), box)
               for p, box in zip(probs, seg.boxes, strict=True)]
     digits = [d for d in digits if d.confidence >= min_confidence]
     if times is not None:

@@ -39,7 +39,8 @@ from starlette.exceptions import HTTPException
 from digits import __version__
 from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
 from digits.runtime.model import Model
-from digits.runtime.recognize import Digit, read, record
+from digits.runtime.recognize import Digit, record
+from digits.runtime.segment import segment
 from digits.runtime.sources import MAX_PIXELS, Frame, _header_size
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the issue's default; a 12 MP phone JPEG is 3-6 MB
@@ -59,10 +60,12 @@ UPLOAD_SOURCE = "upload"  # the record's `source` for a raw body (a multipart fi
 
 @dataclass
 class Result:
-    """What one image reads as: digits in reading order (`Digit.probabilities` set)."""
+    """What one image reads as: digits in reading order, and each digit's softmax over
+    the model's labels (float32 [10] in `Model.labels` order), for its top 3."""
 
     source: str
     digits: list[Digit] = field(default_factory=list)
+    probabilities: list[np.ndarray] = field(default_factory=list)
     frame: int | None = None
 
     @property
@@ -125,7 +128,12 @@ class Reader:
             except OSError as e:
                 raise UnreadableInput(f"{image}: cannot read ({e.strerror or e})") from None
             array, source = decode_image(data), source or str(image)
-        return Result(source or "", read(self.model, array, self.min_confidence))
+        # `recognize.read`, keeping the probabilities it does not hand back
+        seg = segment(array)
+        kept = [(Digit(self.model.labels[int(p.argmax())], float(p.max()), box), p)
+                for p, box in zip(self.model.probabilities(seg.crops), seg.boxes, strict=True)
+                if p.max() >= self.min_confidence]
+        return Result(source or "", [d for d, _ in kept], [p for _, p in kept])
 
 
 # --- HTTP ------------------------------------------------------------------------------
@@ -180,11 +188,9 @@ def with_top3(result: Result, labels: list[int]) -> dict[str, Any]:
     """`result.to_dict()` with `top3` ([{label, probability}] x 3, most probable first) in
     each digit, from the softmax the reader kept (`labels`: the model's, in its order)."""
     rec = result.to_dict()
-    for out, digit in zip(rec["digits"], result.digits, strict=True):
-        if digit.probabilities is not None:
-            p = digit.probabilities
-            out["top3"] = [{"label": labels[i], "probability": round(float(p[i]), 4)}
-                           for i in np.argsort(-p)[:TOP_K]]
+    for out, p in zip(rec["digits"], result.probabilities, strict=True):
+        out["top3"] = [{"label": labels[i], "probability": round(float(p[i]), 4)}
+                       for i in np.argsort(-p)[:TOP_K]]
     return rec
 
 
