@@ -427,6 +427,11 @@ def test_page_in_chromium_draw_and_upload(server: Server, browser, images: list[
     text, _ = reading(page, before)
     assert text == want["text"] and len(text) >= 1
     page.screenshot(path=str(tmp_path / "page-photo.png"), full_page=True)
+    # a file that is not an image: the server's message, shown as an error
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    page.set_input_files("#upload", str(tmp_path / "notes.jpg"))
+    page.wait_for_selector("#status.error")
+    assert "not a decodable image" in page.locator("#status").text_content()
     assert errors == []
     page.close()
 
