@@ -5,7 +5,9 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
 import re
 import socket
@@ -419,6 +421,13 @@ def test_page_in_chromium_draw_and_upload(server: Server, browser, images: list[
     before = page.locator("#status").text_content()
     page.click("#undo")
     assert reading(page, before)[0] == "7"
+    # closed loops with the page's brush: an 8 in one stroke, top loop then bottom loop
+    page.click("#clear")
+    eight = [(280 - 40 * math.sin(a), 90 - 45 * math.cos(a)) for a in np.linspace(0, 6.2, 30)]
+    eight += [(280 + 50 * math.sin(a), 185 - 50 * math.cos(a)) for a in np.linspace(0, 6.2, 30)]
+    before = page.locator("#status").text_content()
+    draw(page, [eight])
+    assert reading(page, before)[0] == "8"
     # a photo: the scene's text as `digits recognize` reads it
     _, want = post_file(server, images[2])
     page.click("#tab-photo")
@@ -439,7 +448,7 @@ def test_page_in_chromium_draw_and_upload(server: Server, browser, images: list[
 @pytest.mark.slow
 def test_page_in_chromium_touch_and_camera(server: Server, browser, images: list[Path],
                                            tmp_path: Path) -> None:
-    """A finger draws (touch -> pointer events); the camera's snapshot and live frames are
+    """A finger draws a 4 (touch -> pointer events); the camera's snapshot and live frames are
     read like the photo they film."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
                                   is_mobile=True)
@@ -455,11 +464,17 @@ def test_page_in_chromium_touch_and_camera(server: Server, browser, images: list
         points = [] if x is None else [{"x": box["x"] + x * sx, "y": box["y"] + y * sy}]
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
-    touch("touchStart", 280, 40)
-    for y in (80, 120, 160, 200, 240):
-        touch("touchMove", 279 - y / 80, y)
-    touch("touchEnd")
-    assert reading(page)[0] == "1"
+    # a 4 in two strokes: the open angle, then the stem; a finger reports many points
+    for corners in ([(300, 45), (240, 150), (345, 150)], [(305, 90), (305, 240)]):
+        points = [tuple(a + (b - a) * t) for a, b in itertools.pairwise(np.array(corners))
+                  for t in np.linspace(0, 1, 8)]
+        before = page.locator("#status").text_content()
+        touch("touchStart", *points[0])
+        for x, y in points[1:]:
+            touch("touchMove", x, y)
+        touch("touchEnd")
+        text, _ = reading(page, before)
+    assert text == "4"
     # the camera films images[2]: a snapshot reads as the photo does (JPEG'd again)
     _, want = post_file(server, images[2])
     page.click("#tab-camera")
