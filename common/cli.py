@@ -32,6 +32,7 @@ COMMANDS = {
     "bench": "digits.export.commands:bench",
     "recognize": "digits.runtime.commands:recognize",
     "checks": "digits.runtime.commands:checks",
+    "serve": "digits.runtime.commands:serve",
 }
 
 SHORT_HELP = {
@@ -42,11 +43,15 @@ SHORT_HELP = {
     "bench": "Format x provider table: accuracy, latency, throughput, size.",
     "recognize": "Read digits off a camera, images, folders or videos (onnxruntime).",
     "checks": "Versions, execution providers, camera/GUI support, default model.",
+    "serve": "REST endpoint + drawing/camera page over the reader (needs [serve]).",
 }
 
 
-# What `pip install 'digits[train]'` adds to the base (runtime) install.
-TRAIN_EXTRA = {"torch", "torchvision", "onnx", "onnxscript", "tqdm", "matplotlib"}
+# Modules an optional extra adds to the base (runtime) install -> that extra.
+EXTRAS = {**dict.fromkeys(("torch", "torchvision", "onnx", "onnxscript", "tqdm", "matplotlib"),
+                          "train"),
+          **dict.fromkeys(("fastapi", "uvicorn", "python_multipart", "starlette", "pydantic"),
+                          "serve")}
 
 
 class LazyGroup(click.Group):
@@ -171,10 +176,11 @@ def main(argv: list[str] | None = None) -> None:
         hint = " (see --help)" if isinstance(e, click.UsageError) else ""
         _error(f"{e.format_message()}{hint}", e.exit_code)
     except ModuleNotFoundError as e:
-        if (e.name or "").split(".")[0] not in TRAIN_EXTRA or _debug(ctx):
+        extra = EXTRAS.get((e.name or "").split(".")[0])
+        if extra is None or _debug(ctx):
             raise
         _error(f"this command needs {e.name}, which the base install leaves out: "
-               "pip install 'digits[train]'", 2)
+               f"pip install 'digits[{extra}]'", 2)
     except DigitsError as e:
         if _debug(ctx):
             raise
