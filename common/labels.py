@@ -20,5 +20,7 @@ def reject_index(labels: list[Any]) -> int | None:
 
 
 def is_valid(labels: Any) -> bool:
-    """``labels`` is the digits 0-9, optionally followed by ``NOT_A_DIGIT``."""
-    return isinstance(labels, list) and labels in (DIGITS, LABELS)
+    """``labels`` is the digits 0-9 (ints, not floats or bools), optionally followed by
+    ``NOT_A_DIGIT``."""
+    return (isinstance(labels, list) and labels in (DIGITS, LABELS)
+            and all(type(x) is int for x in labels[:10]))

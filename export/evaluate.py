@@ -44,7 +44,17 @@ def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
     columns alone; ``reject_rate``: share answered "not a digit" (0 for 10-class models);
     ``confusion``: rows the true digit, columns the answer (10 or 11 of them)."""
     images, labels = load_inputs(root, train=False)
-    out = logits(predictor(path), images, batch)
+    predict = predictor(path)
+    try:
+        out = logits(predict, images, batch)
+    except Exception as e:  # the file loads but does not take [N,1,28,28] images
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DigitsError(f"{path} fails on MNIST images (float32 [N,1,28,28]): "
+                          f"{first[:160]}") from None
+    if out.ndim != 2 or out.shape[0] != len(images) or out.shape[1] not in (10, 11):
+        raise DigitsError(f"{path} gives outputs of shape {list(out.shape)} for "
+                          f"{len(images)} images; a digits model gives logits [N,10] "
+                          "or [N,11] (with the not-a-digit class)")
     classes = out.shape[1]
     pred = out.argmax(1)
     confusion = np.zeros((10, classes), dtype=np.int64)

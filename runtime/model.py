@@ -84,6 +84,14 @@ def _validate(session: Any, path: Path) -> dict[str, Any]:
     return meta
 
 
+SMOKE_BATCH = 2  # > 1: a graph whose batch axis is fixed, or mixes samples, fails here
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return (text.splitlines()[0] if text else type(e).__name__)[:200]
+
+
 class Model:
     """An onnxruntime session for one digits model, validated, on a known provider."""
 
@@ -103,9 +111,8 @@ class Model:
         try:
             self.session = factory(str(self.path), sess_options=options, providers=requested)
         except Exception as e:  # onnxruntime raises several types for unreadable files
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise DigitsError(f"cannot load model {self.path}: not a valid ONNX model "
-                              f"({first[:200]})") from None
+                              f"({_first_line(e)})") from None
         self.provider = check_providers(device, requested, self.session.get_providers())
         self.meta = _validate(self.session, self.path)
         # the digit of each logit column; the "not a digit" column (if any) is reject_index
@@ -114,6 +121,7 @@ class Model:
         self.classes = len(self.meta["labels"])
         self.input_name = self.session.get_inputs()[0].name
         self.arch = self.meta.get("arch")
+        self.probabilities(np.zeros((SMOKE_BATCH, 1, 28, 28), np.float32))  # smoke run
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame):
@@ -121,7 +129,15 @@ class Model:
         "not a digit"."""
         if len(batch) == 0:
             return np.zeros((0, self.classes), np.float32)
-        logits = self.session.run(None, {self.input_name: batch})[0]
+        try:
+            logits = self.session.run(None, {self.input_name: batch})[0]
+        except Exception as e:  # onnxruntime raises several types for a failing graph
+            raise DigitsError(f"model {self.path} fails when run on a batch of "
+                              f"{len(batch)}: {_first_line(e)}") from None
+        if not isinstance(logits, np.ndarray) or logits.shape != (len(batch), self.classes):
+            raise DigitsError(f"model {self.path} gave logits of shape "
+                              f"{getattr(logits, 'shape', None)} for a batch of {len(batch)}; "
+                              f"expected [N,{self.classes}]")
         z = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
