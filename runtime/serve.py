@@ -128,11 +128,12 @@ class Reader:
             except OSError as e:
                 raise UnreadableInput(f"{image}: cannot read ({e.strerror or e})") from None
             array, source = decode_image(data), source or str(image)
-        # `recognize.read`, keeping the probabilities it does not hand back
+        # `recognize.read`, keeping the probabilities it does not hand back; a region the
+        # model answers "not a digit" (Model.reject_index) is not a digit
         seg = segment(array)
         kept = [(Digit(self.model.labels[int(p.argmax())], float(p.max()), box), p)
                 for p, box in zip(self.model.probabilities(seg.crops), seg.boxes, strict=True)
-                if p.max() >= self.min_confidence]
+                if p.max() >= self.min_confidence and p.argmax() != self.model.reject_index]
         return Result(source or "", [d for d, _ in kept], [p for _, p in kept])
 
 
@@ -186,11 +187,13 @@ class Refused(Exception):
 
 def with_top3(result: Result, labels: list[int]) -> dict[str, Any]:
     """`result.to_dict()` with `top3` ([{label, probability}] x 3, most probable first) in
-    each digit, from the softmax the reader kept (`labels`: the model's, in its order)."""
+    each digit, from the softmax the reader kept (`labels`: the model's digits, in its
+    order; a "not a digit" column after them is left out, its probability not spread)."""
     rec = result.to_dict()
     for out, p in zip(rec["digits"], result.probabilities, strict=True):
-        out["top3"] = [{"label": labels[i], "probability": round(float(p[i]), 4)}
-                       for i in np.argsort(-p)[:TOP_K]]
+        digits = p[:len(labels)]
+        out["top3"] = [{"label": labels[i], "probability": round(float(digits[i]), 4)}
+                       for i in np.argsort(-digits)[:TOP_K]]
     return rec
 
 
