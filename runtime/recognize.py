@@ -17,40 +17,104 @@ import numpy as np
 
 from digits.files import atomic_write
 from digits.paths import COLOUR_IMAGE_EXT
+from digits.runtime import tuning
 from digits.runtime.model import Model
-from digits.runtime.segment import Box, segment
+from digits.runtime.segment import Box, Region, reading_order, segment
 from digits.runtime.sources import Frame
 
 
 @dataclass
 class Digit:
+    """One digit read: its label, the model's confidence (softmax probability of the
+    label) and its box (x, y, w, h) in pixels of the frame."""
+
     label: int
     confidence: float
     box: Box
 
+    @property
+    def low_confidence(self) -> bool:
+        """Read, but below LOW_CONFIDENCE: reported, and marked so."""
+        return self.confidence < tuning.LOW_CONFIDENCE
+
+
+class Reading(list[Digit]):
+    """The digits of one frame in reading order (a list, as ``read`` always returned),
+    and ``rejected``: how many ink regions the model did not read as a digit."""
+
+    def __init__(self, digits: list[Digit], rejected: int = 0) -> None:
+        super().__init__(digits)
+        self.rejected = rejected
+
 
 def read(model: Model, image: np.ndarray, min_confidence: float,
-         times: list[float] | None = None) -> list[Digit]:
-    """All digits of one frame in reading order; `times` gets pre/infer/post seconds."""
+         times: list[float] | None = None) -> Reading:
+    """All digits of one frame (any image ``digits.runtime.image`` takes) in reading
+    order, and the count of rejected regions; `times` gets pre/infer/post seconds.
+
+    Segmentation proposes regions; the model decides. A region is a digit when the
+    model's top class is a digit (not ``model.reject_index``) read with at least
+    ``min_confidence``. A region wide enough to hold touching digits is also cut along
+    candidate paths (``Segmentation.split_options``); a cut wins when its weakest part
+    is read more confidently, by SPLIT_MARGIN, than the whole."""
     t0 = time.perf_counter()
     seg = segment(image)
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
+    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)}
+    options = {i: o for i, o in options.items() if o}
+    parts = [p for opts in options.values() for opt in opts for p in opt]
+    part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
+                  if parts else np.zeros((0, probs.shape[1]), np.float32))
     t2 = time.perf_counter()
-    digits = [Digit(model.labels[int(p.argmax())], float(p.max()), box)
-              for p, box in zip(probs, seg.boxes, strict=True)]
-    digits = [d for d in digits if d.confidence >= min_confidence]
+    found: list[tuple[Region, np.ndarray]] = []
+    k = 0
+    for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
+        best, best_score = [(region, p)], _digit_score(model, p)
+        for opt in options.get(i, []):
+            scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
+            k += len(opt)
+            score = min(_digit_score(model, q) for _r, q in scored)
+            if score > best_score + tuning.SPLIT_MARGIN:
+                best, best_score = scored, score
+        found += best
+    digits, rejected = [], 0
+    order, _ = reading_order([r.box for r, _p in found])
+    for j in order:
+        region, p = found[j]
+        score = _digit_score(model, p)
+        if score >= min_confidence and score > 0:
+            digits.append(Digit(model.labels[int(p.argmax())], score, seg.frame_box(region)))
+        else:
+            rejected += 1
     if times is not None:
         times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
-    return digits
+    return Reading(digits, rejected)
+
+
+def _digit_score(model: Model, p: np.ndarray) -> float:
+    """The probability of the top class when it is a digit; 0 when it is "not a digit"."""
+    top = int(p.argmax())
+    return 0.0 if top == model.reject_index else float(p[top])
+
+
+def _not_read(reading: Reading) -> str:
+    """The stderr note for a frame whose ink was not all read as digits."""
+    n = reading.rejected
+    regions = f"{n} ink region{'s' * (n != 1)}"
+    if not reading:
+        return f"nothing read: {regions}, none read as a digit"
+    return f"{regions} not read as a digit"
 
 
 def record(frame: Frame, digits: list[Digit]) -> dict[str, Any]:
     """The JSON record of DESIGN.md for one image or frame."""
     return {"source": frame.source, "frame": frame.index,
             "digits": [{"label": d.label, "confidence": round(d.confidence, 3),
-                        "box": [int(v) for v in d.box]} for d in digits],
-            "text": "".join(str(d.label) for d in digits)}
+                        "box": [int(v) for v in d.box],
+                        "low_confidence": d.low_confidence} for d in digits],
+            "text": "".join(str(d.label) for d in digits),
+            "rejected": getattr(digits, "rejected", 0)}
 
 
 class Smoother:
@@ -173,7 +237,7 @@ def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, mi
             digits = read(model, frame.image, min_confidence, times)
             if frame.live:
                 smoother = smoother or Smoother()
-                digits = smoother(digits)
+                digits = Reading(smoother(digits), digits.rejected)
                 now = time.perf_counter()
                 fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1 / max(now - last,
                                                                                     1e-6)
@@ -183,8 +247,11 @@ def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, mi
                 print(json.dumps(rec), flush=True)
             else:
                 where = frame.source if frame.index is None else f"{frame.source} #{frame.index}"
-                detail = " ".join(f"{d.label}({d.confidence:.2f})" for d in digits)
+                detail = " ".join(f"{d.label}({d.confidence:.2f}{'?' * d.low_confidence})"
+                                  for d in digits)
                 print(f"{where}: {rec['text'] or '-'}   {detail}".rstrip(), flush=True)
+                if digits.rejected and not frame.live:
+                    print(f"digits: {where}: {_not_read(digits)}", file=sys.stderr, flush=True)
             if saver or show:
                 banner = f"{fps:.0f} FPS  {model.provider}" if frame.live else None
                 annotated = annotate(frame.image, digits, banner)

@@ -1,210 +1,321 @@
-"""From a camera frame to MNIST-like 28x28 digit crops and their boxes.
+"""From a frame to candidate digit regions and their MNIST-like 28x28 crops.
 
 The model was trained on MNIST: a white digit on black, its longer side fitted into
-20x20, centred by centre of mass in 28x28. Stretching a whole frame to 28x28 loses
-almost everything, so each digit is found and re-drawn that way here:
+20x20, centred by centre of mass in 28x28 (``digits.crops.fit``). This module finds
+every region that MIGHT be a digit; the model decides which ones are
+(``digits.runtime.recognize.read``). The steps, in order:
 
-    gray -> polarity (dark ink or light ink) -> background removed (uneven light)
-    -> ink strength -> threshold -> ruled lines removed -> connected regions
-    -> filtered, broken strokes merged, touching digits split -> reading order
-    -> each region: ink scaled to [0,1], stroke width evened, 20x20 fit, mass-centred.
+1. ``working_gray``   any image -> 8-bit gray; a large photo is reduced to a working size
+2. ``ink_map``        ink polarity for the whole frame, background (uneven light) removed
+3. ``binarize``       ink strength -> ink mask, floored above the noise
+4. ``remove_lines``   printed structure out: ruled, margin and grid lines, box edges
+5. ``candidates``     connected regions, broken strokes merged, specks dropped; no rule on
+                      size, aspect or fill drops a plausible digit
+6. ``Segmentation``   crops for the model, and candidate cuts of wide regions
+                      (``split_options``) that the model scores
+
+Every tuning constant lives in ``digits.runtime.tuning`` with its reason.
+Coordinates: boxes are (x, y, w, h) in pixels; ``Region`` boxes are in working pixels,
+``Segmentation.boxes`` in pixels of the original frame.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from digits import crops
+from digits.runtime import tuning as T
+from digits.runtime.image import to_gray
 
-Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
+Box = tuple[int, int, int, int]  # x, y, w, h
 
 
 @dataclass
-class Segmentation:
-    """Crops ready for the model, in reading order, with their boxes."""
+class Region:
+    """One candidate: its box (working pixels) and which of the box's pixels are its ink."""
 
-    crops: np.ndarray  # float32 [N,1,28,28]
-    boxes: list[Box]
+    box: Box
+    mask: np.ndarray  # bool [h, w]: this region's ink inside its box
+
+    @property
+    def height(self) -> int:
+        return self.box[3]
+
+    @property
+    def width(self) -> int:
+        return self.box[2]
 
 
-def _gray(frame: np.ndarray) -> np.ndarray:
-    if frame.ndim == 2:
-        return frame
-    if frame.shape[2] == 4:
-        return cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+def union(a: Region, b: Region) -> Region:
+    """One region holding the ink of both."""
+    x0, y0 = min(a.box[0], b.box[0]), min(a.box[1], b.box[1])
+    x1 = max(a.box[0] + a.box[2], b.box[0] + b.box[2])
+    y1 = max(a.box[1] + a.box[3], b.box[1] + b.box[3])
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    for r in (a, b):
+        x, y, w, h = r.box
+        mask[y - y0:y - y0 + h, x - x0:x - x0 + w] |= r.mask
+    return Region((x0, y0, x1 - x0, y1 - y0), mask)
 
 
-def ink_map(gray: np.ndarray) -> np.ndarray:
-    """Ink strength (0 = background) with the background's slow light changes removed,
-    whether the ink is darker (pen on paper) or lighter (chalk on a board, MNIST)."""
+# ---- 1. working image -------------------------------------------------------------------
+
+def working_gray(image: np.ndarray) -> tuple[np.ndarray, int]:
+    """uint8 gray at working size and the integer factor it was reduced by (1 for frames
+    up to WORK_MAX_SHORT_SIDE on their short side)."""
+    gray = to_gray(image)
+    f = max(1, min(gray.shape) // T.WORK_MAX_SHORT_SIDE)
+    if f > 1:
+        gray = cv2.resize(gray, (gray.shape[1] // f, gray.shape[0] // f),
+                          interpolation=cv2.INTER_AREA)
+    return gray, f
+
+
+# ---- 2. polarity and background ---------------------------------------------------------
+
+def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ink strength (uint8, 0 = background) and whether the ink is lighter than its
+    surface (chalk, white-on-black canvases, MNIST) rather than darker (pen on paper).
+
+    The background is the frame with its strokes closed over (dark ink) or opened away
+    (light ink) at low resolution, by a kernel wider than any stroke: what is left is the
+    paper under its light, a desk, a card's edge. Polarity is the one whose closing finds
+    more thin ink; a fat brush or a desk around a card does not flip it."""
     h, w = gray.shape
-    if min(h, w) < 96:  # a crop that is a digit already: one background level will do
+    if min(h, w) < T.SMALL_IMAGE:  # a crop that is a digit already: one level will do
         med = float(np.median(gray))
         light = float(np.percentile(gray, 99)) - med > med - float(np.percentile(gray, 1))
         bg = np.full_like(gray, round(med))
-        return cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
-    f = max(1, min(h, w) // 60)
+        return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
+    f = max(1, min(h, w) // T.BACKGROUND_SHORT_SIDE)
     small = cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
-    med = cv2.medianBlur(small, 5)
-    diff = small.astype(np.int16) - med
-    light = int((diff > 25).sum()) > int((diff < -25).sum())
-    # a max (min) filter wider than a stroke sees only paper (board) around dark (light) ink
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    bg = cv2.erode(small, k) if light else cv2.dilate(small, k)
-    bg = cv2.GaussianBlur(bg, (5, 5), 0)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
+    dark_ink = cv2.subtract(closed, small)
+    light_ink = cv2.subtract(small, opened)
+    light = _strength(light_ink) > _strength(dark_ink)
+    bg = cv2.GaussianBlur(opened if light else closed, (5, 5), 0)
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
-    return cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
+    return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
 
+
+def _strength(ink: np.ndarray) -> float:
+    """How much clear ink a low-resolution ink map holds: the sum of responses above the
+    noise floor."""
+    strong = ink[ink > T.POLARITY_MIN_CONTRAST]
+    return float(strong.sum())
+
+
+# ---- 3. threshold -----------------------------------------------------------------------
 
 def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
-    """Otsu on the ink map, floored above the noise so an empty page stays empty."""
+    """Otsu on the ink map, floored above the noise so an empty page stays empty.
+    Returns the uint8 mask (255 = ink) and the threshold."""
     blur = cv2.GaussianBlur(ink, (3, 3), 0)
     otsu, _ = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     sample = blur[::4, ::4]  # a sparse sample is enough for the noise level
     med = float(np.median(sample))
     mad = float(np.median(np.abs(sample - med)))
-    noise = med + 6.0 * max(1.0, 1.4826 * mad)
-    t = max(float(otsu), noise, 18.0)
+    noise = med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
+    t = max(float(otsu), noise, T.MIN_INK_LEVEL)
     _, binary = cv2.threshold(blur, t, 255, cv2.THRESH_BINARY)
     return binary, t
 
 
+# ---- 4. printed structure ---------------------------------------------------------------
+
 def remove_lines(binary: np.ndarray) -> np.ndarray:
-    """Drop ruled lines: ink that is thin vertically and part of a long horizontal run.
-    A stroke crossing a line is thick vertically there, so it is kept. Lines are found
-    at half resolution (a mask is enough) with a band that tolerates perspective slant."""
+    """Printed lines out, digits crossing them kept.
+
+    A line is thin ink (at most LINE_MAX_THICK across) in a long straight run: rows of
+    runs spanning LINE_SPAN_H of the width (ruled paper, grid, a row of form boxes),
+    columns spanning LINE_SPAN_V of the height (margins, grid), and the vertical edges
+    that join two horizontal lines (boxes, table cells). One line alone is not enough
+    (a tight crop of a 7 is one long thin bar): two in one orientation, or a full-height
+    one beside horizontal lines. A stroke that crosses a line keeps its pixels there."""
     h, w = binary.shape
-    if min(h, w) < 96:
+    if min(h, w) < T.SMALL_IMAGE:
         return binary
-    half = cv2.resize(binary, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    half = cv2.threshold(half, 0, 255, cv2.THRESH_BINARY)[1]
-    thin = cv2.subtract(half, cv2.morphologyEx(half, cv2.MORPH_OPEN, np.ones((5, 1), np.uint8)))
-    if not thin.any():
+    horizontal = _lines(binary, w, T.LINE_SPAN_H)
+    vertical = _lines(binary.T, h, T.LINE_SPAN_V).T
+    nh, nv = _count(horizontal), _count(vertical.T)
+    if nh < 2:
+        horizontal[:] = 0
+    if nv < 2 and not (nh >= 2 and nv == 1):
+        vertical[:] = 0
+    if nh >= 2:
+        vertical = cv2.bitwise_or(vertical, _cell_edges(binary, horizontal))
+    lines = cv2.bitwise_or(horizontal, vertical)
+    if not lines.any():
         return binary
-    band = cv2.dilate(thin, np.ones((7, 1), np.uint8))
-    lines = cv2.morphologyEx(band, cv2.MORPH_OPEN,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (max(30, w // 8), 1)))
-    # a line broken by a digit (or by uneven light) leaves short pieces in its row that
-    # are too short to be found alone: thin ink on a found line's row, a quarter frame on
-    # either side, is line too (3 rows tall: the slant of a mild perspective)
-    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 4 | 1, 3)))
-    cut = cv2.bitwise_and(lines, thin)
-    if not cut.any():
-        return binary
-    cut = cv2.resize(cut, (w, h), interpolation=cv2.INTER_NEAREST)
-    cut = cv2.dilate(cut, np.ones((3, 1), np.uint8))
-    # keep pixels with stroke ink (not line) just above and below: a stroke crossing it
-    rest = cv2.subtract(binary, cut)
-    k = 4
+    keep = cv2.bitwise_or(_crossing(binary, horizontal, vertical=False),
+                          _crossing(binary, vertical, vertical=True))
+    return cv2.subtract(binary, cv2.subtract(lines, keep))
+
+
+def _thin(binary: np.ndarray) -> np.ndarray:
+    """Ink at most LINE_MAX_THICK pixels tall (thin in y): horizontal line material."""
+    k = np.ones((T.LINE_MAX_THICK + 1, 1), np.uint8)
+    return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, k))
+
+
+def _lines(binary: np.ndarray, length: int, span: float) -> np.ndarray:
+    """Horizontal line pixels of a (possibly transposed) mask: thin ink on runs whose rows
+    together span ``span`` of ``length``. Runs are found on the ink mask thickened by a
+    few rows (slant, strokes crossing keep a line whole), and grouped into rows by their
+    centre."""
+    binary = np.ascontiguousarray(binary)
+    run = max(T.LINE_MIN_RUN, length // T.LINE_RUN_DIVISOR)
+    band = cv2.dilate(binary, np.ones((T.LINE_SLANT_ROWS, 1), np.uint8))
+    runs = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    out = np.zeros_like(binary)
+    if not runs.any():
+        return out
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    pieces = [k for k in range(1, n)
+              if stats[k, 3] <= T.LINE_MAX_SLANT * stats[k, 2] + T.LINE_SLANT_ROWS + 4]
+    rows: list[list[int]] = []
+    for k in sorted(pieces, key=lambda k: cents[k][1]):
+        if rows and abs(cents[k][1] - cents[rows[-1][-1]][1]) <= T.LINE_ROW_TOLERANCE:
+            rows[-1].append(k)
+        else:
+            rows.append([k])
+    thin = _thin(binary)
+    for row in rows:
+        if sum(int(stats[k, 2]) for k in row) < span * length:
+            continue
+        for k in row:
+            x, y, ww, hh = stats[k, :4]
+            out[y:y + hh, x:x + ww] |= np.where(labels[y:y + hh, x:x + ww] == k,
+                                                thin[y:y + hh, x:x + ww], 0).astype(np.uint8)
+    return out
+
+
+def _count(lines: np.ndarray) -> int:
+    """Distinct lines in a horizontal line mask: rows of ink separated by empty rows."""
+    rows = lines.any(axis=1)
+    return int(np.count_nonzero(rows[1:] & ~rows[:-1]) + rows[0])
+
+
+def _cell_edges(binary: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
+    """Vertical thin runs that start at one horizontal line and end at the next: the
+    sides of form boxes and table cells. A digit's stroke inside a box is shorter than
+    the box; one crossing lines runs on past them."""
+    ys = np.flatnonzero(horizontal.any(axis=1))
+    out = np.zeros_like(binary)
+    if len(ys) < 2:
+        return out
+    # line rows -> one y per line
+    starts = [int(ys[0])] + [int(b) for a, b in itertools.pairwise(ys) if b > a + 1]
+    ends = [int(a) for a, b in itertools.pairwise(ys) if b > a + 1] + [int(ys[-1])]
+    thin_v = _thin(np.ascontiguousarray(binary.T)).T
+    tol = T.LINE_SLANT_ROWS + T.LINE_MAX_THICK
+    for (top0, top1), (bot0, bot1) in zip(zip(starts, ends, strict=True),
+                                          list(zip(starts, ends, strict=True))[1:],
+                                          strict=False):
+        gap = bot0 - top1
+        if gap < T.LINE_MIN_RUN:
+            continue
+        y0, y1 = max(0, top0 - tol), min(binary.shape[0], bot1 + tol + 1)
+        band = np.ascontiguousarray(thin_v[y0:y1])
+        runs = cv2.morphologyEx(band, cv2.MORPH_OPEN,
+                                np.ones((int(T.CELL_EDGE_SPAN * gap), 1), np.uint8))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        for k in range(1, n):
+            x, y, ww, hh = stats[k, :4]
+            top, bottom = y0 + y, y0 + y + hh
+            if abs(top - top0) <= tol and abs(bottom - bot1) <= tol:
+                out[y0 + y:y0 + y + hh, x:x + ww] |= (labels[y:y + hh, x:x + ww] == k).astype(
+                    np.uint8) * 255
+    return out
+
+
+def _crossing(binary: np.ndarray, lines: np.ndarray, vertical: bool) -> np.ndarray:
+    """Line pixels with stroke ink just beyond the line on both sides: where a stroke
+    crosses it (kept, so the digit stays whole)."""
+    if not lines.any():
+        return np.zeros_like(binary)
+    if vertical:
+        return _crossing(np.ascontiguousarray(binary.T), np.ascontiguousarray(lines.T),
+                         vertical=False).T.copy()
+    rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 1), np.uint8)))
+    k = T.LINE_MAX_THICK
     above, below = np.zeros_like(rest), np.zeros_like(rest)
     above[k:], below[:-k] = rest[:-k], rest[k:]
-    wide = np.ones((1, 7), np.uint8)
-    crossing = cv2.bitwise_and(cv2.dilate(above, wide), cv2.dilate(below, wide))
-    return cv2.subtract(binary, cv2.subtract(cut, crossing))
+    wide = np.ones((1, 5), np.uint8)
+    both = cv2.bitwise_and(cv2.dilate(above, wide), cv2.dilate(below, wide))
+    return cv2.bitwise_and(cv2.dilate(lines, np.ones((3, 1), np.uint8)), both)
 
 
-def _union(a: list, b: list) -> list:
-    """One region from two: the box around both, their areas and ids together."""
-    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return [x0, y0, x1 - x0, y1 - y0, a[4] + b[4], a[5] + b[5]]
+# ---- 5. candidate regions ---------------------------------------------------------------
+
+def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
+    """Connected ink regions, pieces of one digit merged, specks dropped; and the frame's
+    stroke width (pixels). Specks are judged against the strokes, not the frame."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n <= 1:
+        return [], 0.0
+    stroke = crops.stroke_width(binary)
+    speck = max(T.SPECK_MIN_PX, T.SPECK_STROKES * stroke)
+    regions = []
+    for k in range(1, n):
+        x, y, w, h, _area = map(int, stats[k])
+        if max(w, h) < speck:
+            continue
+        regions.append(Region((x, y, w, h), labels[y:y + h, x:x + w] == k))
+    regions = _merge_pieces(regions)
+    regions = _drop_surface(regions, binary.shape, stroke)
+    return regions, stroke
 
 
-def _merge(boxes: list[list], gap: float) -> list[list]:
-    """Join regions of one broken digit: they overlap in x and sit close in y."""
+def _merge_pieces(regions: list[Region]) -> list[Region]:
+    """Join the pieces of one digit: a 5's detached bar, a broken loop: regions that
+    overlap, or sit one above the other mostly within each other's columns."""
     merged = True
     while merged:
         merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[j]
+        for i in range(len(regions)):
+            for j in range(i + 1, len(regions)):
+                a, b = regions[i].box, regions[j].box
                 ox = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
                 oy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-                overlapping = ox > 0 and oy > 0 and ox * oy > 0.2 * min(a[2] * a[3], b[2] * b[3])
-                stacked = ox >= 0.6 * min(a[2], b[2]) and oy >= -gap * min(a[3], b[3])
-                if not (overlapping or stacked):
-                    continue
-                boxes[i] = _union(a, b)
-                del boxes[j]
-                merged = True
-                break
+                inside = ox > 0 and oy > 0 and ox * oy > T.MERGE_OVERLAP * min(
+                    a[2] * a[3], b[2] * b[3])
+                stacked = (ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
+                           and oy >= -T.MERGE_STACK_GAP * max(a[3], b[3])
+                           and min(a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
+                if inside or stacked:
+                    regions[i] = union(regions[i], regions[j])
+                    del regions[j]
+                    merged = True
+                    break
             if merged:
                 break
-    return boxes
+    return regions
 
 
-def _gap(a: list, b: list) -> int:
-    """Chebyshev distance between two boxes (0 when they touch or overlap)."""
-    dx = max(a[0] - (b[0] + b[2]), b[0] - (a[0] + a[2]), 0)
-    dy = max(a[1] - (b[1] + b[3]), b[1] - (a[1] + a[3]), 0)
-    return max(dx, dy)
-
-
-def _attach(boxes: list[list]) -> list[list]:
-    """A fragment much smaller than a close neighbour and not shaped like a digit (a 5's
-    detached bar, a 2's tail: wide and flat, or tiny) is part of that neighbour."""
-    i = 0
-    while i < len(boxes):
-        a = boxes[i]
-        near = [(_gap(a, b), j) for j, b in enumerate(boxes)
-                if j != i and a[3] < 0.5 * b[3] and (a[2] > 1.5 * a[3] or a[3] < 0.3 * b[3])]
-        near = [(d, j) for d, j in near if d <= 0.2 * boxes[j][3]]
-        if not near:
-            i += 1
+def _drop_surface(regions: list[Region], shape: tuple[int, int],
+                  stroke: float) -> list[Region]:
+    """A desk's band or a shadow at the frame's border is not ink: a region touching the
+    border whose strokes are SURFACE_STROKES times thicker than the other regions'."""
+    if len(regions) < 2:
+        return regions
+    widths = [crops.stroke_width(r.mask.astype(np.uint8)) for r in regions]
+    h, w = shape
+    out = []
+    for r, sw in zip(regions, widths, strict=True):
+        x, y, rw, rh = r.box
+        border = x == 0 or y == 0 or x + rw >= w or y + rh >= h
+        others = [o for o in widths if o is not sw]
+        if border and others and sw > T.SURFACE_STROKES * float(np.median(others)):
             continue
-        j = min(near)[1]
-        boxes[j] = _union(a, boxes[j])
-        del boxes[i]
-        i = 0
-    return boxes
-
-
-def _split(box: list, binary: np.ndarray) -> list[list]:
-    """Cut a region too wide for one digit at columns with little ink. Wide single digits
-    (a 5 with a long bar, a 2 with a long tail) are kept whole: a cut needs a clear neck."""
-    x, y, w, h, _area, ids = box
-    if w < 1.25 * h:
-        return [box]
-    cols = (binary[y:y + h, x:x + w] > 0).sum(axis=0).astype(np.float32)
-    guess = max(2, round(w / (0.9 * h)))
-    for n in dict.fromkeys((guess, guess - 1, guess + 1)):
-        cuts = _cuts(cols, n) if n >= 2 else None
-        if cuts:
-            break
-    else:
-        return [box]
-    parts = []
-    for a, b in itertools.pairwise(cuts):
-        sub = binary[y:y + h, x + a:x + b]
-        ys = np.flatnonzero(sub.any(axis=1))
-        if len(ys) == 0:
-            continue
-        parts.append([x + a, y + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1),
-                      int((sub > 0).sum()), ids])
-    if any(p[3] < 0.55 * h for p in parts):  # a flat piece is a bar or tail, not a digit
-        return [box]
-    return parts
-
-
-def _cuts(cols: np.ndarray, n: int) -> list[int] | None:
-    """Column cuts for n digits, each at a clear neck near its expected place, or None."""
-    w = len(cols)
-    cuts = [0]
-    for i in range(1, n):
-        c = int(i * w / n)
-        lo, hi = max(cuts[-1] + 2, c - w // (3 * n)), min(w - 2, c + w // (3 * n))
-        if hi <= lo:
-            return None
-        cut = lo + int(np.argmin(cols[lo:hi]))
-        if cols[cut] > 0.3 * float(cols.mean()):
-            return None
-        cuts.append(cut)
-    return [*cuts, w]
+        out.append(r)
+    return out
 
 
 def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
@@ -230,128 +341,125 @@ def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
     return out, line_of
 
 
-def _components(binary: np.ndarray) -> tuple[np.ndarray, list[list]]:
-    """Region labels and [x, y, w, h, area, [id]] per region. Boxes come from outer
-    contours: OpenCV's connectedComponentsWithStats costs ~6x more here."""
-    _n, labels = cv2.connectedComponents(binary, connectivity=8)
-    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    stats = []
-    for c, (_next, _prev, _child, parent) in zip(contours, hierarchy[0] if contours else [],
-                                                 strict=True):
-        if parent != -1:
-            continue  # a hole's boundary
-        x, y, w, h = cv2.boundingRect(c)
-        px, py = c[0, 0]
-        area = cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1  # pixels, about
-        stats.append([x, y, w, h, int(area), [int(labels[py, px])]])
-    return labels, stats
+# ---- 6. crops and cuts ------------------------------------------------------------------
+
+@dataclass
+class Segmentation:
+    """Candidate regions of one frame in reading order, their crops and boxes.
+
+    ``crops``: float32 [N,1,28,28] for the model; ``boxes``: (x, y, w, h) in pixels of
+    the original frame; ``regions`` the same candidates in working pixels."""
+
+    crops: np.ndarray
+    boxes: list[Box]
+    regions: list[Region] = field(default_factory=list)
+    ink: np.ndarray | None = None  # uint8 ink strength at working size
+    level: float = 0.0  # the ink threshold
+    scale: int = 1  # original pixels per working pixel
+    stroke: float = 0.0  # the frame's stroke width, working pixels
+
+    def crop(self, region: Region) -> np.ndarray:
+        """The region's own ink, scaled to [0,1] and fitted: float32 [28, 28]."""
+        assert self.ink is not None
+        x, y, w, h = region.box
+        mask = region.mask.astype(np.uint8)
+        soft = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # the strokes' soft edges
+        ink = self.ink[y:y + h, x:x + w].astype(np.float32)
+        strokes = ink[mask > 0]
+        top = float(np.percentile(strokes, 90)) if strokes.size else self.level
+        low = 0.5 * self.level
+        img = np.clip((ink - low) / max(1.0, top - low), 0, 1)
+        img[soft == 0] = 0
+        return crops.fit(img, crops.stroke_width(mask))
+
+    def frame_box(self, region: Region) -> Box:
+        """A region's box in pixels of the original frame."""
+        x, y, w, h = region.box
+        s = self.scale
+        return (x * s, y * s, w * s, h * s)
+
+    def split_options(self, region: Region) -> list[list[Region]]:
+        """Ways to cut a region too wide for one digit into 2..MAX_TOUCHING parts, each
+        along the cheapest path through the ink near where a cut is expected (not only
+        straight empty columns). The model scores them; none when the region is narrow."""
+        _x, _y, w, h = region.box
+        ref = max(h, 1)
+        if w < T.SPLIT_MIN_ASPECT * ref:
+            return []
+        cost = region.mask.astype(np.float32)
+        options = []
+        lo_n = 2
+        hi_n = min(T.MAX_TOUCHING, max(2, round(w / (T.SPLIT_DIGIT_ASPECT_MIN * ref))))
+        for n in range(lo_n, hi_n + 1):
+            paths = []
+            for i in range(1, n):
+                centre = i * w / n
+                half = w / (3 * n)
+                lo, hi = int(max(1, centre - half)), int(min(w - 1, centre + half))
+                if hi - lo < 2:
+                    break
+                paths.append(_cut_path(cost, lo, hi))
+            else:
+                parts = _cut(region, paths)
+                if len(parts) == n:
+                    options.append(parts)
+        return options
 
 
-def _unlink(box: list, labels: np.ndarray, next_id: int,
-            speck: int) -> tuple[list[list], int]:
-    """Split a long region at its vertically thin links; relabels `labels` in place."""
-    x, y, w, h, _area, ids = box
-    view = labels[y:y + h, x:x + w]
-    own = np.isin(view, ids)
-    mask = cv2.morphologyEx(own.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 1), np.uint8))
-    view[own & (mask == 0)] = 0
-    n, sub, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+def _cut_path(cost: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The top-to-bottom path through columns [lo, hi) crossing the least ink, moving at
+    most one column per row (a drop-fall cut): the path's column in each row."""
+    h = cost.shape[0]
+    band = cost[:, lo:hi]
+    width = hi - lo
+    acc = band[0].copy()
+    back = np.zeros((h, width), np.int8)
+    for r in range(1, h):
+        left = np.concatenate(([np.inf], acc[:-1])) + T.CUT_STEP_COST
+        right = np.concatenate((acc[1:], [np.inf])) + T.CUT_STEP_COST
+        stack = np.stack([left, acc, right])
+        choice = stack.argmin(axis=0)
+        acc = stack[choice, np.arange(width)] + band[r]
+        back[r] = choice.astype(np.int8) - 1
+    col = int(acc.argmin())
+    path = np.zeros(h, np.int32)
+    for r in range(h - 1, -1, -1):
+        path[r] = col + lo
+        col += int(back[r, col])
+    return path
+
+
+def _cut(region: Region, paths: list[np.ndarray]) -> list[Region]:
+    """Parts of a region between consecutive cut paths, each trimmed to its ink."""
+    x, y, w, h = region.box
+    cols = np.arange(w)[None, :]
+    bounds = [np.zeros(h, np.int32), *paths, np.full(h, w, np.int32)]
     parts = []
-    for k in range(1, n):
-        view[sub == k] = next_id
-        sx, sy, sw, sh, area = map(int, stats[k])
-        if area >= speck:
-            parts.append([x + sx, y + sy, sw, sh, area, [next_id]])
-        next_id += 1
-    return parts, next_id
-
-
-def find_digits(binary: np.ndarray) -> tuple[list[Box], list[list[int]], np.ndarray]:
-    """Connected regions that look like digits, merged and split: boxes, the region ids
-    of each, and the region label image (so a crop holds only its own strokes)."""
-    h, w = binary.shape
-    labels, stats = _components(binary)
-    min_h = max(8, int(0.035 * min(h, w)))
-    speck = max(4, min_h * min_h // 40)
-    # thin flat runs are ruled-line remnants: alone they would be dropped below, but
-    # merged into a digit they widen its box (and bring their ink into its crop)
-    boxes = [s for s in stats if s[4] >= speck and not (s[3] <= 5 and s[2] > 10 * s[3])]
-    boxes = _merge(boxes, gap=0.25)
-    next_id = int(labels.max()) + 1
-    for b in [b for b in boxes if b[2] > 3 * b[3] and b[3] >= min_h]:
-        boxes.remove(b)  # digits chained by a leftover line: cut thin links, label again
-        parts, next_id = _unlink(b, labels, next_id, speck)
-        boxes += parts
-    boxes = _attach(_merge(boxes, gap=0.25))
-    out: list[Box] = []
-    ids: list[list[int]] = []
-    for b in boxes:
-        _bx, _by, bw, bh, area, _ = b
-        if bh < min_h or bh > 0.95 * h or bw > 0.95 * w:
+    for a, b in itertools.pairwise(bounds):
+        inside = (cols >= a[:, None]) & (cols < b[:, None]) & region.mask
+        ys, xs = np.nonzero(inside)
+        if len(ys) == 0:
             continue
-        if bw > 8 * bh or bh > 12 * bw:  # lines and rule fragments, not digits
-            continue
-        fill = area / float(bw * bh)
-        if fill > 0.85 and bw > 0.5 * bh:  # solid blobs (stains, fingers)
-            continue
-        for p in _split(b, binary):
-            if p[3] >= min_h * 0.8:
-                out.append((p[0], p[1], p[2], p[3]))
-                ids.append(p[5])
-    return out, ids, labels
-
-
-def _inked(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
-           level: float) -> bool:
-    """Whether a region's ink looks like a digit's. Ruled-line remnants stacked into one
-    box leave most of its rows empty; at the frame's border, a shade (a dark corner, the
-    light falling off at the paper's edge) is ink barely above the threshold."""
-    x, y, w, h = box
-    own = np.isin(labels[y:y + h, x:x + w], ids)
-    if own.any(axis=1).mean() < 0.5:
-        return False
-    H, W = ink.shape
-    if x > 0 and y > 0 and x + w < W and y + h < H:
-        return True  # (faint digits well inside the frame are real often enough)
-    return float(np.percentile(ink[y:y + h, x:x + w][own], 90)) >= 1.6 * level
-
-
-def normalize(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
-              level: float) -> np.ndarray:
-    """The digit's own strokes, ink scaled to [0,1], fitted by ``digits.crops.fit``."""
-    x, y, w, h = box
-    pad = max(1, int(0.04 * max(w, h)))
-    H, W = ink.shape
-    x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
-    # only this digit's strokes (and their soft edges): a neighbour's stay out
-    strokes_mask = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8)
-    inner_mask = np.zeros_like(strokes_mask)
-    inner_mask[y - y0:y - y0 + h, x - x0:x - x0 + w] = 1  # a split digit ends at its cut
-    strokes_mask &= inner_mask
-    mask = cv2.dilate(strokes_mask, np.ones((3, 3), np.uint8))
-    region = ink[y0:y1, x0:x1].astype(np.float32)
-    strokes = region[strokes_mask > 0]
-    top = float(np.percentile(strokes, 90)) if strokes.size else level
-    img = np.clip((region - 0.5 * level) / max(1.0, top - 0.5 * level), 0, 1)
-    img[mask == 0] = 0
-    inner = img[y - y0:y - y0 + h, x - x0:x - x0 + w]
-    return crops.fit(inner, crops.stroke_width(strokes_mask[y - y0:y - y0 + h,
-                                                            x - x0:x - x0 + w]))
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        parts.append(Region((x + int(x0), y + int(y0), int(x1 - x0), int(y1 - y0)),
+                            inside[y0:y1, x0:x1]))
+    return parts
 
 
 def segment(frame: np.ndarray) -> Segmentation:
-    """All digits of a BGR (or gray) frame as a model-ready batch, in reading order."""
-    gray = _gray(frame)
-    ink = ink_map(gray)
+    """Every candidate digit region of a frame (any dtype/channels: see
+    ``digits.runtime.image``) in reading order, with model-ready crops float32
+    [N,1,28,28] and boxes in frame pixels."""
+    gray, scale = working_gray(frame)
+    ink, _light = ink_map(gray)
     binary, level = binarize(ink)
     binary = remove_lines(binary)
-    boxes, ids, labels = find_digits(binary)
-    keep = [i for i, (box, own) in enumerate(zip(boxes, ids, strict=True))
-            if _inked(ink, labels, own, box, level)]
-    boxes, ids = [boxes[i] for i in keep], [ids[i] for i in keep]
-    order, _lines = reading_order(boxes)
-    crops = np.zeros((len(boxes), 1, 28, 28), np.float32)
-    for n, i in enumerate(order):
-        crops[n, 0] = normalize(ink, labels, ids[i], boxes[i], level)
-    boxes = [boxes[i] for i in order]
-    return Segmentation(crops, boxes)
+    regions, stroke = candidates(binary)
+    order, _lines = reading_order([r.box for r in regions])
+    regions = [regions[i] for i in order]
+    seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,
+                       level, scale, stroke)
+    for n, r in enumerate(regions):
+        seg.crops[n, 0] = seg.crop(r)
+    seg.boxes = [seg.frame_box(r) for r in regions]
+    return seg

@@ -19,6 +19,7 @@ import numpy as np
 
 from digits.errors import DigitsError
 from digits.paths import IMAGE_EXT, VIDEO_EXT
+from digits.runtime.image import decode, to_bgr8
 
 MAX_PIXELS = 50_000_000  # larger images are refused before decoding: no memory blow-up
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # backstop for cv2
@@ -56,7 +57,8 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
 
 
 def read_image(path: Path) -> np.ndarray | str:
-    """The decoded BGR image, or a one-line reason it cannot be used."""
+    """The decoded image as uint8 BGR (alpha flattened, 16 bits scaled, EXIF orientation
+    applied: ``digits.runtime.image``), or a one-line reason it cannot be used."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -67,7 +69,7 @@ def read_image(path: Path) -> np.ndarray | str:
     if size and size[0] * size[1] > MAX_PIXELS:
         return (f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), above the "
                 f"{MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    image = decode(data)
     if image is None:
         return "not a decodable image (corrupt, truncated or not an image)"
     if min(image.shape[:2]) < 8:
@@ -116,7 +118,7 @@ def video_frames(path: Path, name: str, max_frames: int | None, stride: int) -> 
             ok, image = cap.read()
             if not ok:
                 break
-            yield Frame(name, index, image, fps=fps)
+            yield Frame(name, index, to_bgr8(image), fps=fps)
             index += 1
             done += 1
         if index == 0:
@@ -182,7 +184,7 @@ class Camera:
                     image, last = self._frame, self._seq
                 if last % stride:
                     continue
-                yield Frame(name, last, image, fps=self.fps, live=True)
+                yield Frame(name, last, to_bgr8(image), fps=self.fps, live=True)
                 done += 1
         finally:
             self.close()

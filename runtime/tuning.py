@@ -1,0 +1,86 @@
+"""Every tuning constant of the reader, in one place, with its reason.
+
+Pixels are working pixels (``segment.working_gray``) unless said otherwise. "Field
+cases" are the 17 everyday inputs of issue 8; "kinds" the generated inputs of
+tests/test_reader_kinds.py; "scenes" ``python bench/scenes.py``.
+"""
+
+# ---- working size -----------------------------------------------------------------------
+# Photos are reduced by an integer factor until the short side is at most this. A 12 MP
+# page (short side 3024) becomes 1008: its ~60 px digits become ~20 px, still above the
+# 20 px box the model reads; 640x480 frames are untouched. Speed: the page then costs
+# ~10x a 640x480 frame instead of ~40x.
+WORK_MAX_SHORT_SIDE = 1000
+
+# Images whose short side is below this are taken as one digit already (a 28x28 paint
+# drawing, a tight crop): one background level, no line removal.
+SMALL_IMAGE = 96
+
+# ---- background and polarity ------------------------------------------------------------
+# The background is estimated on a copy reduced to a short side of about this many
+# pixels, with an elliptic kernel of BACKGROUND_KERNEL pixels there: 9/60 of the short
+# side, wider than a 30 px brush on a 280 px canvas (the widest brush of issue 8), and a
+# slow enough surface for uneven light and shadow.
+BACKGROUND_SHORT_SIDE = 60
+BACKGROUND_KERNEL = 9
+# Below this contrast (gray levels) a low-resolution response is texture or noise, not
+# ink, when polarity is decided.
+POLARITY_MIN_CONTRAST = 25
+
+# ---- threshold --------------------------------------------------------------------------
+NOISE_MADS = 6.0  # the ink threshold sits this many noise deviations above the median
+MIN_INK_LEVEL = 18.0  # gray levels: an empty page stays empty under JPEG noise
+
+# ---- printed structure ------------------------------------------------------------------
+# Printed lines are at most this thick (ruled, grid and form lines of the field cases are
+# 2-3 px; pens there are 5-12 px).
+LINE_MAX_THICK = 5
+# A line piece is a run of at least max(LINE_MIN_RUN, side / LINE_RUN_DIVISOR) pixels.
+LINE_MIN_RUN = 20
+LINE_RUN_DIVISOR = 16
+# Runs are found on ink thickened by this many rows, so a line slanted by perspective
+# (3 % corners in the scenes) and a stroke crossing it stay one run.
+LINE_SLANT_ROWS = 5
+LINE_MAX_SLANT = 0.08  # a run's height over its width: steeper is not a printed line
+LINE_ROW_TOLERANCE = 6  # pixels: pieces whose centres are this close are one row
+# A row of runs is a line when they span this share of the width: ruled paper and grid
+# span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
+# alone (a single line is never removed: remove_lines).
+LINE_SPAN_H = 0.5
+# Vertical lines must span more of the height: two thin upright 1s span ~55 % of the
+# field case's height, a margin or grid line all of it. Box sides are found as cell
+# edges instead.
+LINE_SPAN_V = 0.75
+# A cell edge runs at least this share of the way between two horizontal lines.
+CELL_EDGE_SPAN = 0.8
+
+# ---- candidates -------------------------------------------------------------------------
+# Specks: regions whose longer side is below SPECK_STROKES stroke widths (a dot, JPEG
+# dirt, a line's crumb); a fine-pen 1 is 15-25 stroke widths tall.
+SPECK_STROKES = 2.5
+SPECK_MIN_PX = 4
+# Pieces of one digit: overlapping boxes (share of the smaller box), or one above the
+# other sharing this share of the narrower one's columns, closer than MERGE_STACK_GAP
+# of the taller's height, the smaller less than MERGE_PIECE_HEIGHT of the taller's
+# height (two digits on two lines are both full height and are not merged).
+MERGE_OVERLAP = 0.2
+MERGE_STACK_COLUMNS = 0.6
+MERGE_STACK_GAP = 0.15
+MERGE_PIECE_HEIGHT = 0.6
+# A desk band at the frame's border is this many times thicker than the strokes.
+SURFACE_STROKES = 3.0
+
+# ---- touching digits --------------------------------------------------------------------
+# Regions at least this wide for their height are offered to the model cut in 2..5 parts.
+# Single MNIST digits are up to ~0.9 as wide as tall, so a wider one is usually two.
+SPLIT_MIN_ASPECT = 0.9
+SPLIT_DIGIT_ASPECT_MIN = 0.45  # the narrowest digit (but a 1) for the most parts tried
+MAX_TOUCHING = 5
+CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels crossed)
+
+# ---- the model decides ------------------------------------------------------------------
+# A cut is taken when its weakest part is read this much more confidently than the
+# whole region: a single wide digit read at 0.99 keeps its reading.
+SPLIT_MARGIN = 0.1
+# Digits read below this confidence are reported, marked "low_confidence".
+LOW_CONFIDENCE = 0.8
