@@ -81,10 +81,12 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     """Ink strength (uint8, 0 = background) and whether the ink is lighter than its
     surface (chalk, white-on-black canvases, MNIST) rather than darker (pen on paper).
 
-    The background is the frame with its strokes closed over (dark ink) or opened away
-    (light ink) at low resolution, by a kernel wider than any stroke: what is left is the
-    paper under its light, a desk, a card's edge. Polarity is the one whose closing finds
-    more thin ink; a fat brush or a desk around a card does not flip it."""
+    At low resolution three surfaces are estimated: a median (what most of each
+    neighbourhood is), the frame with dark strokes closed over and with light strokes
+    opened away (kernels wider than any stroke). Ink differs from the median AND from
+    its own polarity's surface: a fat brush or a loop does not pull the median over, and
+    a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
+    the one with more such pixels; its surface is the background, removed."""
     h, w = gray.shape
     if min(h, w) < T.SMALL_IMAGE:  # a crop that is a digit already: one level will do
         med = float(np.median(gray))
@@ -96,19 +98,25 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
-    dark_ink = cv2.subtract(closed, small)
-    light_ink = cv2.subtract(small, opened)
-    light = _strength(light_ink) > _strength(dark_ink)
-    bg = cv2.GaussianBlur(opened if light else closed, (5, 5), 0)
-    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    light = _polarity(gray[::2, ::2], cv2.medianBlur(small, T.BACKGROUND_KERNEL),
+                      closed, opened)
+    bg = cv2.resize(cv2.GaussianBlur(opened if light else closed, (5, 5), 0), (w, h),
+                    interpolation=cv2.INTER_LINEAR)
     return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
 
 
-def _strength(ink: np.ndarray) -> float:
-    """How much clear ink a low-resolution ink map holds: the sum of responses above the
-    noise floor."""
-    strong = ink[ink > T.POLARITY_MIN_CONTRAST]
-    return float(strong.sum())
+def _polarity(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
+              opened: np.ndarray) -> bool:
+    """True when light ink (on a darker surface) outnumbers dark ink, counted on a
+    half-resolution frame against the low-resolution surfaces."""
+    size = (half.shape[1], half.shape[0])
+    med, cl, op = (cv2.resize(s, size, interpolation=cv2.INTER_LINEAR).astype(np.int16)
+                   for s in (median, closed, opened))
+    g = half.astype(np.int16)
+    c = T.POLARITY_MIN_CONTRAST
+    dark = np.count_nonzero((med - g > c) & (cl - g > c))
+    light = np.count_nonzero((g - med > c) & (g - op > c))
+    return light > dark
 
 
 # ---- 3. threshold -----------------------------------------------------------------------

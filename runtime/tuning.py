@@ -23,9 +23,10 @@ SMALL_IMAGE = 96
 # slow enough surface for uneven light and shadow.
 BACKGROUND_SHORT_SIDE = 60
 BACKGROUND_KERNEL = 9
-# Below this contrast (gray levels) a low-resolution response is texture or noise, not
-# ink, when polarity is decided.
-POLARITY_MIN_CONTRAST = 25
+# Gray levels a pixel must differ from the surfaces to count as ink when polarity is
+# decided: above JPEG noise and paper texture; 25 let the halo around a card's edge
+# outvote the ink (card-on-desk field case).
+POLARITY_MIN_CONTRAST = 40
 
 # ---- threshold --------------------------------------------------------------------------
 NOISE_MADS = 6.0  # the ink threshold sits this many noise deviations above the median
