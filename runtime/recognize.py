@@ -70,12 +70,12 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
     found: list[tuple[Region, np.ndarray]] = []
     k = 0
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
-        best, best_score = [(region, p)], _digit_score(model, p)
+        best, best_score = [(region, p)], _digit_score(model, p) + tuning.SPLIT_MARGIN
         for opt in options.get(i, []):
             scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
             k += len(opt)
             score = min(_digit_score(model, q) for _r, q in scored)
-            if score > best_score + tuning.SPLIT_MARGIN:
+            if score > best_score:
                 best, best_score = scored, score
         found += best
     digits, rejected = [], 0

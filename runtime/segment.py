@@ -161,8 +161,9 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     lines = cv2.bitwise_or(horizontal, vertical)
     if not lines.any():
         return binary
-    keep = cv2.bitwise_or(_crossing(binary, horizontal, vertical=False),
-                          _crossing(binary, vertical, vertical=True))
+    rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    keep = cv2.bitwise_or(_crossing(rest, horizontal, vertical=False),
+                          _crossing(rest, vertical, vertical=True))
     return cv2.subtract(binary, cv2.subtract(lines, keep))
 
 
@@ -243,15 +244,14 @@ def _cell_edges(binary: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
     return out
 
 
-def _crossing(binary: np.ndarray, lines: np.ndarray, vertical: bool) -> np.ndarray:
-    """Line pixels with stroke ink just beyond the line on both sides: where a stroke
-    crosses it (kept, so the digit stays whole)."""
+def _crossing(rest: np.ndarray, lines: np.ndarray, vertical: bool) -> np.ndarray:
+    """Line pixels with stroke ink (``rest``: ink that is no line) just beyond the line on
+    both sides: where a stroke crosses it (kept, so the digit stays whole)."""
     if not lines.any():
-        return np.zeros_like(binary)
+        return np.zeros_like(rest)
     if vertical:
-        return _crossing(np.ascontiguousarray(binary.T), np.ascontiguousarray(lines.T),
+        return _crossing(np.ascontiguousarray(rest.T), np.ascontiguousarray(lines.T),
                          vertical=False).T.copy()
-    rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 1), np.uint8)))
     k = T.LINE_MAX_THICK
     above, below = np.zeros_like(rest), np.zeros_like(rest)
     above[k:], below[:-k] = rest[:-k], rest[k:]
