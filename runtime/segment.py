@@ -263,8 +263,10 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, vertical: bool) -> np.ndarray
 # ---- 5. candidate regions ---------------------------------------------------------------
 
 def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
-    """Connected ink regions, pieces of one digit merged, specks dropped; and the frame's
-    stroke width (pixels). Specks are judged against the strokes, not the frame."""
+    """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
+    and the frame's stroke width (pixels). Both are judged against the strokes, not the
+    frame: a speck is a few stroke widths across, a flat piece (a line's remnant, a dash)
+    is hardly taller than one stroke; a 5's detached bar is merged before it is judged."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if n <= 1:
         return [], 0.0
@@ -277,6 +279,7 @@ def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
             continue
         regions.append(Region((x, y, w, h), labels[y:y + h, x:x + w] == k))
     regions = _merge_pieces(regions)
+    regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
     regions = _drop_surface(regions, binary.shape, stroke)
     return regions, stroke
 

@@ -60,6 +60,9 @@ CELL_EDGE_SPAN = 0.8
 # dirt, a line's crumb); a fine-pen 1 is 15-25 stroke widths tall.
 SPECK_STROKES = 2.5
 SPECK_MIN_PX = 4
+# Flat pieces: regions less tall than FLAT_STROKES stroke widths are not digits (no digit
+# is flat; they were 89 % of the false digits on scenes seed 5: ruled-line remnants).
+FLAT_STROKES = 1.8
 # Pieces of one digit: overlapping boxes (share of the smaller box), or one above the
 # other sharing this share of the narrower one's columns, closer than MERGE_STACK_GAP
 # of the taller's height, the smaller less than MERGE_PIECE_HEIGHT of the taller's
