@@ -154,6 +154,8 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     nh, nv = _count(horizontal), _count(vertical.T)
     if nh < 2:
         horizontal[:] = 0
+    else:  # ruled paper: its faint or broken lines are lines too
+        horizontal = _lines(binary, w, T.LINE_SPAN_FAMILY)
     if nv < 2 and not (nh >= 2 and nv == 1):
         vertical[:] = 0
     if nh >= 2:
@@ -265,19 +267,23 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, vertical: bool) -> np.ndarray
 def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the frame's stroke width (pixels). Both are judged against the strokes, not the
-    frame: a speck is a few stroke widths across, a flat piece (a line's remnant, a dash)
+    frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
     is hardly taller than one stroke; a 5's detached bar is merged before it is judged."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if n <= 1:
         return [], 0.0
     stroke = crops.stroke_width(binary)
-    speck = max(T.SPECK_MIN_PX, T.SPECK_STROKES * stroke)
     regions = []
     for k in range(1, n):
         x, y, w, h, _area = map(int, stats[k])
-        if max(w, h) < speck:
+        length = max(w, h)
+        if length < T.SPECK_MIN_PX:
             continue
-        regions.append(Region((x, y, w, h), labels[y:y + h, x:x + w] == k))
+        mask = labels[y:y + h, x:x + w] == k
+        if length < T.SPECK_STROKES * stroke and length < T.SPECK_STROKES * crops.stroke_width(
+                mask.astype(np.uint8)):
+            continue  # (its own strokes are measured only when the frame's say "small")
+        regions.append(Region((x, y, w, h), mask))
     regions = _merge_pieces(regions)
     regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
     regions = _drop_surface(regions, binary.shape, stroke)
@@ -392,11 +398,14 @@ class Segmentation:
     def split_options(self, region: Region) -> list[list[Region]]:
         """Ways to cut a region too wide for one digit into 2..MAX_TOUCHING parts, each
         along the cheapest path through the ink near where a cut is expected (not only
-        straight empty columns). The model scores them; none when the region is narrow."""
+        straight empty columns). Touching digits stand side by side: every part keeps
+        SPLIT_PART_HEIGHT of the region's height (pieces of one digit, a 6's loop and
+        its stem, do not). The model scores them; none when the region is narrow."""
         _x, _y, w, h = region.box
         ref = max(h, 1)
         if w < T.SPLIT_MIN_ASPECT * ref:
             return []
+        tall = T.SPLIT_PART_HEIGHT * h
         cost = region.mask.astype(np.float32)
         options = []
         lo_n = 2
@@ -412,7 +421,7 @@ class Segmentation:
                 paths.append(_cut_path(cost, lo, hi))
             else:
                 parts = _cut(region, paths)
-                if len(parts) == n:
+                if len(parts) == n and all(p.height >= tall for p in parts):
                     options.append(parts)
         return options
 

@@ -48,6 +48,10 @@ LINE_ROW_TOLERANCE = 6  # pixels: pieces whose centres are this close are one ro
 # span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
 # alone (a single line is never removed: remove_lines).
 LINE_SPAN_H = 0.5
+# Once two lines are found (ruled paper, a grid), faint or broken lines of the same
+# family need only span this share (scenes seed 99: lines faded by uneven light were
+# merged into digits; a 7's bar spans at most ~0.16 of a scene's width).
+LINE_SPAN_FAMILY = 0.2
 # Vertical lines must span more of the height: two thin upright 1s span ~55 % of the
 # field case's height, a margin or grid line all of it. Box sides are found as cell
 # edges instead.
@@ -56,10 +60,12 @@ LINE_SPAN_V = 0.75
 CELL_EDGE_SPAN = 0.8
 
 # ---- candidates -------------------------------------------------------------------------
-# Specks: regions whose longer side is below SPECK_STROKES stroke widths (a dot, JPEG
-# dirt, a line's crumb); a fine-pen 1 is 15-25 stroke widths tall.
+# Specks: regions shorter than SPECK_STROKES times their own stroke width: dots, JPEG
+# dirt, a line's crumb. Judged on each region's own strokes (not the frame's): small
+# digits beside big thick ones (scenes with two lines of digits) are no specks. A
+# fine-pen 1 is 15-25 stroke widths long. Below SPECK_MIN_PX pixels nothing is a digit.
 SPECK_STROKES = 2.5
-SPECK_MIN_PX = 4
+SPECK_MIN_PX = 6
 # Flat pieces: regions less tall than FLAT_STROKES stroke widths are not digits (no digit
 # is flat; they were 89 % of the false digits on scenes seed 5: ruled-line remnants).
 FLAT_STROKES = 1.8
@@ -76,8 +82,11 @@ SURFACE_STROKES = 3.0
 
 # ---- touching digits --------------------------------------------------------------------
 # Regions at least this wide for their height are offered to the model cut in 2..5 parts.
-# Single MNIST digits are up to ~0.9 as wide as tall, so a wider one is usually two.
-SPLIT_MIN_ASPECT = 0.9
+# Single MNIST digits are up to ~0.9 as wide as tall, so a wider one may be two; at 0.9
+# hershey 6s and 0s were cut in two (scenes seed 99), at 1.1 none was.
+# Parts keep at least SPLIT_PART_HEIGHT of the region's height.
+SPLIT_MIN_ASPECT = 1.1
+SPLIT_PART_HEIGHT = 0.75
 SPLIT_DIGIT_ASPECT_MIN = 0.45  # the narrowest digit (but a 1) for the most parts tried
 MAX_TOUCHING = 5
 CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels crossed)
