@@ -179,7 +179,7 @@ def _lines(binary: np.ndarray, length: int, span: float) -> np.ndarray:
     """Horizontal line pixels of a (possibly transposed) mask: thin ink on runs whose rows
     together span ``span`` of ``length``. Runs are found on the ink mask thickened by a
     few rows (slant, strokes crossing keep a line whole), and grouped into rows by their
-    centre."""
+    centre (``_pieces``)."""
     binary = np.ascontiguousarray(binary)
     run = max(T.LINE_MIN_RUN, length // T.LINE_RUN_DIVISOR)
     band = cv2.dilate(binary, np.ones((T.LINE_SLANT_ROWS, 1), np.uint8))
@@ -187,23 +187,44 @@ def _lines(binary: np.ndarray, length: int, span: float) -> np.ndarray:
     out = np.zeros_like(binary)
     if not runs.any():
         return out
-    n, labels, stats, cents = cv2.connectedComponentsWithStats(runs, connectivity=8)
-    pieces = [k for k in range(1, n)
-              if stats[k, 3] <= T.LINE_MAX_SLANT * stats[k, 2] + T.LINE_SLANT_ROWS + 4]
-    rows: list[list[int]] = []
-    for k in sorted(pieces, key=lambda k: cents[k][1]):
-        if rows and abs(cents[k][1] - cents[rows[-1][-1]][1]) <= T.LINE_ROW_TOLERANCE:
-            rows[-1].append(k)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    rows: list[list[tuple[float, int, int, int, int]]] = []
+    for piece in sorted(_pieces(labels, stats, run)):
+        if rows and piece[0] - rows[-1][-1][0] <= T.LINE_ROW_TOLERANCE:
+            rows[-1].append(piece)
         else:
-            rows.append([k])
+            rows.append([piece])
     thin = _thin(binary)
     for row in rows:
-        if sum(int(stats[k, 2]) for k in row) < span * length:
+        if sum(p[1] for p in row) < span * length:
             continue
-        for k in row:
-            x, y, ww, hh = stats[k, :4]
-            out[y:y + hh, x:x + ww] |= np.where(labels[y:y + hh, x:x + ww] == k,
-                                                thin[y:y + hh, x:x + ww], 0).astype(np.uint8)
+        for _cy, _width, y0, y1, k in row:
+            x, _y, ww, _hh = stats[k, :4]
+            own = labels[y0:y1, x:x + ww] == k
+            out[y0:y1, x:x + ww] |= np.where(own, thin[y0:y1, x:x + ww], 0).astype(np.uint8)
+    return out
+
+
+def _pieces(labels: np.ndarray, stats: np.ndarray,
+            run: int) -> list[tuple[float, int, int, int, int]]:
+    """(centre y, columns covered, first row, end row, label) per line piece. A run
+    region that is not flat (lines joined by a digit's strokes, two grid lines and a 4's
+    stem between them) is cut into bands of rows that each hold a long run."""
+    out = []
+    for k in range(1, len(stats)):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        if h <= T.LINE_MAX_SLANT * w + T.LINE_SLANT_ROWS + 4:
+            out.append((y + h / 2, w, y, y + h, k))
+            continue
+        own = labels[y:y + h, x:x + w] == k
+        long_rows = np.flatnonzero(own.sum(axis=1) >= run)
+        if not len(long_rows):
+            continue
+        breaks = np.flatnonzero(np.diff(long_rows) > 1)
+        for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(long_rows) - 1], strict=True):
+            r0, r1 = int(long_rows[a]), int(long_rows[b]) + 1
+            covered = int(own[r0:r1].any(axis=0).sum())
+            out.append((y + (r0 + r1) / 2, covered, y + r0, y + r1, k))
     return out
 
 
