@@ -61,7 +61,9 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
     seg = segment(image)
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
-    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)}
+    # a cut can only win over a whole read below 1 - SPLIT_MARGIN: only those are cut
+    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
+               if _digit_score(model, probs[i]) < 1 - tuning.SPLIT_MARGIN}
     options = {i: o for i, o in options.items() if o}
     parts = [p for opts in options.values() for opt in opts for p in opt]
     part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
