@@ -201,14 +201,13 @@ def _line_pixels(binary: np.ndarray, g: _LineScale) -> np.ndarray | None:
     horizontal = _lines(binary, w, T.LINE_SPAN_H, g)
     vertical = _lines(binary.T, h, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
-    if nh < 2:
-        horizontal[:] = 0
-    else:  # ruled paper: its faint or broken lines are lines too
-        horizontal = _lines(binary, w, T.LINE_SPAN_FAMILY, g)
     if nv < 2 and not (nh >= 2 and nv == 1):
         vertical[:] = 0
-    if nh >= 2:
+    if nh < 2:
+        horizontal[:] = 0
+    else:  # boxes between these lines; then faint or broken lines of the same family
         vertical = cv2.bitwise_or(vertical, _cell_edges(binary, horizontal, g))
+        horizontal = _lines(binary, w, T.LINE_SPAN_FAMILY, g)
     lines = cv2.bitwise_or(horizontal, vertical)
     if not lines.any():
         return None
@@ -237,13 +236,13 @@ def _lines(binary: np.ndarray, length: int, span: float, g: _LineScale) -> np.nd
     tall = cv2.dilate(runs, np.ones((2 * g.row_tolerance + 1, 1), np.uint8))
     if np.count_nonzero(tall, axis=1).max() < span * length:
         return out  # no row is covered enough (most frames: no printed lines)
+    thin = _thin(binary, g)
     rows: list[list[tuple[float, int, int, int, int, int]]] = []
-    for piece in sorted(_pieces(runs, run, g)):
+    for piece in sorted(_pieces(runs, thin, run, g)):
         if rows and piece[0] - rows[-1][-1][0] <= g.row_tolerance:
             rows[-1].append(piece)
         else:
             rows.append([piece])
-    thin = _thin(binary, g)
     for row in rows:
         if sum(p[1] for p in row) < span * length:
             continue
@@ -252,16 +251,18 @@ def _lines(binary: np.ndarray, length: int, span: float, g: _LineScale) -> np.nd
     return out
 
 
-def _pieces(runs: np.ndarray, run: int,
+def _pieces(runs: np.ndarray, thin: np.ndarray, run: int,
             g: _LineScale) -> list[tuple[float, int, int, int, int, int]]:
-    """(centre y, columns covered, first row, end row, first column, end column) per
-    line piece of a run mask. A run region that is not flat (lines joined by a digit's
-    strokes: two grid lines and a 4's stem between them) is cut into bands of rows that
-    each hold a long run."""
+    """(centre y, columns covered by thin ink, first row, end row, first column, end
+    column) per line piece of a run mask. A run region that is not flat (lines joined
+    by a digit's strokes: two grid lines and a 4's stem between them) is cut into bands
+    of rows that each hold a long run. Columns count only where the piece is thin ink:
+    a thick bar (a 4's, a 7's) covers none."""
     out = []
     for x, y, w, h, _c in outer_boxes(runs):
         if h <= T.LINE_MAX_SLANT * w + g.slant_rows + 4:
-            out.append((y + h / 2, w, y, y + h, x, x + w))
+            covered = int(np.count_nonzero(thin[y:y + h, x:x + w].any(axis=0)))
+            out.append((y + h / 2, covered, y, y + h, x, x + w))
             continue
         own = runs[y:y + h, x:x + w] > 0
         long_rows = np.flatnonzero(own.sum(axis=1) >= run)
@@ -270,7 +271,8 @@ def _pieces(runs: np.ndarray, run: int,
         breaks = np.flatnonzero(np.diff(long_rows) > 1)
         for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(long_rows) - 1], strict=True):
             r0, r1 = int(long_rows[a]), int(long_rows[b]) + 1
-            covered = int(own[r0:r1].any(axis=0).sum())
+            covered = int(np.count_nonzero(
+                (own[r0:r1] & (thin[y + r0:y + r1, x:x + w] > 0)).any(axis=0)))
             out.append((y + (r0 + r1) / 2, covered, y + r0, y + r1, x, x + w))
     return out
 
