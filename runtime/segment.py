@@ -93,8 +93,9 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
         light = float(np.percentile(gray, 99)) - med > med - float(np.percentile(gray, 1))
         bg = np.full_like(gray, round(med))
         return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
-    f = max(1, min(h, w) // T.BACKGROUND_SHORT_SIDE)
-    small = cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
+    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
+    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
+                       interpolation=cv2.INTER_AREA)
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
@@ -353,15 +354,16 @@ def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
                 mask.astype(np.uint8)):
             continue  # (its own strokes are measured only when the frame's say "small")
         regions.append(Region((x, y, w, h), mask))
+    regions = _drop_surface(regions, binary.shape)
     regions = _merge_pieces(regions)
     regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
-    regions = _drop_surface(regions, binary.shape, stroke)
     return regions, stroke
 
 
 def _merge_pieces(regions: list[Region]) -> list[Region]:
     """Join the pieces of one digit: a 5's detached bar, a broken loop: regions that
-    overlap, or sit one above the other mostly within each other's columns."""
+    overlap (unless one surrounds the other), or sit one above the other mostly within
+    each other's columns."""
     merged = True
     while merged:
         merged = False
@@ -370,8 +372,9 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
                 a, b = regions[i].box, regions[j].box
                 ox = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
                 oy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+                around = _around(a, b) or _around(b, a)
                 inside = ox > 0 and oy > 0 and ox * oy > T.MERGE_OVERLAP * min(
-                    a[2] * a[3], b[2] * b[3])
+                    a[2] * a[3], b[2] * b[3]) and not around
                 stacked = (ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
                            and oy >= -T.MERGE_STACK_GAP * max(a[3], b[3])
                            and min(a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
@@ -385,8 +388,13 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
     return regions
 
 
-def _drop_surface(regions: list[Region], shape: tuple[int, int],
-                  stroke: float) -> list[Region]:
+def _around(a: Box, b: Box) -> bool:
+    """Box a is MERGE_AROUND times b's size both ways: it surrounds b (a frame, a ring of
+    desk), it is not a piece of the same digit."""
+    return a[2] > T.MERGE_AROUND * b[2] and a[3] > T.MERGE_AROUND * b[3]
+
+
+def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]:
     """A desk's band or a shadow at the frame's border is not ink: a region touching the
     border whose strokes are SURFACE_STROKES times thicker than the other regions'."""
     if len(regions) < 2:

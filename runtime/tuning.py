@@ -17,12 +17,14 @@ WORK_MAX_SHORT_SIDE = 1000
 SMALL_IMAGE = 96
 
 # ---- background and polarity ------------------------------------------------------------
-# The background is estimated on a copy reduced to a short side of about this many
-# pixels, with an elliptic kernel of BACKGROUND_KERNEL pixels there: 9/60 of the short
-# side, wider than a 30 px brush on a 280 px canvas (the widest brush of issue 8), and a
-# slow enough surface for uneven light and shadow.
+# The background is estimated on a copy reduced to a short side of this many pixels,
+# with an elliptic kernel of BACKGROUND_KERNEL pixels there: 11/60 of the short side,
+# wider than a 30 px brush on a 280 px canvas (the widest brush of issue 8), and a slow
+# enough surface for uneven light and shadow. Generated fat brushes (tests/kinds.py,
+# seed 1): 7/12 read at 9, 11/12 at 11 and 13; 13 let a desk band narrower than the
+# kernel outvote the ink (card-on-desk field case read nothing).
 BACKGROUND_SHORT_SIDE = 60
-BACKGROUND_KERNEL = 9
+BACKGROUND_KERNEL = 11
 # Gray levels a pixel must differ from the surfaces to count as ink when polarity is
 # decided: above JPEG noise and paper texture; 25 let the halo around a card's edge
 # outvote the ink (card-on-desk field case).
@@ -78,6 +80,7 @@ FLAT_STROKES = 1.8
 # of the taller's height, the smaller less than MERGE_PIECE_HEIGHT of the taller's
 # height (two digits on two lines are both full height and are not merged).
 MERGE_OVERLAP = 0.2
+MERGE_AROUND = 3.0  # a box this many times larger both ways surrounds, it is no piece
 MERGE_STACK_COLUMNS = 0.6
 MERGE_STACK_GAP = 0.15
 MERGE_PIECE_HEIGHT = 0.6
