@@ -375,7 +375,7 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
                 around = _around(a, b) or _around(b, a)
                 inside = ox > 0 and oy > 0 and ox * oy > T.MERGE_OVERLAP * min(
                     a[2] * a[3], b[2] * b[3]) and not around
-                stacked = (ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
+                stacked = not around and (ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
                            and oy >= -T.MERGE_STACK_GAP * max(a[3], b[3])
                            and min(a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
                 if inside or stacked:
@@ -395,21 +395,46 @@ def _around(a: Box, b: Box) -> bool:
 
 
 def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]:
-    """A desk's band or a shadow at the frame's border is not ink: a region touching the
-    border whose strokes are SURFACE_STROKES times thicker than the other regions'."""
+    """A desk's band or a shadow at the frame's border is not ink: a region lying along
+    the border (SURFACE_EDGE_CONTACT of a side), or touching it with strokes
+    SURFACE_STROKES times thicker than the other regions', or SURFACE_AROUND_STROKES
+    times thicker while it surrounds another region (a band of desk around a card).
+    A lone region is kept: a tight crop touches all four borders."""
     if len(regions) < 2:
         return regions
     widths = [crops.stroke_width(r.mask.astype(np.uint8)) for r in regions]
     h, w = shape
     out = []
-    for r, sw in zip(regions, widths, strict=True):
+    for i, (r, sw) in enumerate(zip(regions, widths, strict=True)):
         x, y, rw, rh = r.box
         border = x == 0 or y == 0 or x + rw >= w or y + rh >= h
-        others = [o for o in widths if o is not sw]
-        if border and others and sw > T.SURFACE_STROKES * float(np.median(others)):
-            continue
+        if border:
+            if _contact(r, shape) >= T.SURFACE_EDGE_CONTACT:
+                continue  # lies along the border: a desk strip, the paper's edge
+            typical = float(np.median([o for j, o in enumerate(widths) if j != i]))
+            around = any(_around(r.box, o.box) for j, o in enumerate(regions) if j != i)
+            if sw > T.SURFACE_STROKES * typical or (
+                    around and sw > T.SURFACE_AROUND_STROKES * typical):
+                continue
         out.append(r)
     return out
+
+
+def _contact(region: Region, shape: tuple[int, int]) -> float:
+    """The largest share of a frame side that a region's ink touches."""
+    h, w = shape
+    x, y, rw, rh = region.box
+    m = region.mask
+    shares = [0.0]
+    if x == 0:
+        shares.append(np.count_nonzero(m[:, 0]) / h)
+    if x + rw >= w:
+        shares.append(np.count_nonzero(m[:, -1]) / h)
+    if y == 0:
+        shares.append(np.count_nonzero(m[0]) / w)
+    if y + rh >= h:
+        shares.append(np.count_nonzero(m[-1]) / w)
+    return max(shares)
 
 
 def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:

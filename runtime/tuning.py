@@ -86,6 +86,13 @@ MERGE_STACK_GAP = 0.15
 MERGE_PIECE_HEIGHT = 0.6
 # A desk band at the frame's border is this many times thicker than the strokes.
 SURFACE_STROKES = 3.0
+# ... or this many times thicker when it surrounds another region (generated cards on
+# desks, seed 1: a desk band around bold digits was 1.8-2.5x their strokes).
+SURFACE_AROUND_STROKES = 1.5
+# A region whose ink runs along this share of a frame side lies along the border (a
+# desk strip beside a card read as a 1 in generated cards, seed 1); a digit touching
+# the border touches it briefly.
+SURFACE_EDGE_CONTACT = 0.3
 
 # ---- touching digits --------------------------------------------------------------------
 # Regions at least this wide for their height are offered to the model cut in 2..5 parts.

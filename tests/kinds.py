@@ -134,7 +134,7 @@ def make_thin_ones(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     text = "".join(rng.choice(list("1123456789"), int(rng.integers(3, 6))))
     if "1" not in text:
         text = text[:-1] + "1"
-    h, w = height + 120, len(text) * int(height * 0.8) + 100
+    h, w = height + 120, len(text) * int(height * 1.3) + 100
     canvas = paper(h, w, rng)
     x = 50
     ink = INKS[int(rng.integers(len(INKS)))]
@@ -144,7 +144,7 @@ def make_thin_ones(rng: np.random.Generator) -> tuple[np.ndarray, str]:
             x += 2 * pen + int(0.5 * height)
         else:
             x = _row(canvas, ch, x, 60, height, pen, ink, rng, gap=0.5)
-    return finish(canvas), text
+    return finish(canvas)[:, :x + 50], text
 
 
 def make_touching(rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -292,7 +292,7 @@ def make_scribble(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A scribble: a long random pen path, and a tick mark."""
     h, w = 480, 640
     canvas = paper(h, w, rng)
-    pts = np.cumsum(rng.normal(0, 25, (40, 2)), axis=0) + [w / 2, h / 2]
+    pts = np.cumsum(rng.normal(0, 25, (40, 2)), axis=0) + np.array([w / 2, h / 2])
     pts = np.clip(pts, 20, [w - 20, h - 20]).astype(np.int32)
     cv2.polylines(canvas, [pts], False, INKS[0], int(rng.integers(3, 8)), cv2.LINE_AA)
     return finish(canvas), ""
