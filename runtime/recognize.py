@@ -54,9 +54,11 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
 
     Segmentation proposes regions; the model decides. A region is a digit when the
     model's top class is a digit (not ``model.reject_index``) read with at least
-    ``min_confidence``. A region wide enough to hold touching digits is also cut along
-    candidate paths (``Segmentation.split_options``); a cut wins when its weakest part
-    is read more confidently, by SPLIT_MARGIN, than the whole."""
+    ``min_confidence`` (and, for a model without a reject class, the calibrated
+    NO_REJECT_MIN_CONFIDENCE); every other region counts as rejected. A region wide
+    enough to hold touching digits is also cut along candidate paths
+    (``Segmentation.split_options``); a cut wins when its weakest part is read more
+    confidently, by SPLIT_MARGIN, than the whole."""
     t0 = time.perf_counter()
     seg = segment(image)
     t1 = time.perf_counter()
@@ -80,12 +82,14 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
             if score > best_score:
                 best, best_score = scored, score
         found += best
+    floor = min_confidence if model.reject_index is not None else max(
+        min_confidence, tuning.NO_REJECT_MIN_CONFIDENCE)
     digits, rejected = [], 0
     order, _ = reading_order([r.box for r, _p in found])
     for j in order:
         region, p = found[j]
         score = _digit_score(model, p)
-        if score >= min_confidence and score > 0:
+        if score >= floor and score > 0:
             digits.append(Digit(model.labels[int(p.argmax())], score, seg.frame_box(region)))
         else:
             rejected += 1
