@@ -86,30 +86,45 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     opened away (kernels wider than any stroke). Ink differs from the median AND from
     its own polarity's surface: a fat brush or a loop does not pull the median over, and
     a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
-    the one with more such pixels; its surface is the background, removed."""
+    the one with more such pixels; its surface is the background, removed.
+
+    A small image, or a smallish one where neither polarity finds thin ink (a tight crop
+    whose strokes are wider than the kernel and cover half of it), is one digit already:
+    its background is one level, the median of its border (``_one_level``)."""
     h, w = gray.shape
-    if min(h, w) < T.SMALL_IMAGE:  # a crop that is a digit already: one level will do
-        med = float(np.median(gray))
-        light = float(np.percentile(gray, 99)) - med > med - float(np.percentile(gray, 1))
-        bg = np.full_like(gray, round(med))
-        return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
+    if min(h, w) < T.SMALL_IMAGE:
+        return _one_level(gray)
     f = min(h, w) / T.BACKGROUND_SHORT_SIDE
     small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
                        interpolation=cv2.INTER_AREA)
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
-    light = _polarity(gray[::2, ::2], cv2.medianBlur(small, T.BACKGROUND_KERNEL),
-                      closed, opened)
-    bg = cv2.resize(cv2.GaussianBlur(opened if light else closed, (5, 5), 0), (w, h),
+    half = gray[::2, ::2]
+    dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened)
+    if max(dark, light) < T.THIN_INK_SHARE * half.size and min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+        return _one_level(gray)
+    bg = cv2.resize(cv2.GaussianBlur(opened if light > dark else closed, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
+    return ((cv2.subtract(gray, bg), True) if light > dark
+            else (cv2.subtract(bg, gray), False))
+
+
+def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ink against one background level, the median of the image's border (a digit that
+    fills its image touches the border only briefly); light ink when the brightest
+    pixels stand further from it than the darkest."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    level = float(np.median(border))
+    light = float(np.percentile(gray, 99)) - level > level - float(np.percentile(gray, 1))
+    bg = np.full_like(gray, round(level))
     return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
 
 
-def _polarity(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
-              opened: np.ndarray) -> bool:
-    """True when light ink (on a darker surface) outnumbers dark ink, counted on a
-    half-resolution frame against the low-resolution surfaces."""
+def _thin_ink(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
+              opened: np.ndarray) -> tuple[int, int]:
+    """Pixels of dark and of light thin ink, counted on a half-resolution frame against
+    the low-resolution surfaces."""
     size = (half.shape[1], half.shape[0])
     med, cl, op = (cv2.resize(s, size, interpolation=cv2.INTER_LINEAR).astype(np.int16)
                    for s in (median, closed, opened))
@@ -117,18 +132,20 @@ def _polarity(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
     c = T.POLARITY_MIN_CONTRAST
     dark = np.count_nonzero((med - g > c) & (cl - g > c))
     light = np.count_nonzero((g - med > c) & (g - op > c))
-    return light > dark
+    return dark, light
 
 
 # ---- 3. threshold -----------------------------------------------------------------------
 
 def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
-    """Otsu on the ink map, floored above the noise so an empty page stays empty.
-    Returns the uint8 mask (255 = ink) and the threshold."""
+    """Otsu on the ink map, floored above the noise of the background (the pixels below
+    Otsu's level) so an empty page stays empty. Returns the uint8 mask (255 = ink) and
+    the threshold."""
     blur = cv2.GaussianBlur(ink, (3, 3), 0)
     otsu, _ = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     sample = blur[::4, ::4]  # a sparse sample is enough for the noise level
-    med = float(np.median(sample))
+    sample = sample[sample < otsu] if (sample < otsu).any() else sample  # the background:
+    med = float(np.median(sample))  # ink may cover half of a tight crop
     mad = float(np.median(np.abs(sample - med)))
     noise = med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
     t = max(float(otsu), noise, T.MIN_INK_LEVEL)
