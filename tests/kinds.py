@@ -34,7 +34,13 @@ def glyph(text: str, height: int, thickness: int, font: int = FONTS[0]) -> np.nd
     (w, h), base = cv2.getTextSize(text, font, scale, thickness)
     pad = thickness + 4
     canvas = np.zeros((h + base + 2 * pad, w + 2 * pad), np.uint8)
-    cv2.putText(canvas, text, (pad, pad + h), font, scale, 255, thickness, cv2.LINE_AA)
+    if text == "0":  # Hershey's zero is slashed; people write an oval
+        centre = (pad + w // 2, pad + h // 2)
+        cv2.ellipse(canvas, centre, (max(2, w // 2 - thickness // 2),
+                                     max(2, h // 2 - thickness // 2)), 0, 0, 360, 255,
+                    thickness, cv2.LINE_AA)
+    else:
+        cv2.putText(canvas, text, (pad, pad + h), font, scale, 255, thickness, cv2.LINE_AA)
     ys, xs = np.nonzero(canvas)
     return canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
 
