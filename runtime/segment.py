@@ -229,6 +229,9 @@ def _line_pixels(binary: np.ndarray, g: _LineScale) -> np.ndarray | None:
     lines = cv2.bitwise_or(horizontal, vertical)
     if not lines.any():
         return None
+    if horizontal.any() and vertical.any():  # where lines cross, each is thick for the other
+        near = np.ones((2 * g.thick + 1,) * 2, np.uint8)
+        lines |= binary & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
     rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
     keep = cv2.bitwise_or(_crossing(rest, horizontal, g, vertical=False),
                           _crossing(rest, vertical, g, vertical=True))

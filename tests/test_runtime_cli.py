@@ -95,9 +95,10 @@ def test_no_torch_images_video_json(files, onnx_model, tmp_path) -> None:
     assert r.returncode == 0, r.stderr
     recs = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(recs) == 2 + 1 + 2
-    assert set(recs[0]) == {"source", "frame", "digits", "text"}
+    assert set(recs[0]) == {"source", "frame", "digits", "text", "rejected"}
     for d in recs[0]["digits"]:
-        assert set(d) == {"label", "confidence", "box"} and len(d["box"]) == 4
+        assert set(d) == {"label", "confidence", "box", "low_confidence"}
+        assert len(d["box"]) == 4
     assert "Speed:" in r.stderr
     r = digits(str(files["mnist"]), model=onnx_model, no_torch=True)  # text output
     assert r.returncode == 0 and r.stdout.strip().endswith(f"{files['label']}(" + r.stdout
