@@ -44,12 +44,13 @@ def train(arch: str, epochs: int | None, batch_size: int, lr: float | None, seed
     which --resume continues; OUT/digits.pt is only replaced by a finished run.
     """
     from digits.errors import DigitsError
-    from digits.train import loop
 
     if epochs is not None and epochs < 1:
         raise DigitsError(f"--epochs must be at least 1, got {epochs}")
     if resume is not None and not resume.is_file():
         raise DigitsError(f"--resume {resume}: no such file")
+    from digits.train import loop  # torch: only once the options are known to be good
+
     cfg = loop.TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                            device=device, val_split=val_split, augment=not no_augment,
                            limit=limit)
