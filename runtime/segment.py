@@ -219,9 +219,9 @@ def _line_pixels(binary: np.ndarray, g: _LineScale) -> np.ndarray | None:
     horizontal = _lines(binary, w, T.LINE_SPAN_H, g)
     vertical = _lines(binary.T, h, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
-    if nv < 2 and not (nh >= 2 and nv == 1):
+    if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
-    if nh < 2:
+    if nh < 2 and not _hairline(horizontal):
         horizontal[:] = 0
     else:  # boxes between these lines; then faint or broken lines of the same family
         vertical = cv2.bitwise_or(vertical, _cell_edges(binary, horizontal, g))
@@ -296,6 +296,16 @@ def _pieces(runs: np.ndarray, thin: np.ndarray, run: int,
                 (own[r0:r1] & (thin[y + r0:y + r1, x:x + w] > 0)).any(axis=0)))
             out.append((y + (r0 + r1) / 2, covered, y + r0, y + r1, x, x + w))
     return out
+
+
+def _hairline(lines: np.ndarray) -> bool:
+    """One horizontal line that is a line even alone: it crosses LINE_ALONE_SPAN of the
+    frame and is LINE_ALONE_ASPECT times longer than thick (a margin whose ruled lines
+    were too faint to find; a fine-pen 1 is 15-25 times, a tight crop's bar less)."""
+    cols = np.count_nonzero(lines.any(axis=0))
+    if cols < T.LINE_ALONE_SPAN * lines.shape[1]:
+        return False
+    return cols >= T.LINE_ALONE_ASPECT * np.count_nonzero(lines) / max(cols, 1)
 
 
 def _count(lines: np.ndarray) -> int:

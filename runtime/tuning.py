@@ -70,6 +70,11 @@ LINE_SPAN_FAMILY = 0.2
 # field case's height, a margin or grid line all of it. Box sides are found as cell
 # edges instead.
 LINE_SPAN_V = 0.75
+# A single line is removed only when it crosses LINE_ALONE_SPAN of the frame and is
+# LINE_ALONE_ASPECT times longer than thick (a margin line whose faint rules were not
+# found read as a 1: generated ruled paper, seed 0; it was 100x longer than thick).
+LINE_ALONE_SPAN = 0.9
+LINE_ALONE_ASPECT = 60
 # A cell edge runs at least this share of the way between two horizontal lines.
 CELL_EDGE_SPAN = 0.8
 
