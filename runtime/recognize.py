@@ -58,14 +58,14 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
     NO_REJECT_MIN_CONFIDENCE); every other region counts as rejected. A region wide
     enough to hold touching digits is also cut along candidate paths
     (``Segmentation.split_options``); a cut wins when its weakest part is read more
-    confidently, by SPLIT_MARGIN, than the whole."""
+    confidently than the whole, by SPLIT_MARGIN of the whole's doubt (1 - score)."""
     t0 = time.perf_counter()
     seg = segment(image)
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
-    # a cut can only win over a whole read below 1 - SPLIT_MARGIN: only those are cut
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
     options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
-               if _digit_score(model, probs[i]) < 1 - tuning.SPLIT_MARGIN}
+               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX}
     options = {i: o for i, o in options.items() if o}
     parts = [p for opts in options.values() for opt in opts for p in opt]
     part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
@@ -74,7 +74,8 @@ def read(model: Model, image: np.ndarray, min_confidence: float,
     found: list[tuple[Region, np.ndarray]] = []
     k = 0
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
-        best, best_score = [(region, p)], _digit_score(model, p) + tuning.SPLIT_MARGIN
+        whole = _digit_score(model, p)
+        best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
         for opt in options.get(i, []):
             scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
             k += len(opt)

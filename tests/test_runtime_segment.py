@@ -10,7 +10,8 @@ from digits.runtime import image
 from digits.runtime import segment as steps
 from digits.runtime.model import Model
 from digits.runtime.recognize import Digit, Smoother, read
-from digits.runtime.segment import reading_order, segment
+from digits.runtime.segment import reading_order
+from digits.runtime.tuning import SPLIT_PART_HEIGHT, segment
 from digits.scenes import generate
 
 
@@ -191,4 +192,4 @@ def test_touching_digits_are_offered_cuts() -> None:
     wide = max(seg.regions, key=lambda r: r.width)
     options = seg.split_options(wide)
     assert options and all(len(o) >= 2 for o in options)
-    assert all(p.height >= 0.75 * wide.height for o in options for p in o)
+    assert all(p.height >= SPLIT_PART_HEIGHT * wide.height for o in options for p in o)
