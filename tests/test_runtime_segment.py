@@ -10,8 +10,8 @@ from digits.runtime import image
 from digits.runtime import segment as steps
 from digits.runtime.model import Model
 from digits.runtime.recognize import Digit, Smoother, read
-from digits.runtime.segment import reading_order
-from digits.runtime.tuning import SPLIT_PART_HEIGHT, segment
+from digits.runtime.segment import reading_order, segment
+from digits.runtime.tuning import SPLIT_PART_HEIGHT
 from digits.scenes import generate
 
 
