@@ -104,10 +104,27 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened)
     if max(dark, light) < T.THIN_INK_SHARE * half.size and min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         return _one_level(gray)
-    bg = cv2.resize(cv2.GaussianBlur(opened if light > dark else closed, (5, 5), 0), (w, h),
+    is_light = light > dark
+    if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
+        is_light = _light_from_border(small, k, is_light)
+    bg = cv2.resize(cv2.GaussianBlur(opened if is_light else closed, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
-    return ((cv2.subtract(gray, bg), True) if light > dark
+    return ((cv2.subtract(gray, bg), True) if is_light
             else (cv2.subtract(bg, gray), False))
+
+
+def _light_from_border(small: np.ndarray, kernel: np.ndarray, counted: bool) -> bool:
+    """Polarity when the counts of thin ink are close (a fat 8's loops count as light
+    ink): the frame's border is the surface and ink is the side that stands further from
+    it, unless a solid area unlike the border (a card on a desk) is the surface; then
+    the counts stand."""
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    level = float(np.median(border))
+    far = (np.abs(small.astype(np.int16) - level) > T.POLARITY_MIN_CONTRAST).astype(np.uint8)
+    if cv2.erode(far, kernel).any():
+        return counted
+    lo, hi = np.percentile(small, (1, 99))
+    return float(hi) - level > level - float(lo)
 
 
 def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -22,7 +22,7 @@ N = 6
 # exact reads needed out of N; the hardest kinds are allowed a miss more: bold brushes
 # and blurred MNIST digits whose strokes outgrow the background kernel, and faint 1 px
 # form boxes whose broken pieces join bold digits
-NEEDED = {"fat_brush": 4, "tight_crop": 4, "form_boxes": 4}
+NEEDED = {"tight_crop": 4, "form_boxes": 4}
 
 
 @pytest.fixture(scope="module")
