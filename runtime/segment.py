@@ -88,9 +88,10 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
     the one with more such pixels; its surface is the background, removed.
 
-    A small image, or a smallish one where neither polarity finds thin ink (a tight crop
-    whose strokes are wider than the kernel and cover half of it), is one digit already:
-    its background is one level, the median of its border (``_one_level``)."""
+    A small image, or a smallish one where neither polarity finds much thin ink and the
+    ink touches all four edges (a tight crop whose strokes are wider than the kernel),
+    is one digit already: its background is one level, the median of its border
+    (``_one_level``)."""
     h, w = gray.shape
     if min(h, w) < T.SMALL_IMAGE:
         return _one_level(gray)
@@ -102,28 +103,36 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
     half = gray[::2, ::2]
     dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened)
-    if max(dark, light) < T.THIN_INK_SHARE * half.size and min(h, w) < T.ONE_DIGIT_MAX_SIDE:
-        return _one_level(gray)
+    if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+        share = max(dark, light) / half.size
+        if share < T.THIN_INK_SHARE:
+            return _one_level(gray)
+        if share < T.TIGHT_CROP_THIN_INK_SHARE:
+            one = _one_level(gray)
+            mask = binarize(one[0])[0]
+            if mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any():
+                return one  # ink touches all four edges: a tight crop
     is_light = light > dark
     if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
-        is_light = _light_from_border(small, k, is_light)
+        is_light = _light_from_border(small, half, k, is_light)
     bg = cv2.resize(cv2.GaussianBlur(opened if is_light else closed, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
     return ((cv2.subtract(gray, bg), True) if is_light
             else (cv2.subtract(bg, gray), False))
 
 
-def _light_from_border(small: np.ndarray, kernel: np.ndarray, counted: bool) -> bool:
+def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
+                       counted: bool) -> bool:
     """Polarity when the counts of thin ink are close (a fat 8's loops count as light
-    ink): the frame's border is the surface and ink is the side that stands further from
-    it, unless a solid area unlike the border (a card on a desk) is the surface; then
-    the counts stand."""
+    ink): the frame's border is the surface and ink is the side that stands further
+    from it (1st and 99th percentiles at half resolution), unless a solid area unlike
+    the border (a card on a desk) is the surface; then the counts stand."""
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
     level = float(np.median(border))
     far = (np.abs(small.astype(np.int16) - level) > T.POLARITY_MIN_CONTRAST).astype(np.uint8)
     if cv2.erode(far, kernel).any():
         return counted
-    lo, hi = np.percentile(small, (1, 99))
+    lo, hi = np.percentile(half, (1, 99))  # (thin ink fades at low resolution)
     return float(hi) - level > level - float(lo)
 
 

@@ -41,6 +41,10 @@ THIN_INK_SHARE = 0.005
 # ... in images whose short side is below this (a page with a few small digits also has
 # little thin ink, and a shaded corner is no digit: whole-page field case).
 ONE_DIGIT_MAX_SIDE = 400
+# ... or less than this share, when one level's ink touches all four edges (a tight
+# crop): generated tight crops had 1.7-5.3 %, squared paper (whose grid also touches
+# every edge) 13.7 %.
+TIGHT_CROP_THIN_INK_SHARE = 0.06
 
 # ---- threshold --------------------------------------------------------------------------
 NOISE_MADS = 6.0  # the ink threshold sits this many noise deviations above the median
