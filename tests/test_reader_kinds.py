@@ -101,3 +101,15 @@ def test_cli_never_silent(model: Model, tmp_path) -> None:
     assert rec["text"] == text and rec["rejected"] == 0
     for d in rec["digits"]:
         assert d["low_confidence"] == (d["confidence"] < 0.8)
+
+
+def test_reject_class_is_obeyed(onnx_model) -> None:
+    """With a reject class, regions the model puts there are rejected, not digits: here
+    the class of 7s stands in for "not a digit" on a real session."""
+    model = Model(onnx_model, "cpu")
+    image, text = kinds.make_thin_ones(np.random.default_rng(0))
+    assert "".join(str(d.label) for d in read(model, image, 0.3)) == text
+    model.reject_index = model.labels.index(int(text[0]))
+    got = read(model, image, 0.3)
+    assert "".join(str(d.label) for d in got) == text.replace(text[0], "")
+    assert got.rejected == text.count(text[0])
