@@ -203,22 +203,26 @@ def _union(boxes: Iterable[Box]) -> Box:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def _separator(gray: np.ndarray, a: Box, b: Box, height: float) -> str:
+def _separator(image: np.ndarray, a: Box, b: Box, height: float) -> str:
     """"." or "," when a point or comma sits between boxes a and b (a left of b) near
-    their baseline, else "". gray: uint8 [H,W] of the whole image."""
+    their baseline, else "". image: the whole uint8 image (BGR, BGRA or gray); only the
+    window between the two and digit a are looked at."""
     x0, x1 = a[0] + a[2], b[0]
     bottom = max(a[1] + a[3], b[1] + b[3])
     y0, y1 = int(min(a[1], b[1]) + POINT_LOW * height), int(bottom + 0.25 * height)
-    window = gray[max(0, y0):y1, max(0, x0):x1]
-    if window.size == 0:
+    window = _gray(image[max(0, y0):y1, max(0, x0):x1])
+    if min(window.shape) < 3:
         return ""
     ax, ay, aw, ah = a
-    digit = gray[ay:ay + ah, ax:ax + aw]
-    bg = float(np.median(window))  # the window is mostly paper (or board)
-    dark = bg - float(digit.min()) > float(digit.max()) - bg
-    contrast = bg - float(digit.min()) if dark else float(digit.max()) - bg
-    ink = (bg - window.astype(np.float32)) if dark else (window.astype(np.float32) - bg)
-    binary = (ink > 0.5 * contrast).astype(np.uint8)
+    darkest, lightest, _, _ = cv2.minMaxLoc(_gray(image[ay:ay + ah, ax:ax + aw]))
+    flat = window.ravel()
+    bg = float(np.partition(flat, flat.size // 2)[flat.size // 2])  # mostly paper or board
+    dark = bg - darkest > lightest - bg  # ink as dark as digit a's, or as light
+    level = (bg + darkest) / 2 if dark else (bg + lightest) / 2  # half its contrast
+    binary = cv2.threshold(window, level, 1, cv2.THRESH_BINARY_INV if dark
+                           else cv2.THRESH_BINARY)[1]
+    if not cv2.countNonZero(binary):
+        return ""
     n, _labels, stats, _c = cv2.connectedComponentsWithStats(binary, connectivity=8)
     lo, hi = max(2.0, SEPARATOR_SIZE[0] * height), SEPARATOR_SIZE[1] * height
     wh, ww = binary.shape
@@ -234,15 +238,16 @@ def _separator(gray: np.ndarray, a: Box, b: Box, height: float) -> str:
     return ""
 
 
-def structure(digits: Sequence[Digit], gray: np.ndarray | None, first_line: int = 0,
+def structure(digits: Sequence[Digit], image: np.ndarray | None, first_line: int = 0,
               first_number: int = 0, region: int | None = None,
               ) -> tuple[list[Digit], list[Line], list[Number]]:
     """Digits grouped into lines (reading order) and, within a line, into numbers by the
     gaps between them (NUMBER_GAP), a point or comma between two digits of a number kept.
 
-    gray: the uint8 [H,W] image the boxes are in, to look for separators (None: not looked
-    for). Lines and numbers are numbered from `first_line`, `first_number`; the digits come
-    back in reading order with their line, number and region set."""
+    image: the uint8 image the boxes are in (BGR, BGRA or gray), to look for separators
+    (None: not looked for). Lines and numbers are numbered from `first_line` and
+    `first_number`; the digits come back in reading order with line, number and region
+    set."""
     order, line_of = reading_order([d.box for d in digits])
     out: list[Digit] = []
     lines: list[Line] = []
@@ -255,8 +260,8 @@ def structure(digits: Sequence[Digit], gray: np.ndarray | None, first_line: int 
         for a, b in itertools.pairwise(row):
             gap = b.box[0] - (a.box[0] + a.box[2])
             sep = ""
-            if gray is not None and SEPARATOR_GAP[0] * height <= gap <= SEPARATOR_GAP[1] * height:
-                sep = _separator(gray, a.box, b.box, height)
+            if image is not None and SEPARATOR_GAP[0] * height <= gap <= SEPARATOR_GAP[1] * height:
+                sep = _separator(image, a.box, b.box, height)
             if not sep and gap > NUMBER_GAP * height:
                 groups.append([b])
                 texts.append(str(b.label))
@@ -380,7 +385,7 @@ class Reader:
         if not self.rois:
             found, rejected = read_digits(self.model, pixels, self.min_confidence, times)
             t = time.perf_counter()
-            digits, lines, numbers = structure(found, _gray(pixels) if found else None)
+            digits, lines, numbers = structure(found, pixels)
             times[2] += time.perf_counter() - t
             return Result(source, frame, tuple(digits), tuple(lines), tuple(numbers),
                           rejected, times=(times[0], times[1], times[2]))
@@ -396,7 +401,6 @@ class Reader:
         regions: list[Region] = []
         rejected = 0
         times: list[float] = []
-        gray = _gray(pixels)
         for k, (x, y, w, h) in enumerate(boxes):
             part = pixels[y:y + h, x:x + w]
             found, r = read_digits(self.model, part, self.min_confidence, times)
@@ -404,7 +408,7 @@ class Reader:
             rejected += r
             found = [replace(d, box=(d.box[0] + x, d.box[1] + y, d.box[2], d.box[3]))
                      for d in found]
-            ds, ls, ns = structure(found, gray, len(lines),
+            ds, ls, ns = structure(found, pixels, len(lines),
                                    len(numbers), region=k)
             offset = len(digits)
             digits += ds

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from digits.runtime.model import Model
-from digits.runtime.recognize import Digit, Smoother, read
+from digits.runtime.reader import Digit, read_digits
+from digits.runtime.recognize import Smoother
 from digits.runtime.segment import reading_order, segment
 from digits.scenes import generate
 
@@ -41,7 +42,7 @@ def test_scene_accuracy_sanity(onnx_model) -> None:
     right = total = exact = 0
     scenes = generate(30, seed=7)
     for s in scenes:
-        got = read(model, s.image, 0.5)
+        got, _rejected = read_digits(model, s.image, 0.5)
         total += len(s.labels)
         exact += [d.label for d in got] == s.labels
         for label, (x, y, w, h) in zip(s.labels, s.boxes, strict=True):
