@@ -23,6 +23,7 @@ from digits.paths import IMAGE_EXT, VIDEO_EXT
 
 MAX_PIXELS = 50_000_000  # larger images are refused before decoding: no memory blow-up
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # backstop for cv2
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stream chatter: quiet
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors say it once
 
 
