@@ -12,36 +12,64 @@ from typing import TYPE_CHECKING
 import click
 
 from digits.errors import DigitsError
-from digits.options import device_option, model_option
+from digits.options import FiniteFloatRange, device_option, model_option
 
 if TYPE_CHECKING:
     from digits.runtime.reader import Roi
 
+# OpenCV's V4L2 backend numbers /dev/videoN; a negative index makes some builds crash.
+MAX_CAMERA = 63
 
-def _rois(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> tuple:
+
+def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """A folder path, refusing an empty one ("$UNSET"): as a Path it would silently be
+    the current folder."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty (an unset variable?); name a folder", ctx, param)
+    return Path(value)
+
+
+def _camera(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
+    """--camera: a device index (0-MAX_CAMERA), a device path or a stream URL."""
+    if value is None:
+        return None
+    if value.isdigit():
+        if int(value) > MAX_CAMERA:
+            raise click.BadParameter(f"{value}: a camera index is 0-{MAX_CAMERA}", ctx, param)
+        return int(value)
+    if not value.strip():
+        raise click.BadParameter("is empty (an unset variable?); name a camera", ctx, param)
+    return value
+
+
+def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Roi, ...]:
     from digits.runtime.reader import Roi
 
     try:
         return tuple(Roi.parse(v) for v in values)
     except ValueError as e:
-        raise click.BadParameter(str(e)) from None
-
+        raise click.BadParameter(str(e), ctx, param) from None
 
 
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
-@click.option("--camera", "camera", default=None, metavar="N|DEVICE|URL",
+@click.option("--camera", "camera", default=None, metavar="N|DEVICE|URL", callback=_camera,
               help="Read a webcam (0 is the first), a video device (/dev/video2) or a "
                    "stream (rtsp://..., http(s)://... MJPEG) instead of files.")
 @model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
 @device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per image/frame on stdout (JSON Lines).")
-@click.option("--save", type=click.Path(file_okay=False, path_type=Path), default=None,
-              metavar="DIR", help="Write annotated images, and an annotated .mp4 per video.")
+@click.option("--save", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", callback=_folder,
+              help="Write annotated images, and an annotated .mp4 per video, into this "
+                   "folder (never where the inputs are; existing files are kept: a new "
+                   "name such as x-2.jpg is used).")
 @click.option("--show/--no-show", default=None,
               help="Show a window [default: when a display exists]. q or Esc quits.")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, metavar="FILE",
@@ -55,7 +83,7 @@ def _rois(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...])
               help="Stop a video or camera after this many processed frames.")
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
               help="Process every N-th frame of a video or camera.")
-def recognize(sources: tuple[str, ...], camera: str | None, model: Path | None,
+def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | None,
               device: str, as_json: bool, save: Path | None, show: bool | None,
               min_confidence: float, csv_path: Path | None, rois: tuple[Roi, ...],
               max_frames: int | None, stride: int) -> int:
@@ -86,6 +114,13 @@ def recognize(sources: tuple[str, ...], camera: str | None, model: Path | None,
         raise click.UsageError("give at least one SOURCE or --camera N")
     if sources and camera is not None:
         raise click.UsageError("give SOURCEs or --camera N, not both")
+    if any(not s.strip() for s in sources):
+        raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
+                               "glob or video")
+    if save is not None:
+        from digits.runtime.outputs import check_save
+
+        check_save(save, list(sources))
     if csv_path is not None:
         check_writable(csv_path.parent, "--csv")
     reader = Reader(model, device=device, min_confidence=min_confidence, rois=rois)
@@ -99,7 +134,7 @@ def recognize(sources: tuple[str, ...], camera: str | None, model: Path | None,
     elif show is None:
         show = True
     if camera is not None:
-        frames = src.Camera(src.camera_device(camera)).frames(max_frames, stride)
+        frames = src.Camera(camera).frames(max_frames, stride)
     else:
         frames = src.files(list(sources), max_frames, stride)
     try:
@@ -116,3 +151,55 @@ def checks() -> None:
 
     for what, finding in diagnose.checks():
         click.echo(f"{what:22s} {finding}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but loopback serves other machines too.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port; 0 picks a free one (the URL printed on stderr has it).")
+@model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
+@device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Threads reading images at once (onnxruntime and OpenCV release the GIL).")
+@click.option("--max-waiting", type=click.IntRange(min=0), default=64, show_default=True,
+              help="Requests that may wait for a busy worker; more are refused with 503.")
+@click.option("--max-upload-mb", type=click.FloatRange(min=0.001), default=10.0,
+              show_default=True, help="Largest request body; larger is refused with 413.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a request may take from its first byte to its answer (503).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Drop digits read with less confidence than this.")
+def serve(host: str, port: int, model: Path | None, device: str, workers: int,
+          max_waiting: int, max_upload_mb: float, timeout: float,
+          min_confidence: float) -> None:
+    """Serve the reader over HTTP, and a page to draw, upload or film digits.
+
+    \b
+    GET  /            the page: draw on a canvas, upload a photo, or use the camera
+    POST /v1/read     an image (multipart file or raw body) -> the JSON record of
+                      `digits recognize --json`, each digit with its top3
+    GET  /v1/health   model, execution provider, versions, limits
+    GET  /openapi.json
+
+    \b
+    Example:
+      digits serve --port 8000
+      curl -F file=@photo.jpg http://127.0.0.1:8000/v1/read
+
+    Needs the serve extra: pip install 'digits[serve]'.
+    """
+    from digits.runtime import serve as server
+
+    sock = server.listen(host, port)  # fail fast: before the model loads
+    reader = server.Reader(model, device=device, min_confidence=min_confidence)
+    m = reader.model
+    print(f"digits: model {m.path} ({m.arch}) on {m.provider}", file=sys.stderr)
+    if not server.is_loopback(host):
+        print(f"digits: binding {host}, beyond loopback: other machines that reach this one "
+              "can use the server (no authentication)", file=sys.stderr)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"digits: serving http://{shown}:{sock.getsockname()[1]}/ ({workers} workers); "
+          "Ctrl-C stops", file=sys.stderr, flush=True)
+    server.run(reader, sock, workers, round(max_upload_mb * 1024 * 1024), timeout,
+               max_waiting)

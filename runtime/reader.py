@@ -80,7 +80,9 @@ class Digit:
 
     label: 0-9. confidence: the model's softmax probability of that label, in [0,1].
     box: (x, y, w, h) in pixels of the image. line, number: indices into the Result's
-    `lines` and `numbers`. region: index into the Reader's `rois` (None without ROIs)."""
+    `lines` and `numbers`. region: index into the Reader's `rois` (None without ROIs).
+    probabilities: the softmax over the model's labels, float32 [10] in `Model.labels`
+    order (not in the record)."""
 
     label: int
     confidence: float
@@ -88,6 +90,7 @@ class Digit:
     line: int = 0
     number: int = 0
     region: int | None = None
+    probabilities: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     best = probs.argmax(axis=1)
     rejected = 0 if model.reject_index is None else int((best == model.reject_index).sum())
     digits = [Digit(model.labels[int(k)], float(p[k]), (int(b[0]), int(b[1]), int(b[2]),
-                                                         int(b[3])))
+                                                         int(b[3])), probabilities=p)
               for p, k, b in zip(probs, best, seg.boxes, strict=True)
               if k != model.reject_index and p[k] >= min_confidence]
     if times is not None:
@@ -299,7 +302,8 @@ def structure(digits: Sequence[Digit], image: np.ndarray | None, first_line: int
         for group, text in zip(groups, texts, strict=True):
             n = first_number + len(numbers)
             idx = tuple(range(len(out), len(out) + len(group)))
-            out += [Digit(d.label, d.confidence, d.box, line_index, n, region) for d in group]
+            out += [Digit(d.label, d.confidence, d.box, line_index, n, region, d.probabilities)
+                    for d in group]
             numbers.append(Number(text, _union(d.box for d in group), line_index, idx, region))
         lines.append(Line(" ".join(texts), _union(d.box for d in row),
                           tuple(range(first_number + first, first_number + len(numbers))),

@@ -11,7 +11,6 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import cv2
 import numpy as np
 
 from digits.files import atomic_write
-from digits.paths import COLOUR_IMAGE_EXT
+from digits.runtime.outputs import Saver
 from digits.runtime.reader import Digit, Reader, Result
 from digits.runtime.segment import Box
 from digits.runtime.sources import Frame
@@ -106,49 +105,6 @@ def display_available() -> bool:
     return gui != "NONE"
 
 
-def _write_image(path: Path, image: np.ndarray) -> None:
-    ok, encoded = cv2.imencode(path.suffix, image)
-    if not ok:
-        raise OSError(f"cannot encode {path}")
-    atomic_write(path, encoded.tobytes())
-
-
-@dataclass
-class Saver:
-    """--save DIR: annotated images by name, one annotated .mp4 per video or camera."""
-
-    folder: Path
-    writers: dict[str, tuple[Any, Path, Path]] = field(default_factory=dict)
-
-    def save(self, frame: Frame, annotated: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if frame.index is None:
-            name = Path(frame.source).name
-            suffix = Path(name).suffix.lower()
-            if suffix not in COLOUR_IMAGE_EXT:
-                name += ".png"
-            _write_image(self.folder / name, annotated)
-            return
-        if frame.source not in self.writers:
-            stem = Path(frame.source.replace(":", "_")).stem
-            final = self.folder / f"{stem}.mp4"
-            tmp = self.folder / f".{stem}.tmp.mp4"
-            h, w = annotated.shape[:2]
-            writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"),
-                                     frame.fps or 30.0, (w, h))
-            self.writers[frame.source] = (writer, tmp, final)
-        self.writers[frame.source][0].write(annotated)
-
-    def close(self) -> list[Path]:
-        done = []
-        for writer, tmp, final in self.writers.values():
-            writer.release()
-            os.replace(tmp, final)
-            done.append(final)
-        self.writers.clear()
-        return done
-
-
 def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                      save: Path | None, show: bool, csv_path: Path | None = None) -> int:
     """Read every frame through `reader`; 0 when all inputs were read, 1 when some failed."""
@@ -188,7 +144,12 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                 annotated = annotate(frame.image, result.digits, banner,
                                      [r.box for r in result.regions or ()])
                 if saver:
-                    saver.save(frame, annotated)
+                    try:
+                        saver.save(frame, annotated)
+                    except OSError as e:  # this file only: the batch goes on
+                        print(f"digits: error: {frame.source}: cannot save its annotated copy "
+                              f"in {save}: {e.strerror or e}", file=sys.stderr, flush=True)
+                        failed += 1
                 if show:
                     try:
                         cv2.imshow(window, annotated)

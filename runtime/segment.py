@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digits import crops
+
 Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
 
 
@@ -316,7 +318,7 @@ def _inked(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
 
 def normalize(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
               level: float) -> np.ndarray:
-    """MNIST-style 28x28: ink in [0,1], strokes evened, longer side 20, mass-centred."""
+    """The digit's own strokes, ink scaled to [0,1], fitted by ``digits.crops.fit``."""
     x, y, w, h = box
     pad = max(1, int(0.04 * max(w, h)))
     H, W = ink.shape
@@ -332,35 +334,9 @@ def normalize(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
     top = float(np.percentile(strokes, 90)) if strokes.size else level
     img = np.clip((region - 0.5 * level) / max(1.0, top - 0.5 * level), 0, 1)
     img[mask == 0] = 0
-    scale = 20.0 / max(w, h)
-    # stroke width in pixels ~ area / skeleton length ~ 2 * area / perimeter; MNIST is ~2.5
-    # in the 20x20 box. Thin pens are thickened; thick ones are left (erosion breaks them).
-    sw = _stroke_width(strokes_mask[y - y0:y - y0 + h, x - x0:x - x0 + w])
-    target = 2.6 / scale
-    if sw * scale < 1.6 and sw > 0:
-        k = max(3, round(target - sw) | 1)
-        img = cv2.dilate(img, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
-    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
     inner = img[y - y0:y - y0 + h, x - x0:x - x0 + w]
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    small = cv2.resize(inner, (nw, nh), interpolation=interp)
-    out = np.zeros((28, 28), np.float32)
-    m = cv2.moments(small)
-    cx = m["m10"] / m["m00"] if m["m00"] > 0 else nw / 2
-    cy = m["m01"] / m["m00"] if m["m00"] > 0 else nh / 2
-    ox = int(np.clip(round(14 - cx), 0, 28 - nw))
-    oy = int(np.clip(round(14 - cy), 0, 28 - nh))
-    out[oy:oy + nh, ox:ox + nw] = small
-    return out
-
-
-def _stroke_width(mask: np.ndarray) -> float:
-    area = int(np.count_nonzero(mask))
-    if area == 0:
-        return 0.0
-    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-    perimeter = sum(cv2.arcLength(c, True) for c in contours)
-    return 2.0 * area / max(perimeter, 1.0)
+    return crops.fit(inner, crops.stroke_width(strokes_mask[y - y0:y - y0 + h,
+                                                            x - x0:x - x0 + w]))
 
 
 def segment(frame: np.ndarray) -> Segmentation:

@@ -73,10 +73,12 @@ def report(exported: Path) -> dict:
     return json.loads((exported / "export_report.json").read_text())
 
 
+@pytest.mark.slow
 def test_model_learned(report: dict) -> None:
     assert report["parity"]["pytorch"]["accuracy"] > 0.95
 
 
+@pytest.mark.slow
 def test_gates_pass_with_figures_on_full_test_set(report: dict) -> None:
     p = report["parity"]
     assert p["images"] == 10000 and report["passed"]
@@ -88,6 +90,7 @@ def test_gates_pass_with_figures_on_full_test_set(report: dict) -> None:
     assert i8["accuracy_drop_pp"] <= 0.3 and i8["agreement"] >= 0.995 and i8["size_ratio"] <= 0.35
 
 
+@pytest.mark.slow
 def test_onnx_graph_contract(exported: Path) -> None:
     proto = onnx.load(str(exported / "digits.onnx"))
     onnx.checker.check_model(proto, full_check=True)
@@ -102,6 +105,7 @@ def test_onnx_graph_contract(exported: Path) -> None:
     assert proto.opset_import[0].version == 18
 
 
+@pytest.mark.slow
 def test_dynamic_batch(exported: Path, test_set: tuple) -> None:
     x, _ = test_set
     sess = ort.InferenceSession(str(exported / "digits.onnx"), providers=["CPUExecutionProvider"])
@@ -110,6 +114,7 @@ def test_dynamic_batch(exported: Path, test_set: tuple) -> None:
     np.testing.assert_allclose(outs[3], outs[300][:3], atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
 def test_metadata_round_trip(exported: Path, ckpt_path: Path, report: dict) -> None:
     sha = report["checkpoint"]["sha256"]
@@ -130,6 +135,7 @@ def test_metadata_round_trip(exported: Path, ckpt_path: Path, report: dict) -> N
     assert json.loads(extra["digits.json"])["source_checkpoint_sha256"] == sha
 
 
+@pytest.mark.slow
 def test_torchscript_loads_without_the_project(exported: Path, test_set: tuple,
                                               tmp_path: Path) -> None:
     x, _ = test_set
@@ -156,6 +162,7 @@ def test_torchscript_loads_without_the_project(exported: Path, test_set: tuple,
         exported / "digits.torchscript.pt", "cpu", 1)(x[:50]), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_opencv_and_reference_evaluator_agree(exported: Path, test_set: tuple) -> None:
     import cv2
     from onnx.reference import ReferenceEvaluator
@@ -173,6 +180,7 @@ def test_opencv_and_reference_evaluator_agree(exported: Path, test_set: tuple) -
         assert (other.argmax(1) == ours.argmax(1)).all()
 
 
+@pytest.mark.slow
 def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None:
     x, y = test_set
     proto = onnx.load(str(exported / "digits.int8.onnx"))
@@ -184,6 +192,7 @@ def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None
         exported / "digits.onnx").stat().st_size
 
 
+@pytest.mark.slow
 def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: Path,
                                     mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
@@ -199,6 +208,7 @@ def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: P
     assert all((out / n).read_bytes() == data for n, data in before.items())
 
 
+@pytest.mark.slow
 def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path, mnist_root: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A weight changed after the export (before the gates) must be caught."""
@@ -264,6 +274,7 @@ def fixed_batch_onnx(ckpt_path: Path, path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_bench_runs_and_writes_json(exported: Path, ckpt_path: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -287,3 +298,136 @@ def test_bench_runs_and_writes_json(exported: Path, ckpt_path: Path, tmp_path: P
     as_json = run_cli("bench", "--model", str(broken / "digits.pt"), "--n", "100", "--reps", "5",
                       "--seconds", "0.01", "--json")
     assert json.loads(as_json.stdout)["format"] == "digits-bench"
+
+
+# --- faults while the set of files is written (issue 9, kinds 7 and 12) -------------
+
+def folder_state(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def assert_one_complete_set(out: Path, old: dict[str, bytes]) -> str:
+    """The folder holds the old set untouched, or a new set whose report's checksums
+    all match; never a mix, never a temporary file. Returns "old" or "new"."""
+    now = folder_state(out)
+    assert not [n for n in now if n.startswith(".")], sorted(now)  # no temporary files
+    if now == old:
+        return "old"
+    report = json.loads(now["export_report.json"])
+    for entry in report["files"].values():
+        data = now[Path(entry["path"]).name]
+        assert len(data) == entry["bytes"]
+        assert pipeline.rep.sha256(data) == entry["sha256"], entry["path"]
+    assert set(now) == set(old)  # same names: every old file was replaced
+    return "new"
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path):
+    """A 2 MiB tmpfs when this machine lets the test mount one (root), else None."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+                       capture_output=True)
+    if r.returncode:
+        yield None
+        return
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` but ``leave`` free bytes."""
+    st = os.statvfs(folder)
+    free = st.f_bavail * st.f_frsize
+    (folder / "filler").write_bytes(bytes(max(0, free - leave)))
+
+
+@pytest.mark.slow
+def test_disk_full_leaves_the_old_set(exported: Path, ckpt_path: Path, mnist_root: Path,
+                                      small_tmpfs, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC at the first file and between files: one-line error (exit 1), the old set
+    as it was. On a real full tmpfs where one can be mounted, else a simulated ENOSPC."""
+    out = small_tmpfs / "out" if small_tmpfs else tmp_path / "out"
+    out.mkdir()
+    for name in ("digits.onnx", "export_report.json"):  # the new ones are about as big
+        (out / name).write_bytes((exported / name).read_bytes())
+    old = folder_state(out)
+    page = os.statvfs(out).f_frsize
+    onnx_pages = -(-len(old["digits.onnx"]) // page) * page
+    if small_tmpfs is None:
+        import errno
+
+        from digits import files
+
+        real, calls = files.write_temp, []
+
+        def fail_at(n: int):
+            def write_temp(*args, **kw):
+                calls.append(1)
+                if len(calls) == n:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                return real(*args, **kw)
+            return write_temp
+    for case, leave in (("first file", onnx_pages // 2), ("between files", onnx_pages)):
+        if small_tmpfs:
+            _fill(small_tmpfs, leave)
+        else:
+            calls.clear()
+            monkeypatch.setattr(files, "write_temp", fail_at(1 if case == "first file" else 2))
+        with pytest.raises(DigitsError, match="No space left on device") as e:
+            pipeline.export(ckpt_path, out, mnist_root, ["onnx"], 18, "test",
+                            log=lambda s: None)
+        assert e.value.exit_code == 1 and "\n" not in str(e.value)
+        assert assert_one_complete_set(out, old) == "old", case
+        if small_tmpfs:
+            (small_tmpfs / "filler").unlink()
+
+
+def _export_cmd(ckpt_path: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "digits", "export", "--model", str(ckpt_path), "--onnx",
+            "--out", str(out)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_signal_at_a_random_moment_of_export(exported: Path, ckpt_path: Path,
+                                             tmp_path: Path, sig: str) -> None:
+    import random
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("digits.onnx", "export_report.json"):
+        (out / name).write_bytes((exported / name).read_bytes())
+    old = folder_state(out)
+    moment = random.Random().uniform(0.5, 12.0)  # never tuned: any moment must hold
+    proc = subprocess.Popen(_export_cmd(ckpt_path, out), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(moment)
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, (moment, err)
+    state = assert_one_complete_set(out, old)
+    assert proc.returncode in (0, 128 + getattr(signal, sig)), (moment, err)
+    assert (state == "new") == (proc.returncode == 0), (moment, state, err)
+
+
+@pytest.mark.slow
+def test_concurrent_exports_do_not_interleave(ckpt_path: Path, exported: Path,
+                                              tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("digits.onnx", "export_report.json"):
+        (out / name).write_bytes((exported / name).read_bytes())
+    old = folder_state(out)
+    runs = [subprocess.Popen(_export_cmd(ckpt_path, out), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    assert assert_one_complete_set(out, old) == "new"

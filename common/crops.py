@@ -1,0 +1,85 @@
+"""What the model sees: one digit as an MNIST-style 28x28 crop.
+
+MNIST was made this way: a white digit on black, its longer side fitted into 20x20,
+centred by its centre of mass in 28x28 (LeCun et al., "The MNIST database"). The runtime's
+segmentation (runtime/segment.py) finds each digit of a frame and hands its ink here;
+training on image folders and on generated negatives uses the same steps, so what is
+trained is what is read. numpy and OpenCV only.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from digits.errors import UnreadableInput
+
+SIZE = 28  # the model's input side, pixels
+BOX = 20  # MNIST fits a digit's longer side into this many pixels
+# Stroke width, pixels in the 20-pixel box: MNIST's pens measure ~2.5 there. Strokes
+# thinner than THIN_STROKE (fine pens, large digits drawn thin) are thickened to
+# MNIST_STROKE; thick ones are left alone, since eroding breaks them.
+MNIST_STROKE, THIN_STROKE = 2.6, 1.6
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels of a binary uint8 mask: area / skeleton length, with the
+    skeleton length taken as half the perimeter. 0 for an empty mask."""
+    area = int(np.count_nonzero(mask))
+    if area == 0:
+        return 0.0
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    perimeter = sum(cv2.arcLength(c, True) for c in contours)
+    return 2.0 * area / max(perimeter, 1.0)
+
+
+def fit(ink: np.ndarray, stroke: float) -> np.ndarray:
+    """One digit's box -> the model's input.
+
+    ``ink``: float32 [h, w] in [0, 1], ink = 1, exactly the digit's bounding box (pixels
+    of the frame). ``stroke``: its stroke width in those pixels (``stroke_width``).
+    Returns float32 [28, 28] in [0, 1]: longer side 20, thin strokes evened, centred by mass.
+    """
+    h, w = ink.shape
+    scale = BOX / max(w, h)
+    if 0 < stroke * scale < THIN_STROKE:
+        k = max(3, round(MNIST_STROKE / scale - stroke) | 1)
+        ink = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(ink, (nw, nh), interpolation=interp)
+    out = np.zeros((SIZE, SIZE), np.float32)
+    m = cv2.moments(small)
+    cx = m["m10"] / m["m00"] if m["m00"] > 0 else nw / 2
+    cy = m["m01"] / m["m00"] if m["m00"] > 0 else nh / 2
+    ox = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - nw))
+    oy = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - nh))
+    out[oy:oy + nh, ox:ox + nw] = small
+    return out
+
+
+def from_image(image: np.ndarray) -> np.ndarray:
+    """An image of ONE digit, any size and either polarity (uint8 gray [H,W] or BGR
+    [H,W,3]) -> float32 [28, 28] as the model takes it.
+
+    A 28x28 image is taken as already fitted (a crop saved by ``--save-crops``, or MNIST)
+    and only put in MNIST polarity. Otherwise the background level is the median of the
+    image's border, ink is what differs from it, and the ink's box is fitted as above.
+    Raises UnreadableInput when the image holds no ink.
+    """
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    background = float(np.median(border))
+    ink = np.abs(gray.astype(np.float32) - background)
+    if gray.shape == (SIZE, SIZE):
+        return np.clip(ink / max(float(ink.max()), 1.0), 0, 1)
+    level, mask = cv2.threshold(ink.astype(np.uint8), 0, 255,
+                                cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if level < 1 or not mask.any():
+        raise UnreadableInput("no ink: the image is one flat colour")
+    ys, xs = np.nonzero(mask)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    strokes = ink[mask > 0]
+    top = float(np.percentile(strokes, 90))
+    scaled = np.clip((ink - 0.5 * level) / max(1.0, top - 0.5 * level), 0, 1)
+    return fit(scaled[y0:y1, x0:x1], stroke_width(mask[y0:y1, x0:x1]))
