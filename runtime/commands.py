@@ -35,8 +35,8 @@ def _camera(ctx: click.Context, param: click.Parameter, value: str | None) -> in
     """--camera: a device index (0-MAX_CAMERA), a device path or a stream URL."""
     if value is None:
         return None
-    if value.isdigit():
-        if int(value) > MAX_CAMERA:
+    if value.lstrip("-").isdigit():
+        if not 0 <= int(value) <= MAX_CAMERA:
             raise click.BadParameter(f"{value}: a camera index is 0-{MAX_CAMERA}", ctx, param)
         return int(value)
     if not value.strip():

@@ -60,16 +60,33 @@ class DigitRecord(BaseModel):
     label: int
     confidence: float
     box: list[int]  # x, y, w, h in pixels of the posted image
+    line: int  # index into `lines`
+    number: int  # index into `numbers`
     top3: list[TopK]  # the three most probable labels, most probable first
 
 
+class LineRecord(BaseModel):
+    text: str  # its numbers joined by a space
+    box: list[int]
+
+
+class NumberRecord(BaseModel):
+    text: str  # its digits, with a decimal point or comma where one was found
+    box: list[int]
+    line: int
+
+
 class ReadRecord(BaseModel):
-    """The record of `digits recognize --json`, each digit with `top3` added."""
+    """The record of `digits recognize --json` (schema 2), each digit with `top3` added."""
 
     source: str
     frame: int | None
     digits: list[DigitRecord]
-    text: str
+    text: str  # numbers joined by a space, lines by a newline
+    schema_version: int
+    lines: list[LineRecord]
+    numbers: list[NumberRecord]
+    rejected: int
 
 
 class ErrorBody(BaseModel):
