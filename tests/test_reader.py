@@ -195,6 +195,7 @@ def test_wide_gaps_lines_and_decimal_point(reader, glyphs) -> None:
     assert reader.read(page(glyphs, [("468", 40, 40, 60)])).text == "468"
 
 
+@pytest.mark.slow
 def test_numbers_on_generated_frames(reader) -> None:
     """Generated frames with several numbers per line and decimal points: a seed never
     used to choose NUMBER_GAP or the separator figures."""
