@@ -39,8 +39,13 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors 
 def quiet_stderr() -> Iterator[None]:
     """Silence what C libraries print straight to file descriptor 2 while decoding
     (libpng warnings, OpenCV's AVI parser, FFmpeg): our own one-line error says it."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all: nothing to keep quiet
+        yield
+        return
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 2)
