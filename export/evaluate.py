@@ -38,7 +38,17 @@ def predictor(path: Path) -> Predict:
 def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
     """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
     images, labels = load_inputs(root, train=False)
-    pred = logits(predictor(path), images, batch).argmax(1)
+    predict = predictor(path)
+    try:
+        out = logits(predict, images, batch)
+    except Exception as e:  # the file loads but does not take [N,1,28,28] images
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DigitsError(f"{path} fails on MNIST images (float32 [N,1,28,28]): "
+                          f"{first[:160]}") from None
+    if out.ndim != 2 or out.shape != (len(images), 10):
+        raise DigitsError(f"{path} gives outputs of shape {list(out.shape)} for "
+                          f"{len(images)} images; a digits model gives logits [N,10]")
+    pred = out.argmax(1)
     confusion = np.zeros((10, 10), dtype=np.int64)
     np.add.at(confusion, (labels, pred), 1)
     per_class = confusion.diagonal() / confusion.sum(1)

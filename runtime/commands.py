@@ -11,22 +11,38 @@ from pathlib import Path
 import click
 
 from digits.errors import DigitsError
-from digits.options import device_option, model_option
+from digits.options import FiniteFloatRange, device_option, model_option
+
+# OpenCV's V4L2 backend numbers /dev/videoN; a negative index makes some builds crash.
+MAX_CAMERA = 63
+
+
+def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """A folder path, refusing an empty one ("$UNSET"): as a Path it would silently be
+    the current folder."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty (an unset variable?); name a folder", ctx, param)
+    return Path(value)
 
 
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
-@click.option("--camera", "camera", type=int, default=None, metavar="N",
-              help="Read webcam N (0 is the first) instead of files.")
+@click.option("--camera", "camera", type=click.IntRange(0, MAX_CAMERA), default=None,
+              metavar="N", help="Read webcam N (0 is the first) instead of files.")
 @model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
 @device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per image/frame on stdout (JSON Lines).")
-@click.option("--save", type=click.Path(file_okay=False, path_type=Path), default=None,
-              metavar="DIR", help="Write annotated images, and an annotated .mp4 per video.")
+@click.option("--save", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", callback=_folder,
+              help="Write annotated images, and an annotated .mp4 per video, into this "
+                   "folder (never where the inputs are; existing files are kept: a new "
+                   "name such as x-2.jpg is used).")
 @click.option("--show/--no-show", default=None,
               help="Show a window [default: when a display exists]. q or Esc quits.")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
 @click.option("--max-frames", type=click.IntRange(min=1), default=None,
               help="Stop a video or camera after this many processed frames.")
@@ -58,6 +74,13 @@ def recognize(sources: tuple[str, ...], camera: int | None, model: Path | None,
         raise click.UsageError("give at least one SOURCE or --camera N")
     if sources and camera is not None:
         raise click.UsageError("give SOURCEs or --camera N, not both")
+    if any(not s.strip() for s in sources):
+        raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
+                               "glob or video")
+    if save is not None:
+        from digits.runtime.outputs import check_save
+
+        check_save(save, list(sources))
     net = Model(model, device=device)
     print(f"digits: model {net.path} ({net.arch}) on {net.provider}",
           file=sys.stderr)
