@@ -9,7 +9,8 @@ import numpy as np
 from digits.runtime import image
 from digits.runtime import segment as steps
 from digits.runtime.model import Model
-from digits.runtime.recognize import Digit, Smoother, read
+from digits.runtime.reader import Digit, read_digits
+from digits.runtime.recognize import Smoother
 from digits.runtime.segment import reading_order, segment
 from digits.runtime.tuning import SPLIT_PART_HEIGHT
 from digits.scenes import generate
@@ -46,7 +47,7 @@ def test_scene_accuracy_sanity(onnx_model) -> None:
     right = total = exact = 0
     scenes = generate(30, seed=7)
     for s in scenes:
-        got = read(model, s.image, 0.5)
+        got, _rejected = read_digits(model, s.image, 0.5)
         total += len(s.labels)
         exact += [d.label for d in got] == s.labels
         for label, (x, y, w, h) in zip(s.labels, s.boxes, strict=True):
@@ -75,7 +76,7 @@ def test_ruled_line_remnants_and_shaded_border_are_not_digits(onnx_model) -> Non
     model = Model(onnx_model, "cpu")
     scenes = generate(8, seed=7, sources=("mnist",))
     for scene in (scenes[0], scenes[7]):
-        got = read(model, scene.image, 0.3)
+        got, _rejected = read_digits(model, scene.image, 0.3)
         assert [d.label for d in got] == scene.labels
         for d, (tx, ty, tw, th) in zip(got, scene.boxes, strict=True):
             x, y, w, h = d.box
