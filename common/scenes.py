@@ -31,8 +31,14 @@ Digits come from three hands, taken in turn per frame (HANDS):
     strokes  a stroke-path model of each digit, random pen width, slant and jitter
 
 Ground truth: labels in reading order (lines top to bottom, left to right) and a box
-per digit (x, y, w, h of its ink in the image). Deterministic by seed. numpy and OpenCV
-only: the runtime's tests and benchmarks use it.
+per digit (x, y, w, h of its ink in the image).
+
+With ``generate(numbers=True)`` a line holds several numbers apart by wide gaps, some
+with a decimal point (a dot at the baseline between two digits); ``Scene.text`` is what
+the record's ``text`` must be (set by that option only). Without it, each line is one
+number and the frames are the same as before the option existed (no extra random draws).
+
+Deterministic by seed. numpy and OpenCV only: the runtime's tests and benchmarks use it.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class Scene:
     labels: list[int]  # in reading order
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # x, y, w, h
     source: str = "mnist"  # the hand: mnist, hershey or strokes
+    text: str = ""  # numbers=True: the expected record text (numbers by " ", lines by "\n")
     condition: str = "camera"
 
 
@@ -105,25 +112,35 @@ def _background(rng: np.random.Generator, dark: bool) -> np.ndarray:
     return base[None, None, :] * light[:, :, None]
 
 
-def _layout(rng: np.random.Generator, n: int) -> list[tuple[int, int, int, int]]:
-    """(x, y, height, gap) of the first digit of each line; one or two lines that fit."""
+def _layout(rng: np.random.Generator, n: int,
+            room: float = 1.0) -> list[tuple[int, int, int, int, int]]:
+    """(x, y, height, gap, digits) of each line; one or two lines that fit. `room` widens
+    each digit's share of the line (space for gaps between numbers)."""
     rows = 1 if n <= 3 or rng.random() < 0.5 else 2
     per = [n] if rows == 1 else [n - n // 2, n // 2]
     lines = []
     y = int(rng.integers(20, 60))
     for k in per:
-        hmax = min(140, int(0.8 * H / rows), int((W - 40) / (k * 1.15)))
+        hmax = min(140, int(0.8 * H / rows), int((W - 40) / (k * 1.15 * room)))
         height = int(rng.integers(40, max(41, hmax + 1)))
         gap = int(height * rng.uniform(0.08, 0.3))
-        x = 20 + int(rng.integers(0, max(1, W - 40 - k * int(height * 1.1))))
+        x = 20 + int(rng.integers(0, max(1, W - 40 - k * int(height * 1.1 * room))))
         lines.append((x, y, height, gap))
         y += int(height * 1.45) + int(rng.integers(0, 30))
     return [(*line, k) for line, k in zip(lines, per, strict=True)]
 
 
+# numbers=True: a gap between numbers is this many digit heights (a digit's width and
+# more; the reader splits at 0.75), a decimal point's gap this many, and a dot's
+# diameter this share of the digit height
+NUMBER_GAP = (1.1, 1.8)
+POINT_GAP = (0.45, 0.6)
+POINT_SIZE = (0.1, 0.16)
+
+
 def render(rng: np.random.Generator, source: str, images: np.ndarray,
-           labels: np.ndarray) -> Scene:
-    """One frame with its ground truth (labels and boxes in reading order)."""
+           labels: np.ndarray, numbers: bool = False) -> Scene:
+    """One frame with its ground truth (labels and boxes in reading order, the text)."""
     n = int(rng.integers(1, 7))
     dark = rng.random() < 0.15
     canvas = _background(rng, dark)
@@ -135,11 +152,19 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
     pen = np.array((230, 235, 235) if dark else PENS[int(rng.integers(len(PENS)))], np.float32)
     truth, boxes = [], []
     slots = []
-    for x, y, height, gap, k in _layout(rng, n):
+    for x, y, height, gap, k in _layout(rng, n, room=1.6 if numbers else 1.0):
         slots += [(x, y, height, gap, j == 0) for j in range(k)]
-    cursor = 0
+    cursor, text, prev = 0, "", None  # prev: the last placed digit's right edge and bottom
     for x, y, height, gap, first in slots:
         cursor = x if first else cursor
+        joint = ""  # what goes before this digit in the text: "", " " or "."
+        if numbers and not first:
+            joint = str(rng.choice(["", " ", "."], p=[0.55, 0.3, 0.15]))
+            if joint == "." and "." in text.split("\n")[-1].split(" ")[-1]:
+                joint = ""  # one decimal point per number
+            if joint:
+                lo, hi = NUMBER_GAP if joint == " " else POINT_GAP
+                cursor += int(height * rng.uniform(lo, hi)) - gap
         if source == "mnist":
             i = int(rng.integers(len(images)))
             label, alpha = int(labels[i]), _mnist(images[i])
@@ -155,8 +180,14 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
         region = canvas[y:y + ah, x:x + aw]
         strength = a[:, :, None] * rng.uniform(0.8, 1.0)
         canvas[y:y + ah, x:x + aw] = region * (1 - strength) + pen * strength
+        if joint == "." and prev is not None:  # a dot on the baseline, midway
+            r = max(2, round(height * rng.uniform(*POINT_SIZE) / 2))
+            centre = ((prev[0] + x) // 2, max(prev[1], y + ah) - r)
+            cv2.circle(canvas, centre, r, pen.tolist(), -1, cv2.LINE_AA)
+        text += ("\n" if first and truth else "") + joint + str(label)
         truth.append(label)
         boxes.append((x, y, aw, ah))
+        prev = (x + aw, y + ah)
     # mild perspective: corners moved by up to 3 % of the frame
     src = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
     dst = (src + rng.uniform(-0.03, 0.03, (4, 2)) * [W, H]).astype(np.float32)
@@ -176,18 +207,21 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
     img = np.clip(img + rng.normal(0, rng.uniform(2, 8), img.shape), 0, 255).astype(np.uint8)
     _ok, jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 91))])
     img = cv2.imdecode(jpg, cv2.IMREAD_COLOR)
-    return Scene(img, truth, warped, source)
+    return Scene(img, truth, warped, source, text)
 
 
 def generate(count: int, seed: int = 0, sources: tuple[str, ...] = SOURCES,
-             mnist: tuple[np.ndarray, np.ndarray] | None = None) -> list[Scene]:
-    """`count` scenes, sources taken in turn; `mnist` defaults to the MNIST test set."""
+             mnist: tuple[np.ndarray, np.ndarray] | None = None,
+             numbers: bool = False) -> list[Scene]:
+    """`count` scenes, sources taken in turn; `mnist` defaults to the MNIST test set;
+    `numbers`: several numbers per line, some with a decimal point (see the module)."""
     if mnist is None:
         from digits.mnist import default_root, load_arrays
         mnist = load_arrays(default_root(), train=False)
     images, labels = mnist
     rng = np.random.default_rng(seed)
-    return [render(rng, sources[i % len(sources)], images, labels) for i in range(count)]
+    return [render(rng, sources[i % len(sources)], images, labels, numbers)
+            for i in range(count)]
 
 
 
@@ -444,7 +478,7 @@ def _frame_clean(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> 
     canvas = _paper(H, W, rng, tone=(225, 250), shade=0.1)
     truth, boxes = _lines(canvas, rng, hands, hand, (40, 140), np.float32((25, 25, 25)))
     img, boxes = _photo(canvas, boxes, rng, warp=0.0, blur=0.6, noise_sd=(1, 3), quality=(80, 95))
-    return Scene(img, truth, boxes, hand, "clean")
+    return Scene(img, truth, boxes, hand, condition="clean")
 
 
 def _frame_desk(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -476,7 +510,7 @@ def _frame_desk(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> S
     sheet = cv2.warpAffine(paper, m, (W, H), flags=cv2.INTER_LINEAR)
     canvas = canvas * (1 - mask[:, :, None]) + sheet * mask[:, :, None]
     img, boxes = _photo(canvas, _warp_boxes(boxes, m3), rng, warp=0.02)
-    return Scene(img, truth, boxes, hand, "desk")
+    return Scene(img, truth, boxes, hand, condition="desk")
 
 
 PAGE_W, PAGE_H = 4032, 3024
@@ -498,7 +532,7 @@ def _frame_page(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> S
         if y > PAGE_H - 200:
             break
     img, boxes = _photo(canvas, boxes, rng, warp=0.02, blur=1.0)
-    return Scene(img, truth, boxes, hand, "page")
+    return Scene(img, truth, boxes, hand, condition="page")
 
 
 def _frame_ruled(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -525,7 +559,7 @@ def _frame_ruled(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> 
         truth += t
         boxes += b
     img, boxes = _photo(canvas, boxes, rng)
-    return Scene(img, truth, boxes, hand, "ruled")
+    return Scene(img, truth, boxes, hand, condition="ruled")
 
 
 def _frame_squared(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -539,7 +573,7 @@ def _frame_squared(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -
         cv2.line(canvas, (0, v), (W, v), grid.tolist(), int(rng.integers(1, 3)), cv2.LINE_AA)
     truth, boxes = _lines(canvas, rng, hands, hand, (max(40, step * 2), 130), pen)
     img, boxes = _photo(canvas, boxes, rng)
-    return Scene(img, truth, boxes, hand, "squared")
+    return Scene(img, truth, boxes, hand, condition="squared")
 
 
 def _frame_form(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -572,7 +606,7 @@ def _frame_form(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> S
         if y + 130 > H:
             break
     img, boxes = _photo(canvas, boxes, rng)
-    return Scene(img, truth, boxes, hand, "form")
+    return Scene(img, truth, boxes, hand, condition="form")
 
 
 def _frame_canvas(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -599,7 +633,7 @@ def _frame_canvas(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) ->
         bg = 0.0 if white else 255.0
         img[:, :, :3] = np.round(bg + (ink - bg) * a)[:, :, None].astype(np.uint8)
         img[:, :, 3] = 255
-    return Scene(img, truth, boxes, hand, "canvas")
+    return Scene(img, truth, boxes, hand, condition="canvas")
 
 
 def _frame_crop(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -616,7 +650,7 @@ def _frame_crop(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> S
     img = canvas[y0:y1, x0:x1]
     boxes = [(x - x0, y - y0, w, h) for x, y, w, h in boxes]
     img, boxes = _photo(img, boxes, rng, warp=0.0, blur=0.5, noise_sd=(0, 4), quality=(70, 95))
-    return Scene(img, truth, boxes, hand, "crop")
+    return Scene(img, truth, boxes, hand, condition="crop")
 
 
 def _frame_touching(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -629,7 +663,7 @@ def _frame_touching(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) 
     truth, boxes, _ = _write(canvas, rng, hands, hand, _number(rng, n, n), x, y, size,
                              _pen(rng), gap=(-0.12, -0.02))
     img, boxes = _photo(canvas, boxes, rng)
-    return Scene(img, truth, boxes, hand, "touching")
+    return Scene(img, truth, boxes, hand, condition="touching")
 
 
 def _special(rng: np.random.Generator, hands: Hands, hand: str, condition: str,
@@ -660,7 +694,7 @@ def _special(rng: np.random.Generator, hands: Hands, hand: str, condition: str,
     # a fine pen's 1s stay upright: the camera is held square to the page
     img, boxes = _photo(canvas, boxes, rng, warp=0.004 if pen else 0.03,
                         blur=0.8 if pen else 1.0)
-    return Scene(img, truth, boxes, hand, condition)
+    return Scene(img, truth, boxes, hand, condition=condition)
 
 
 def _frame_thin_ones(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -724,7 +758,7 @@ def _frame_no_digits(rng: np.random.Generator, hands: Hands, hand: str, *_: Any)
             if y + 100 > H:
                 break
     img, _ = _photo(canvas, [], rng)
-    return Scene(img, [], [], hand, "no-digits")
+    return Scene(img, [], [], hand, condition="no-digits")
 
 
 def _frame_mixed(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> Scene:
@@ -748,7 +782,7 @@ def _frame_mixed(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> 
         if y + 100 > H:
             break
     img, boxes = _photo(canvas, boxes, rng)
-    return Scene(img, truth, boxes, hand, "mixed")
+    return Scene(img, truth, boxes, hand, condition="mixed")
 
 
 CONDITIONS: dict[str, Any] = {
