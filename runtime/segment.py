@@ -431,9 +431,10 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
                 around = _around(a, b) or _around(b, a)
                 inside = ox > 0 and oy > 0 and ox * oy > T.MERGE_OVERLAP * min(
                     a[2] * a[3], b[2] * b[3]) and not around
-                stacked = not around and (ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
-                           and oy >= -T.MERGE_STACK_GAP * max(a[3], b[3])
-                           and min(a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
+                over = not around and ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
+                stacked = over and ((oy >= -T.MERGE_STACK_GAP * max(a[3], b[3]) and min(
+                    a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
+                    or _halves_of_line(regions, i, j))
                 if inside or stacked:
                     regions[i] = union(regions[i], regions[j])
                     del regions[j]
@@ -442,6 +443,25 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
             if merged:
                 break
     return regions
+
+
+def _halves_of_line(regions: list[Region], i: int, j: int) -> bool:
+    """Regions i and j, one above the other, are the two halves of one broken digit (a
+    stroke broken by glare, a 7-segment digit's upper and lower segments): each is less
+    than MERGE_HALF_HEIGHT of the other regions on their line, together at most
+    MERGE_UNION_HEIGHT of it, at most MERGE_STACK_GAP of it apart. Without other regions
+    beside them (their middle within the pair's rows) nothing is merged."""
+    a, b = regions[i].box, regions[j].box
+    y0, y1 = min(a[1], b[1]), max(a[1] + a[3], b[1] + b[3])
+    beside = [r.height for k, r in enumerate(regions) if k not in (i, j)
+              and r.box[1] < y1 and r.box[1] + r.box[3] > y0
+              and y0 <= r.box[1] + r.box[3] / 2 <= y1]
+    if not beside:
+        return False
+    line = float(np.median(beside))
+    gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
+    return (gap <= T.MERGE_STACK_GAP * line and max(a[3], b[3]) < T.MERGE_HALF_HEIGHT * line
+            and y1 - y0 <= T.MERGE_UNION_HEIGHT * line)
 
 
 def _around(a: Box, b: Box) -> bool:

@@ -105,6 +105,14 @@ MERGE_AROUND = 3.0  # a box this many times larger both ways surrounds, it is no
 MERGE_STACK_COLUMNS = 0.6
 MERGE_STACK_GAP = 0.15
 MERGE_PIECE_HEIGHT = 0.6
+# ...or both pieces are less than MERGE_HALF_HEIGHT of the digits beside them on their
+# line and together at most MERGE_UNION_HEIGHT of it: a stroke broken in two by glare or
+# moire, a 7-segment digit's upper and lower segments (whose halves are alike in height,
+# so the rule above does not join them). Attack set (issue 8 follow-up): a glare-broken 1
+# was two pieces of 0.45 and 0.48 of the line, 0.98 together; a moire-broken 8 0.52
+# and 0.39, 0.95 together. A digit is never less than ~0.7 of its neighbours' height.
+MERGE_HALF_HEIGHT = 0.65
+MERGE_UNION_HEIGHT = 1.25
 # A desk band at the frame's border is this many times thicker than the strokes.
 SURFACE_STROKES = 3.0
 # ... or this many times thicker when it surrounds another region (generated cards on

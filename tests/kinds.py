@@ -282,6 +282,29 @@ def make_squarish_zeros(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas)[:, :x + 40], text
 
 
+def make_broken_stroke(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Hershey digits on paper, one of them (a 1, 4 or 7) cut in two stacked pieces by a
+    band of glare across its middle (a whiteboard's reflection, a screen's moire)."""
+    text = digits_text(rng, int(rng.integers(3, 6)))
+    k = int(rng.integers(len(text)))  # a straight stroke is broken: a 1, 4 or 7
+    text = text[:k] + str(rng.choice([1, 4, 7])) + text[k + 1:]
+    height = int(rng.integers(60, 140))
+    pen = max(3, height // 12)
+    canvas = paper(height + 120, len(text) * height + 100, rng)
+    x = 50
+    for n, ch in enumerate(text):
+        start = x
+        x = _row(canvas, ch, x, 60, height, pen, INKS[0], rng)
+        if n == k:  # the band goes across the middle of the digit's own ink
+            cols = slice(start, x - int(0.3 * height))
+            rows = np.flatnonzero(canvas[:, cols, 0].min(axis=1) < 150)
+            top, tall = rows[0], rows[-1] - rows[0]
+            y = top + int(rng.uniform(0.42, 0.5) * tall)
+            band = max(pen + 2, int(0.1 * tall))
+            canvas[y:y + band, cols] = canvas[y:y + band, 5:6]
+    return finish(canvas), text
+
+
 # ---- no digits --------------------------------------------------------------------------
 
 def make_letters(rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -333,7 +356,7 @@ DIGIT_KINDS: dict[str, Kind] = {
     "tight_crop": make_tight_crop, "thin_ones": make_thin_ones, "touching": make_touching,
     "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,
-    "squarish_zeros": make_squarish_zeros,
+    "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,
