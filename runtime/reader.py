@@ -211,7 +211,8 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     without a reject class, the calibrated NO_REJECT_MIN_CONFIDENCE); every other region
     counts as rejected. A region wide enough to hold touching digits is also cut along
     candidate paths (``Segmentation.split_options``); a cut wins when its weakest part
-    is read more confidently than the whole, by SPLIT_MARGIN of the whole's doubt.
+    is read more confidently than the whole, by SPLIT_MARGIN of the whole's doubt, and
+    at SPLIT_PART_MIN at least.
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.runtime.image``
     takes)."""
@@ -219,9 +220,11 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     seg = segment(image)  # the one call of the segmentation
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
-    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
+    words = _in_words(model, seg.regions, probs)
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
+    # region in a word is a letter (or letters), never cut
     options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
-               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX}
+               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX and i not in words}
     options = {i: o for i, o in options.items() if o}
     parts = [p for opts in options.values() for opt in opts for p in opt]
     part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
@@ -230,13 +233,16 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     found: list[tuple[SegRegion, np.ndarray]] = []
     k = 0
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
+        if i in words:
+            found.append((region, np.zeros_like(p)))  # scores 0: rejected
+            continue
         whole = _digit_score(model, p)
         best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
         for opt in options.get(i, []):
             scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
             k += len(opt)
             score = min(_digit_score(model, q) for _r, q in scored)
-            if score > best_score:
+            if score > best_score and score >= tuning.SPLIT_PART_MIN:
                 best, best_score = scored, score
         found += best
     floor = min_confidence if model.reject_index is not None else max(
@@ -255,6 +261,43 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     if times is not None:
         times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
     return digits, rejected
+
+
+def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray) -> set[int]:
+    """Indices of the regions that are letters of printed or written words: runs of
+    regions on one line, each within WORD_GAP of its neighbour's height and of a height
+    within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
+    digit" with WORD_REJECT, or one is and another is read as a digit below
+    LOW_CONFIDENCE; every region of such a run is a letter (an O, I, S or a small
+    printed letter read as a digit). Needs a reject class: empty without one."""
+    if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
+        return set()
+    boxes = [r.box for r in regions]
+    order, line_of = reading_order(boxes)
+    letter = probs[:, model.reject_index] >= tuning.WORD_REJECT
+    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
+
+    def word(run: list[int]) -> bool:
+        letters = sum(letter[j] for j in run)
+        return letters >= tuning.WORD_MIN_LETTERS or (
+            letters >= 1 and any(doubtful[j] for j in run))
+
+    out: set[int] = set()
+    run: list[int] = []
+    for n, (i, line) in enumerate(zip(order, line_of, strict=True)):
+        if run and line == line_of[n - 1]:
+            a, b = boxes[run[-1]], boxes[i]
+            tall, short = max(a[3], b[3]), min(a[3], b[3])
+            if (b[0] - (a[0] + a[2]) <= tuning.WORD_GAP * tall
+                    and tall <= tuning.WORD_HEIGHT_RATIO * short):
+                run.append(i)
+                continue
+        if word(run):
+            out.update(run)
+        run = [i]
+    if word(run):
+        out.update(run)
+    return out
 
 
 def _digit_score(model: Model, p: np.ndarray) -> float:

@@ -145,6 +145,27 @@ CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels cr
 # (saves the cut search on most regions: frame p50 2.7x -> 1.0x the old reader).
 SPLIT_MARGIN = 0.1
 SPLIT_WHOLE_MAX = 0.95
+# ...and every part of a cut is read as a digit at SPLIT_PART_MIN or more: a printed
+# word read as "not a digit" (scored 0) was cut into "5 2 0" at 0.93, 0.24, 0.92, the
+# weakest part beating the whole, and the 5 and 0 were kept (kinds, receipt, seed 0).
+# Touching digits' parts read at 0.85-0.97 (kinds, touching, seed 0).
+SPLIT_PART_MIN = 0.5
+# Words: regions of one line, each at most WORD_GAP of the taller one's height from its
+# neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
+# WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and
+# none of its regions is a digit nor is cut (the O of "CORNER" read as 0, the I and S
+# of "CROISSANT" as 1 and 5, the "TI" of "TIP" cut into 7s: attack set of the issue 8
+# follow-up). One such region is enough when another of the run is a doubtful digit
+# (below LOW_CONFIDENCE: "LA" of "LATTE" read as a 4 at 0.66 beside "TTE"); touching
+# digits read as "not a digit" stand beside confident digits. Not cutting every region
+# read as "not a digit" at 0.9 instead lost touching 78s read so at 0.97 (kinds,
+# touching, seed 0). Letters of a printed word are 0.05-0.3 of their height apart,
+# small letters 12/17 of the capitals' height; common/scenes.py leaves 0.4-1.0 of a
+# digit's height between a word and the number after it, and a number holds no letters.
+WORD_GAP = 0.35
+WORD_HEIGHT_RATIO = 1.5
+WORD_MIN_LETTERS = 2
+WORD_REJECT = 0.5
 # Without a "not a digit" class (model.reject_index is None), a region is a digit when
 # the model's top probability reaches this (and the caller's min_confidence). Measured
 # (every region read at min_confidence 0 on scenes seed 2, 100 frames, and tests/kinds.py

@@ -305,6 +305,41 @@ def make_broken_stroke(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+WORDS = ("TOTAL", "CROISSANT", "LATTE", "TIP", "TAX", "SOLO", "BAGEL", "COOKIES",
+         "CORNER CAFE", "THANK YOU", "SLICE", "LOLLIES", "ISLE", "BOILS")
+
+
+def _printed_lines(canvas: np.ndarray, rng: np.random.Generator, y: int, lines: int) -> int:
+    """Lines of small printed capitals (letters like O, I, S, L that look like digits)
+    from y; returns the y below them."""
+    font = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)[int(rng.integers(2))]
+    size = int(rng.integers(14, 24))
+    layer = np.zeros(canvas.shape[:2], np.uint8)
+    for _ in range(lines):
+        word = " ".join(rng.choice(WORDS, int(rng.integers(1, 3))))
+        cv2.putText(layer, word, (30, y + size), font, size / 22, 255, max(2, size // 8),
+                    cv2.LINE_AA)
+        y += int(size * 2.2)
+    paste(canvas, layer.astype(np.float32) / 255, 0, 0, (40, 40, 40))
+    return y
+
+
+def make_receipt(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A printed receipt (lines of small capitals) with a handwritten total (MNIST digits)
+    below: only the total is digits."""
+    images, labels = _mnist()
+    idx = rng.choice(len(labels), int(rng.integers(3, 5)), replace=False)
+    height = int(rng.integers(60, 90))
+    canvas = paper(700, 520, rng)
+    y = _printed_lines(canvas, rng, 20, int(rng.integers(4, 8)))
+    x = 200
+    for i in idx:
+        a = mnist_glyph(images[i], height)
+        paste(canvas, a, x, y + 40, INKS[1])
+        x += a.shape[1] + int(0.25 * height)
+    return finish(canvas), "".join(str(int(labels[i])) for i in idx)
+
+
 # ---- no digits --------------------------------------------------------------------------
 
 def make_letters(rng: np.random.Generator) -> tuple[np.ndarray, str]:
@@ -324,6 +359,13 @@ def make_scribble(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     pts = np.cumsum(rng.normal(0, 25, (40, 2)), axis=0) + np.array([w / 2, h / 2])
     pts = np.clip(pts, 20, [w - 20, h - 20]).astype(np.int32)
     cv2.polylines(canvas, [pts], False, INKS[0], int(rng.integers(3, 8)), cv2.LINE_AA)
+    return finish(canvas), ""
+
+
+def make_printed_text(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A page of small printed capitals, no digit: a receipt's or a form's labels."""
+    canvas = paper(480, 520, rng)
+    _printed_lines(canvas, rng, 20, int(rng.integers(4, 10)))
     return finish(canvas), ""
 
 
@@ -357,8 +399,9 @@ DIGIT_KINDS: dict[str, Kind] = {
     "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
+    "receipt": make_receipt,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,
-    "empty_form": make_empty_form,
+    "empty_form": make_empty_form, "printed_text": make_printed_text,
 }
