@@ -52,8 +52,12 @@ SEPARATOR_GAP = (0.12, 1.5)
 # ...as a solid blob of ink whose sides are this share of the digit height or more (and
 # 2 px: noise and broken rules are smaller) and no side is longer than the second figure
 # (a pen's dot up to a short comma), in the window from POINT_LOW of the digits' height
-# to below their baseline. Dots drawn at 0.10-0.16 h (digits.scenes) sit well inside.
-SEPARATOR_SIZE = (0.06, 0.35)
+# to below their baseline. Dots drawn at 0.10-0.16 h (digits.scenes) sit well inside;
+# a handwritten comma is 0.2-0.4 h with the pen (0.35 missed half the commas of
+# tests/kinds.py make_comma_number, seeds 0-7, 0.45 none). A blob is solid when its ink
+# fills SEPARATOR_FILL of its box (a slanted comma stroke fills ~0.35 of it).
+SEPARATOR_SIZE = (0.06, 0.45)
+SEPARATOR_FILL = 0.3
 POINT_LOW = 0.6
 # The segmentation joins a point to a digit within 0.2 h of it (a fragment it takes for
 # a detached stroke), widening that digit's box: the window reaches this many digit
@@ -208,10 +212,12 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
 
     A region is a digit when the model's top class is a digit (not
     ``model.reject_index``) read with at least ``min_confidence`` (and, for a model
-    without a reject class, the calibrated NO_REJECT_MIN_CONFIDENCE); every other region
-    counts as rejected. A region wide enough to hold touching digits is also cut along
-    candidate paths (``Segmentation.split_options``); a cut wins when its weakest part
-    is read more confidently than the whole, by SPLIT_MARGIN of the whole's doubt, and
+    without a reject class, the calibrated NO_REJECT_MIN_CONFIDENCE), and is neither a
+    letter of a word (``_in_words``) nor a separator between two digits
+    (``_separators``); every other region counts as rejected. A region wide enough to
+    hold touching digits is also cut along candidate paths
+    (``Segmentation.split_options``); a cut wins when its weakest part is read more
+    confidently than the whole, by SPLIT_MARGIN of the whole's doubt, and
     at SPLIT_PART_MIN at least.
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.runtime.image``
@@ -220,7 +226,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     seg = segment(image)  # the one call of the segmentation
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
-    words = _in_words(model, seg.regions, probs)
+    words = _in_words(model, seg.regions, probs) | _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
     # region in a word is a letter (or letters), never cut
     options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
@@ -300,6 +306,33 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray) -> 
     return out
 
 
+def _separators(regions: Sequence[SegRegion]) -> set[int]:
+    """Indices of the regions that are a comma, point or short stroke between two digits:
+    less than SEPARATOR_HEIGHT_SHARE as tall as its nearest neighbours left and right
+    (regions whose rows overlap its own; a comma below the baseline is no line of its
+    own), each within SEPARATOR_REACH of their height. ``structure`` keeps a point or
+    comma there in the number's text."""
+    boxes = [r.box for r in regions]
+    out = set()
+    for i, m in enumerate(boxes):
+        left = right = None
+        for a in boxes:
+            if a[1] >= m[1] + m[3] or a[1] + a[3] <= m[1] or a is m:
+                continue
+            if a[0] + a[2] <= m[0] and (left is None or a[0] > left[0]):
+                left = a
+            elif a[0] >= m[0] + m[2] and (right is None or a[0] < right[0]):
+                right = a
+        if left is None or right is None:
+            continue
+        tall = min(left[3], right[3])
+        if (m[3] < tuning.SEPARATOR_HEIGHT_SHARE * tall
+                and m[0] - (left[0] + left[2]) <= tuning.SEPARATOR_REACH * tall
+                and right[0] - (m[0] + m[2]) <= tuning.SEPARATOR_REACH * tall):
+            out.add(i)
+    return out
+
+
 def _digit_score(model: Model, p: np.ndarray) -> float:
     """The probability of the top class when it is a digit; 0 when it is "not a digit"."""
     top = int(p.argmax())
@@ -348,7 +381,7 @@ def _separator(image: np.ndarray, a: Box, b: Box, height: float) -> str:
         if not (lo <= min(w, h) and max(w, h) <= hi):
             continue  # noise, a fragment of a rule, or too big for a point
         own = cv2.countNonZero(binary[y:y + h, x:x + w])
-        if own < 0.4 * w * h:
+        if own < SEPARATOR_FILL * w * h:
             continue  # not solid: a fragment of a stroke or a rule
         if cv2.countNonZero(binary[max(0, y - c):y + h + c, max(0, x - c):x + w + c]) > own:
             continue  # other ink close by: a piece of a broken stroke

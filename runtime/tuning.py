@@ -166,6 +166,13 @@ WORD_GAP = 0.35
 WORD_HEIGHT_RATIO = 1.5
 WORD_MIN_LETTERS = 2
 WORD_REJECT = 0.5
+# A region less than SEPARATOR_HEIGHT_SHARE as tall as both its neighbours on a line,
+# within SEPARATOR_REACH of their height of each, is a separator (a comma, a point, a
+# dash), not a digit: the comma of a handwritten "3,141" was 0.31 of its neighbours'
+# height and read as a 1 at 0.97 (attack set, issue 8 follow-up). The shortest digit
+# beside its neighbours in the scenes (common/scenes.py) is ~0.7 of their height.
+SEPARATOR_HEIGHT_SHARE = 0.5
+SEPARATOR_REACH = 1.0
 # Without a "not a digit" class (model.reject_index is None), a region is a digit when
 # the model's top probability reaches this (and the caller's min_confidence). Measured
 # (every region read at min_confidence 0 on scenes seed 2, 100 frames, and tests/kinds.py

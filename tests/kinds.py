@@ -305,6 +305,28 @@ def make_broken_stroke(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+def make_comma_number(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A handwritten number with a thousands comma: a short slanted stroke at the
+    baseline between two of its digits, 0.2-0.3 of their height."""
+    text = digits_text(rng, int(rng.integers(4, 7)))
+    k = int(rng.integers(1, len(text)))  # the comma goes before text[k]
+    height = int(rng.integers(60, 130))
+    pen = max(3, height // 12)
+    canvas = paper(height + 120, len(text) * height + 160, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    x = 50
+    for n, ch in enumerate(text):
+        if n == k:
+            tall = int(rng.uniform(0.2, 0.3) * height)
+            layer = np.zeros(canvas.shape[:2], np.uint8)
+            top = 60 + height - tall // 2
+            cv2.line(layer, (x + tall // 3, top), (x, top + tall), 255, pen, cv2.LINE_AA)
+            paste(canvas, layer.astype(np.float32) / 255, 0, 0, ink)
+            x += tall // 3 + int(0.3 * height)
+        x = _row(canvas, ch, x, 60, height, pen, ink, rng)
+    return finish(canvas), text
+
+
 WORDS = ("TOTAL", "CROISSANT", "LATTE", "TIP", "TAX", "SOLO", "BAGEL", "COOKIES",
          "CORNER CAFE", "THANK YOU", "SLICE", "LOLLIES", "ISLE", "BOILS")
 
@@ -399,7 +421,7 @@ DIGIT_KINDS: dict[str, Kind] = {
     "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
-    "receipt": make_receipt,
+    "receipt": make_receipt, "comma_number": make_comma_number,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,

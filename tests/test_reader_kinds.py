@@ -26,6 +26,7 @@ N = 6
 # 1 with its flag is still read as a 3 or 5 at times)
 # A printed receipt's words with a handwritten total: 0/6 totals read alone before words
 # were told from numbers, 3/6 with it (SOLO, a word of digit-shaped letters, still reads).
+# A comma between digits was read as a 1 (0/6); as a separator, 6/6.
 NEEDED = {"tight_crop": 4, "form_boxes": 4, "broken_stroke": 3, "receipt": 3}
 
 
@@ -132,3 +133,13 @@ def test_reject_class_is_obeyed(onnx_model) -> None:
     got, rejected = read_digits(model, image, 0.3)
     assert "".join(str(d.label) for d in got) == text.replace(text[0], "")
     assert rejected == text.count(text[0])
+
+
+def test_comma_is_kept_as_a_separator(onnx_model, tmp_path) -> None:
+    """A handwritten thousands comma is no digit: the number reads with its comma."""
+    image, text = kinds.make_comma_number(np.random.default_rng(3))
+    path = tmp_path / "comma.png"
+    cv2.imwrite(str(path), image)
+    proc = run_cli("recognize", str(path), "--no-show", "--json", "--model", str(onnx_model))
+    rec = json.loads(proc.stdout)
+    assert rec["text"].replace(",", "") == text and "," in rec["text"], rec["text"]
