@@ -305,6 +305,39 @@ def make_broken_stroke(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+SEGMENTS = {0: "abcdef", 1: "bc", 2: "abged", 3: "abgcd", 4: "fgbc", 5: "afgcd",
+            6: "afgedc", 7: "abc", 8: "abcdefg", 9: "abcdfg"}
+
+
+def make_seven_segment(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A meter's 7-segment display: dark segments on a greenish panel, the upper and
+    lower halves of each digit apart at the middle unless its middle bar joins them: a
+    0 is two pieces, a 1 two strokes, a 7 a bar and a stroke; a 2, 3 or 5 is whole.
+    Mostly broken digits: their halves outnumber the whole digits of the line."""
+    broken = "".join(str(rng.choice([0, 1, 7])) for _ in range(int(rng.integers(2, 5))))
+    k = int(rng.integers(len(broken) + 1))  # one whole digit among the broken ones
+    text = broken[:k] + str(rng.choice([2, 3, 5])) + broken[k:]
+    height = int(rng.integers(60, 120))
+    w, pen = int(0.55 * height), max(4, height // 10)
+    gap = pen // 2 + 2  # round line caps reach pen / 2 further: a 2-3 px gap
+    canvas = np.zeros((height + 100, len(text) * (w + height // 2) + 100, 3), np.float32)
+    canvas[:] = (150, 185, 170)
+    layer = np.zeros(canvas.shape[:2], np.uint8)
+    for n, ch in enumerate(text):
+        x0, y0 = 50 + n * (w + height // 2), 50
+        x1, ym, y1 = x0 + w, y0 + height // 2, y0 + height
+        ends = {"a": ((x0, y0), (x1, y0)), "b": ((x1, y0), (x1, ym - gap)),
+                "c": ((x1, ym + gap), (x1, y1)), "d": ((x0, y1), (x1, y1)),
+                "e": ((x0, ym + gap), (x0, y1)), "f": ((x0, y0), (x0, ym - gap)),
+                "g": ((x0, ym), (x1, ym))}  # the middle bar joins the halves
+        for seg in SEGMENTS[int(ch)]:
+            cv2.line(layer, *ends[seg], 255, pen)
+    paste(canvas, cv2.GaussianBlur(layer, (3, 3), 0).astype(np.float32) / 255, 0, 0,
+          (40, 45, 40))
+    canvas += rng.normal(0, 3, canvas.shape).astype(np.float32)
+    return finish(canvas), text
+
+
 def make_comma_number(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A handwritten number with a thousands comma: a short slanted stroke at the
     baseline between two of its digits, 0.2-0.3 of their height."""
@@ -422,6 +455,7 @@ DIGIT_KINDS: dict[str, Kind] = {
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
     "receipt": make_receipt, "comma_number": make_comma_number,
+    "seven_segment": make_seven_segment,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,
