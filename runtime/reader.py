@@ -356,9 +356,10 @@ def _separator(image: np.ndarray, a: Box, b: Box, height: float) -> str:
     bottom = max(a[1] + a[3], b[1] + b[3])
     y0, y1 = int(min(a[1], b[1]) + POINT_LOW * height), int(bottom + 0.25 * height)
     f = max(1, int(height // SEPARATOR_SCALE))
-    window = _gray(image[max(0, y0):y1:f, max(0, x0):x1:f])  # every f-th pixel
-    if min(window.shape) < 3:
+    window = image[max(0, y0):y1:f, max(0, x0):x1:f]  # every f-th pixel
+    if min(window.shape[:2]) < 3:  # no room (digits that overlap, the image's edge)
         return ""
+    window = _gray(window)
     height /= f
     ax, ay, aw, ah = a  # ink and paper levels from every other pixel of digit a
     darkest, lightest, _, _ = cv2.minMaxLoc(_gray(image[ay:ay + ah:2, ax:ax + aw:2]))

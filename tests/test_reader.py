@@ -319,3 +319,15 @@ def test_stream_that_does_not_open(onnx_model) -> None:
     proc = run_cli("recognize", "--camera", f"http://127.0.0.1:{port}/video", "--no-show",
                    "--model", str(onnx_model))
     assert "does not open within" in assert_one_line_error(proc, 2)
+
+
+def test_structure_short_digits_beside_tall_ones() -> None:
+    """Two short digits beside taller ones on a line leave no room for a separator's
+    window (it would start below where it ends): looked at, nothing found, no error
+    (a crash seen on squared-paper scenes)."""
+    image = np.full((200, 400, 3), 230, np.uint8)
+    boxes = [(10, 20, 40, 100), (60, 20, 40, 100), (120, 90, 10, 20), (150, 90, 10, 20),
+             (170, 20, 40, 100)]
+    digits = [Digit(1, 0.9, b) for b in boxes]
+    out, _lines, numbers = structure(digits, image)
+    assert len(out) == 5 and "".join(n.text for n in numbers).isdigit()
