@@ -66,7 +66,7 @@ def interrupt_training(out: Path, sig: int) -> str:
 
     Many short epochs: however loaded the machine, the run is far from its end when the
     first epoch's checkpoint appears and the signal is sent."""
-    cmd = [sys.executable, "-m", "digits", "train", "--limit", "2048", "--epochs", "30",
+    cmd = [sys.executable, "-m", "digits", "train", "--limit", "1024", "--epochs", "30",
            "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last = out / "digits.last.pt"
