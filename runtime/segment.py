@@ -448,7 +448,7 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
 def _halves_of_line(regions: list[Region], i: int, j: int) -> bool:
     """Regions i and j, one above the other, are the two halves of one broken digit (a
     stroke broken by glare, a 7-segment digit's upper and lower segments): each is less
-    than MERGE_HALF_HEIGHT of the tallest other region on their line, together at most
+    than MERGE_HALF_HEIGHT of the other regions on their line (median), together at most
     MERGE_UNION_HEIGHT of it, at most MERGE_STACK_GAP of it apart. Without other regions
     beside them (their middle within the pair's rows) nothing is merged."""
     a, b = regions[i].box, regions[j].box
@@ -458,7 +458,7 @@ def _halves_of_line(regions: list[Region], i: int, j: int) -> bool:
               and y0 <= r.box[1] + r.box[3] / 2 <= y1]
     if not beside:
         return False
-    line = float(max(beside))
+    line = float(np.median(beside))
     gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
     return (gap <= T.MERGE_STACK_GAP * line and max(a[3], b[3]) < T.MERGE_HALF_HEIGHT * line
             and y1 - y0 <= T.MERGE_UNION_HEIGHT * line)

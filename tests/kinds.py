@@ -455,7 +455,6 @@ DIGIT_KINDS: dict[str, Kind] = {
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
     "receipt": make_receipt, "comma_number": make_comma_number,
-    "seven_segment": make_seven_segment,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,

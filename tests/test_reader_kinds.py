@@ -143,3 +143,11 @@ def test_comma_is_kept_as_a_separator(onnx_model, tmp_path) -> None:
     proc = run_cli("recognize", str(path), "--no-show", "--json", "--model", str(onnx_model))
     rec = json.loads(proc.stdout)
     assert rec["text"].replace(",", "") == text and "," in rec["text"], rec["text"]
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation: a 7-segment meter whose broken "
+                   "digits (0, 1, 7: two halves each) outnumber its whole ones; the halves "
+                   "are judged against the line's median height, which is then a half")
+def test_seven_segment_mostly_broken(model: Model) -> None:
+    got = _texts(model, kinds.make_seven_segment)
+    assert sum(want == read_ for want, read_ in got) >= N - 1, got
