@@ -133,10 +133,10 @@ def bench(model: Path, compare: tuple[Path, ...], n_images: int, reps: int, seco
 def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | None) -> None:
     """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images."""
     from digits.export import evaluate as ev
-    from digits.files import check_writable
+    from digits.files import check_new_file
 
-    if plot is not None:
-        check_writable(plot.parent, "--plot")  # before the evaluation, not after it
+    if plot is not None:  # before the evaluation, not after it
+        check_new_file(plot, "--plot", inputs=[model])
     result = ev.evaluate(model, mnist_root(data_root))
     click.echo(json.dumps(result) if as_json else ev.format_report(result))
     if plot:

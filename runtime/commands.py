@@ -105,7 +105,6 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     Exit status: 0 all inputs read, 1 some inputs failed (the rest were still
     processed), 2 usage error or unusable model/camera.
     """
-    from digits.files import check_writable
     from digits.runtime import sources as src
     from digits.runtime.reader import Reader
     from digits.runtime.recognize import display_available, recognize_frames
@@ -117,12 +116,12 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     if any(not s.strip() for s in sources):
         raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
                                "glob or video")
-    if save is not None:
-        from digits.runtime.outputs import check_save
+    from digits.runtime.outputs import check_csv, check_save
 
+    if csv_path is not None:  # first: check_save makes the --save folder
+        check_csv(csv_path, save, list(sources))
+    if save is not None:
         check_save(save, list(sources))
-    if csv_path is not None:
-        check_writable(csv_path.parent, "--csv")
     reader = Reader(model, device=device, min_confidence=min_confidence, rois=rois)
     net = reader.model
     print(f"digits: model {net.path} ({net.arch}) on {net.provider}",

@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from digits.files import atomic_write
+from digits.files import write_exclusive
 from digits.runtime.outputs import Saver
 from digits.runtime.reader import Digit, Reader, Result
 from digits.runtime.segment import Box
@@ -35,12 +35,13 @@ def csv_rows(result: Result) -> list[list[Any]]:
 
 
 def write_csv(path: Path, rows: list[list[Any]]) -> None:
-    """All rows under a header, written atomically."""
+    """All rows under a header, written atomically as a new file (never replacing one:
+    the name was checked with check_csv before the run)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
-    atomic_write(path, buffer.getvalue().encode())
+    write_exclusive(path, buffer.getvalue().encode())
 
 
 class Smoother:

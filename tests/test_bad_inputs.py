@@ -27,8 +27,8 @@ from conftest import snapshot
 from digits.mnist import default_root, load_arrays
 
 TIMEOUT = 30  # seconds: nothing in this suite may hang
-INFO = ("digits: model ", "digits: saved ", "digits: annotated files in ", "Speed: ",
-        "digits: interrupted")
+INFO = ("digits: model ", "digits: saved ", "digits: wrote ", "digits: annotated files in ",
+        "Speed: ", "digits: interrupted")
 
 
 def recognize(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -391,3 +391,50 @@ def test_signal_during_video_save(tmp_path, sig) -> None:
     files = list(out.iterdir())
     assert [p.name for p in files] == ["long.mp4"]  # no temporary file left
     assert frame_count(files[0]) == done
+
+
+# --- kind 13: no output file replaces anything (--csv, evaluate --plot) -------------
+
+@pytest.mark.parametrize("target", ["input", "existing", "read-only", "symlink", "dangling",
+                                    "fifo", "folder", "save-output", "save-folder", "empty"])
+def test_csv_never_replaces_anything(tmp_path, photos, target) -> None:
+    """--csv onto an input, an existing or read-only file, a link, a FIFO, a folder, a
+    name an annotated copy takes, or "": refused before reading, nothing changed."""
+    keep = photos / "keep.csv"
+    keep.write_text("the user's own table\n")
+    if target == "read-only":
+        keep.chmod(0o444)
+    (photos / "link.csv").symlink_to(keep)
+    (photos / "dangling.csv").symlink_to(photos / "nowhere")
+    os.mkfifo(photos / "pipe.csv")
+    (photos / "dir.csv").mkdir()
+    out = tmp_path / "out"
+    csv_path = {"input": photos / "a.png", "existing": keep, "read-only": keep,
+                "symlink": photos / "link.csv", "dangling": photos / "dangling.csv",
+                "fifo": photos / "pipe.csv", "folder": photos / "dir.csv",
+                "save-output": out / "a.png", "save-folder": out, "empty": ""}[target]
+    before = snapshot(tmp_path)
+    message = refused(recognize(photos / "a.png", "--save", out, "--csv", csv_path))
+    assert "--csv" in message
+    assert snapshot(tmp_path) == before  # not even the --save folder was made
+
+
+def test_csv_is_written_as_a_new_file(tmp_path, photos) -> None:
+    csv_path = tmp_path / "digits.csv"
+    check(recognize(photos, "--csv", csv_path), 0, [])
+    assert csv_path.read_text().startswith("source,frame,line,number,")
+    refused(recognize(photos, "--csv", csv_path))  # a second run: the file now exists
+
+
+@pytest.mark.parametrize("target", ["model", "existing", "empty"])
+def test_evaluate_plot_never_replaces_anything(tmp_path, onnx_model, target) -> None:
+    model = tmp_path / "m.onnx"
+    model.write_bytes(onnx_model.read_bytes())
+    (tmp_path / "old.png").write_bytes(b"the user's plot")
+    plot = {"model": model, "existing": tmp_path / "old.png", "empty": ""}[target]
+    before = snapshot(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "digits", "evaluate", "--model", str(model),
+                           "--plot", str(plot)], capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert "--plot" in refused(proc)
+    assert snapshot(tmp_path) == before
