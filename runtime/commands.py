@@ -5,6 +5,7 @@ Only numpy, OpenCV, onnxruntime and click are imported on this path: never torch
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ def _camera(ctx: click.Context, param: click.Parameter, value: str | None) -> in
     """--camera: a device index (0-MAX_CAMERA), a device path or a stream URL."""
     if value is None:
         return None
-    if value.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", value):  # ASCII digits only: str.isdigit takes "²"
         if not 0 <= int(value) <= MAX_CAMERA:
             raise click.BadParameter(f"{value}: a camera index is 0-{MAX_CAMERA}", ctx, param)
         return int(value)
@@ -163,11 +164,11 @@ def checks() -> None:
               help="Threads reading images at once (onnxruntime and OpenCV release the GIL).")
 @click.option("--max-waiting", type=click.IntRange(min=0), default=64, show_default=True,
               help="Requests that may wait for a busy worker; more are refused with 503.")
-@click.option("--max-upload-mb", type=click.FloatRange(min=0.001), default=10.0,
+@click.option("--max-upload-mb", type=FiniteFloatRange(min=0.001), default=10.0,
               show_default=True, help="Largest request body; larger is refused with 413.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=FiniteFloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds a request may take from its first byte to its answer (503).")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
 def serve(host: str, port: int, model: Path | None, device: str, workers: int,
           max_waiting: int, max_upload_mb: float, timeout: float,

@@ -17,6 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from digits.errors import one_line
 from digits.files import write_exclusive
 from digits.runtime.outputs import Saver
 from digits.runtime.reader import Digit, Reader, Result
@@ -128,8 +129,8 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
     try:
         for frame, result in reader.read_frames(frames):
             if result.error is not None or frame.image is None:
-                print(f"digits: error: {frame.source}: {result.error}", file=sys.stderr,
-                      flush=True)
+                print(f"digits: error: {one_line(frame.source)}: {one_line(result.error)}",
+                      file=sys.stderr, flush=True)
                 failed += 1
                 continue
             times.append(result.times)
@@ -145,7 +146,8 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
             if as_json:
                 print(json.dumps(result.to_dict()), flush=True)
             else:
-                where = frame.source if frame.index is None else f"{frame.source} #{frame.index}"
+                where = one_line(frame.source if frame.index is None
+                                 else f"{frame.source} #{frame.index}")
                 detail = " ".join(f"{d.label}({d.confidence:.2f}{'?' * d.low_confidence})"
                                   for d in result.digits)
                 text = result.text.replace("\n", " | ")
@@ -160,8 +162,9 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                     try:
                         saver.save(frame, annotated)
                     except OSError as e:  # this file only: the batch goes on
-                        print(f"digits: error: {frame.source}: cannot save its annotated copy "
-                              f"in {save}: {e.strerror or e}", file=sys.stderr, flush=True)
+                        print(f"digits: error: {one_line(frame.source)}: cannot save its "
+                              f"annotated copy in {save}: {e.strerror or e}", file=sys.stderr,
+                              flush=True)
                         failed += 1
                 if show:
                     try:

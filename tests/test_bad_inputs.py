@@ -438,3 +438,99 @@ def test_evaluate_plot_never_replaces_anything(tmp_path, onnx_model, target) -> 
                           timeout=TIMEOUT)
     assert "--plot" in refused(proc)
     assert snapshot(tmp_path) == before
+
+
+# --- kind 14: a large 16-bit RGBA image costs no whole-image float copies -----------
+
+def _png16_rgba(w: int, h: int) -> bytes:
+    """A 16-bit RGBA PNG of w x h transparent pixels, ~35 bytes a row (fast zlib level)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    z, row = zlib.compressobj(1), b"\x00" + bytes(w * 8)
+    rows = b"".join(z.compress(row) for _ in range(h)) + z.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 6, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+# A 4000x4000 16-bit RGBA image is 128 MB decoded; its uint8 BGRA and BGR copies add
+# 112 MB. The float64 conversion it had peaked ~715 MB above the baseline (measured:
+# 865 MB vs 420 MB now, one run each); 400 MB is between the two.
+RGBA16_MARGIN_MB = 400
+
+
+def test_16bit_rgba_image_is_converted_without_float_copies(tmp_path, digit_png,
+                                                            baseline_mb) -> None:
+    big = tmp_path / "big.png"
+    big.write_bytes(_png16_rgba(4000, 4000))
+    proc, peak = peak_rss_mb(big, digit_png, "--json")
+    check(proc, 0, [])
+    assert len(proc.stdout.splitlines()) == 2
+    assert peak < baseline_mb + RGBA16_MARGIN_MB, (peak, baseline_mb)
+
+
+def test_out_of_memory_is_a_per_file_error(tmp_path, digit_png) -> None:
+    """Under a cap the 49 MP image cannot be decoded within: that file fails, in one
+    line, and the image after it is still read."""
+    big = tmp_path / "big.png"
+    big.write_bytes(_png16_rgba(7000, 7000))
+    proc, _ = peak_rss_mb(big, digit_png, "--json")
+    check(proc, 1, ["big.png: not enough memory"])
+    assert [json.loads(ln)["source"] for ln in proc.stdout.splitlines()] == [str(digit_png)]
+
+
+# --- kind 15: odd values and names are one-line errors, never tracebacks ----------
+
+@pytest.mark.parametrize("args", [["--roi", "1e309,0,10,10"], ["--roi", "inf,0,10,10"],
+                                  ["--roi", "0,0,1e400,10"], ["--camera", "²"],
+                                  ["--camera", "①"], ["--camera", "-²"]])
+def test_non_finite_roi_and_unicode_camera(tmp_path, digit_png, args) -> None:
+    proc = recognize(*args, *([] if args[0] == "--camera" else [digit_png]))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("digits: error: ")]
+    assert len(errors) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--max-upload-mb", "inf"], ["--max-upload-mb", "nan"],
+                                  ["--timeout", "nan"], ["--timeout", "inf"],
+                                  ["--min-confidence", "nan"]])
+def test_serve_refuses_non_finite_values(args) -> None:
+    proc = subprocess.run([sys.executable, "-m", "digits", "serve", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert "not a finite number" in refused(proc)
+
+
+def test_a_file_that_becomes_a_folder_is_a_per_file_error(tmp_path, digit_png) -> None:
+    """What a folder gives when opened: the reason, for that file, and the batch goes on
+    (a file swapped for a folder mid-run reaches the same read)."""
+    from digits.runtime.sources import _read_bounded
+
+    assert "a folder" in str(_read_bounded(tmp_path, 1 << 20))
+    (tmp_path / "b.png").mkdir()
+    proc = recognize(tmp_path / "b.png", digit_png, "--json")
+    check(proc, 1, ["b.png"])
+    assert len(proc.stdout.splitlines()) == 1
+
+
+def test_a_name_with_a_newline_gives_one_error_line(tmp_path) -> None:
+    bad = tmp_path / "two\nlines.png"
+    bad.write_bytes(b"not an image")
+    proc = recognize(bad)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("digits: error: ")]
+    assert errors == [f"digits: error: {tmp_path}/two\\nlines.png: not a decodable image "
+                      "(corrupt, truncated or not an image)"], proc.stderr
+    assert len(proc.stderr.splitlines()) == 2  # and the model line
+
+
+def test_reader_api_errors_are_digits_errors(onnx_model, tmp_path) -> None:
+    from digits.errors import DigitsError, UnreadableInput
+    from digits.runtime.reader import Reader
+
+    reader = Reader(onnx_model)
+    for path in ("", ".", "  ", tmp_path):
+        with pytest.raises(UnreadableInput):
+            reader.read(path)
+    for roi in ("inf,0,1,1", "0,0,1e309,5", "nan,0,1,1"):
+        with pytest.raises(DigitsError):
+            Reader(onnx_model, rois=[roi])

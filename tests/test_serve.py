@@ -497,3 +497,42 @@ def test_page_in_chromium_touch_and_camera(server: Server, browser, images: list
     page.click("#cam-start")  # stop
     assert errors == []
     context.close()
+
+
+def test_hostile_multipart_is_a_400_and_leaves_no_traceback(server: Server,
+                                                            images: list[Path]) -> None:
+    """A boundary above python-multipart's limit, a body of many thousands of tiny parts
+    (refused past MAX_MULTIPART_PARTS, parsed off the event loop), and a client gone
+    mid-body: 400 JSON or nothing, the health check answers meanwhile, no traceback."""
+    from digits.runtime.serve import MAX_MULTIPART_PARTS
+
+    long_boundary = "b" * 300
+    body = f"--{long_boundary}\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n"
+    status, answer = request(f"{server.url}/v1/read", body.encode(),
+                             f"multipart/form-data; boundary={long_boundary}")
+    assert status == 400 and list(answer) == ["error"], answer
+    part = b"--p\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n"
+    flood = part * 50_000 + b"--p--\r\n"  # 2.6 MB
+    health: list[float] = []
+
+    def poll() -> None:
+        t0 = time.monotonic()
+        request(f"{server.url}/v1/health")
+        health.append(time.monotonic() - t0)
+
+    t = threading.Thread(target=lambda: [request(f"{server.url}/v1/read", flood,
+                                                 "multipart/form-data; boundary=p")
+                                         for _ in range(3)])
+    t.start()
+    while t.is_alive():
+        poll()
+    t.join()
+    status, answer = request(f"{server.url}/v1/read", flood, "multipart/form-data; boundary=p")
+    assert status == 400 and f"more than {MAX_MULTIPART_PARTS} parts" in answer["error"]
+    assert max(health) < 1.0, health
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/read HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                  b"Content-Length: 100000\r\n\r\n" + b"\x89PNG" * 10)
+    assert post_file(server, images[0])[0] == 200
+    time.sleep(0.5)
+    assert "Traceback" not in server.log.read_text(), server.log.read_text()
