@@ -28,6 +28,11 @@ class ImageTooLarge(UnreadableInput):
     refused before the large allocation."""
 
 
+class TooManyRegions(ImageTooLarge):
+    """A frame holds more candidate ink regions than the reader reads in bounded time
+    (``digits.runtime.tuning.MAX_INK_REGIONS``): refused before the per-region work."""
+
+
 def one_line(text: str) -> str:
     """``text`` with control characters (newline, carriage return, escape...) written as
     backslash escapes: a file name holding them still makes one line on stderr."""

@@ -534,3 +534,22 @@ def test_reader_api_errors_are_digits_errors(onnx_model, tmp_path) -> None:
     for roi in ("inf,0,1,1", "0,0,1e309,5", "nan,0,1,1"):
         with pytest.raises(DigitsError):
             Reader(onnx_model, rois=[roi])
+
+
+# --- kind 16: a frame of thousands of ink regions is refused, not read for minutes ---
+
+def test_too_many_ink_regions_is_a_per_file_error(tmp_path, digit_png) -> None:
+    """A 17 KB PNG of 2,000 printed 8s took 10 s (a 17 MP one of 10,000: 119 s, 1 GB):
+    above MAX_INK_REGIONS the frame is one failed input, at once; the rest are read."""
+    from digits.runtime.tuning import MAX_INK_REGIONS
+
+    tile = np.full((48, 36), 255, np.uint8)
+    cv2.putText(tile, "8", (6, 38), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    grid = tmp_path / "eights.png"
+    cv2.imwrite(str(grid), np.tile(tile, (40, 50)))  # 2,000 8s, 1920x1800
+    t0 = time.monotonic()
+    proc = recognize(grid, digit_png, "--json")
+    errors = check(proc, 1, ["eights.png: too many ink regions"])
+    assert f"at most {MAX_INK_REGIONS}" in errors[0] and "crop or downscale" in errors[0]
+    assert [json.loads(ln)["source"] for ln in proc.stdout.splitlines()] == [str(digit_png)]
+    assert time.monotonic() - t0 < 8
