@@ -72,7 +72,7 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
               help="Show a window [default: when a display exists]. q or Esc quits.")
 @click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),  # str: "" is not "."
               default=None, metavar="FILE",
               help="Also write one CSV row per digit: source, frame, line, number, index, "
                    "label, confidence, x, y, w, h.")
@@ -86,7 +86,7 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
               help="Process every N-th frame of a video or camera.")
 def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | None,
               device: str, as_json: bool, save: Path | None, show: bool | None,
-              min_confidence: float, csv_path: Path | None, rois: tuple[Roi, ...],
+              min_confidence: float, csv_path: str | None, rois: tuple[Roi, ...],
               max_frames: int | None, stride: int) -> int:
     """Read handwritten digits off a camera, images, folders, globs or videos.
 
@@ -139,7 +139,7 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
         frames = src.files(list(sources), max_frames, stride)
     try:
         return recognize_frames(reader, frames, as_json=as_json, save=save, show=show,
-                                csv_path=csv_path)
+                                csv_path=None if csv_path is None else Path(csv_path))
     except OSError as e:
         raise DigitsError(f"cannot write output: {e}", exit_code=1) from None
 

@@ -57,7 +57,7 @@ def check_save(save: Path, sources: list[str]) -> None:
     check_writable(Path(save), "--save")
 
 
-def check_csv(csv_path: Path, save: Path | None, sources: list[str]) -> None:
+def check_csv(csv_path: str | Path, save: Path | None, sources: list[str]) -> None:
     """Refuse (DigitsError, exit 2), before any input is read, a --csv FILE that could
     replace something (check_new_file), or that an annotated copy could take: a name
     in the --save folder ending as an image or video does."""
