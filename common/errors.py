@@ -28,6 +28,11 @@ class ImageTooLarge(UnreadableInput):
     refused before the large allocation."""
 
 
+class NotEnoughMemory(ImageTooLarge):
+    """An input whose decoding or reading ran out of memory: a per-file error, the batch
+    and the server go on (422 there, like other images too large to read)."""
+
+
 class TooManyRegions(ImageTooLarge):
     """A frame holds more candidate ink regions than the reader reads in bounded time
     (``digits.runtime.tuning.MAX_INK_REGIONS``): refused before the per-region work."""

@@ -22,7 +22,13 @@ import cv2
 import numpy as np
 
 from digits import MAX_IMAGE_PIXELS
-from digits.errors import NO_MEMORY, DigitsError, ImageTooLarge, UnreadableInput
+from digits.errors import (
+    NO_MEMORY,
+    DigitsError,
+    ImageTooLarge,
+    NotEnoughMemory,
+    UnreadableInput,
+)
 from digits.paths import IMAGE_EXT, VIDEO_EXT
 from digits.runtime.globs import iglob
 from digits.runtime.image import decode, to_bgr8
@@ -134,7 +140,8 @@ def decode_image(data: bytes) -> np.ndarray:
     Raises ImageTooLarge when it declares more than MAX_PIXELS pixels (refused before
     decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
     formats); UnreadableInput when it is empty, not decodable, smaller than 8 px a
-    side, or beyond the memory left; MemoryError from numpy is left to the caller."""
+    side; NotEnoughMemory when OpenCV runs out of memory (a MemoryError from numpy is
+    left to the caller)."""
     if not data:
         raise UnreadableInput("empty file")
     size = _header_size(data)
@@ -145,7 +152,7 @@ def decode_image(data: bytes) -> np.ndarray:
             image = decode(data)  # alpha flattened, 16 bits scaled, EXIF orientation applied
     except cv2.error as e:  # out of memory, or OpenCV's size check refused the header
         if "memory" in str(e).lower() or "allocat" in str(e).lower():
-            raise UnreadableInput(NO_MEMORY) from None
+            raise NotEnoughMemory(NO_MEMORY) from None
         raise ImageTooLarge(f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (or a "
                             "malformed size); refused before decoding") from None
     if image is None:
