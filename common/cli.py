@@ -125,6 +125,11 @@ class _Signals:
 INTERRUPTED = 130  # 128 + SIGINT
 
 
+def exit_code(code: int) -> int:
+    """The exit status for ``code``: INTERRUPTED becomes 128 + the signal received."""
+    return _Signals.exit_code(code)
+
+
 def _error(message: str, code: int) -> NoReturn:
     """One line on stderr (a message from a library may hold several), then exit."""
     click.echo("digits: error: " + " ".join(str(message).split()), err=True)

@@ -26,3 +26,24 @@ class UnreadableInput(DigitsError):
 class ImageTooLarge(UnreadableInput):
     """An image declares more pixels than the decode limit (a decompression-bomb guard);
     refused before the large allocation."""
+
+
+class NotEnoughMemory(ImageTooLarge):
+    """An input whose decoding or reading ran out of memory: a per-file error, the batch
+    and the server go on (422 there, like other images too large to read)."""
+
+
+class TooManyRegions(ImageTooLarge):
+    """A frame holds more candidate ink regions than the reader reads in bounded time
+    (``digits.runtime.tuning.MAX_INK_REGIONS``): refused before the per-region work."""
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters (newline, carriage return, escape...) written as
+    backslash escapes: a file name holding them still makes one line on stderr."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
+# Said for an input whose decoding or reading ran out of memory: that input is a per-file
+# error (UnreadableInput), the batch and the server go on.
+NO_MEMORY = "not enough memory to read this image; downscale it or free memory"

@@ -9,7 +9,7 @@ import fcntl
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from digits.errors import DigitsError
@@ -58,6 +58,21 @@ def write_temp(folder: Path, name: str, data: bytes, suffix: str = ".tmp") -> Pa
     return tmp
 
 
+def _claim(tmp: Path, target: Path) -> None:
+    """Give the complete file ``tmp`` the name ``target`` unless that name exists
+    (FileExistsError then). A hard link, which fails when the name exists (no race with
+    another process); where the file system has no hard links, an exclusive create."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        os.replace(tmp, target)
+
+
 def publish_new(tmp: Path, path: Path) -> Path:
     """Give the complete file ``tmp`` the first free name of ``path``, ``stem-2.ext``,
     ``stem-3.ext``...: an existing file is never replaced. Returns the name used.
@@ -70,19 +85,10 @@ def publish_new(tmp: Path, path: Path) -> Path:
         for n in range(1, 10_000):
             target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
             try:
-                os.link(tmp, target)
+                _claim(tmp, target)
                 return target
             except FileExistsError:
                 continue
-            except OSError as e:
-                if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
-                    raise
-                try:
-                    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-                except FileExistsError:
-                    continue
-                os.replace(tmp, target)
-                return target
         raise FileExistsError(errno.EEXIST, "no free name", str(path))
     finally:
         tmp.unlink(missing_ok=True)
@@ -91,6 +97,58 @@ def publish_new(tmp: Path, path: Path) -> Path:
 def write_new(path: Path, data: bytes) -> Path:
     """Write ``data`` atomically under ``path``'s first free name (see publish_new)."""
     return publish_new(write_temp(Path(path).parent, Path(path).name, data), path)
+
+
+def write_exclusive(path: Path, data: bytes) -> Path:
+    """Write ``data`` atomically as the new file ``path``; never replaces anything.
+
+    Raises FileExistsError when ``path`` appeared since it was checked (check_new_file),
+    OSError otherwise; nothing is left behind then."""
+    path = Path(path)
+    tmp = write_temp(path.parent, path.name, data)
+    try:
+        _claim(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def check_new_file(path: Path | str, what: str, inputs: Iterable[Path | str] = (),
+                   outputs: Iterable[Path | str] = ()) -> Path:
+    """Refuse (DigitsError, exit 2), before anything is read, a user-named output FILE
+    (``--csv``, ``--plot``...) that could replace something: an empty name, one of the
+    run's ``inputs``, anything that exists (a file the run did not create, a symlink,
+    folder, FIFO or device), a name in or equal to another output of the run
+    (``outputs``), or a folder that cannot take files. Returns the path.
+
+    The file is then written with write_exclusive, which never replaces either."""
+    if not str(path).strip():
+        raise DigitsError(f"{what} is empty (an unset variable?); name a new file")
+    path = Path(path)
+    if os.path.lexists(path):
+        for given in inputs:
+            with contextlib.suppress(OSError):
+                if os.path.samefile(path, given):
+                    raise DigitsError(f"{what} {path} is an input of this run ({given}); "
+                                      "choose another name")
+        if path.is_symlink() or not path.is_file():
+            raise DigitsError(f"{what} {path} exists and is not a regular file (a link, "
+                              "folder, FIFO or device); choose another name")
+        raise DigitsError(f"{what} {path} exists; remove it or choose another name")
+    for other in outputs:
+        if _same_place(path, Path(other)):
+            raise DigitsError(f"{what} {path} is also another output of this run "
+                              f"({other}); choose another name")
+    check_writable(path.parent, what)
+    return path
+
+
+def _same_place(a: Path, b: Path) -> bool:
+    """Whether two paths, existing or not, name the same place (links resolved)."""
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a.absolute() == b.absolute()
 
 
 def check_writable(folder: Path, what: str = "--out") -> None:

@@ -128,16 +128,16 @@ def bench(model: Path, compare: tuple[Path, ...], n_images: int, reps: int, seco
               "file.")
 @data_option
 @json_option
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--plot", type=click.Path(dir_okay=False),  # str: "" is not "."
               help="Write the confusion matrix as a PNG here.")
-def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | None) -> None:
+def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: str | None) -> None:
     """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images."""
     from digits.export import evaluate as ev
-    from digits.files import check_writable
+    from digits.files import check_new_file
 
-    if plot is not None:
-        check_writable(plot.parent, "--plot")  # before the evaluation, not after it
+    if plot is not None:  # before the evaluation, not after it
+        check_new_file(plot, "--plot", inputs=[model])
     result = ev.evaluate(model, mnist_root(data_root))
     click.echo(json.dumps(result) if as_json else ev.format_report(result))
     if plot:
-        click.echo(f"wrote {ev.plot_confusion(result, plot)}", err=True)
+        click.echo(f"wrote {ev.plot_confusion(result, Path(plot))}", err=True)

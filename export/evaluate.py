@@ -17,7 +17,7 @@ import numpy as np
 from digits.errors import DigitsError
 from digits.export.formats import Predict, format_of
 from digits.export.parity import logits
-from digits.files import atomic_write
+from digits.files import write_exclusive
 from digits.labels import NOT_A_DIGIT
 from digits.mnist import load_inputs
 
@@ -88,7 +88,8 @@ def format_report(result: dict[str, Any]) -> str:
 
 
 def plot_confusion(result: dict[str, Any], path: Path) -> Path:
-    """The confusion matrix as a PNG (matplotlib, part of the [train] extra)."""
+    """The confusion matrix as a PNG (matplotlib, part of the [train] extra), written as
+    a new file (never replacing one: checked with check_new_file before the run)."""
     try:
         import matplotlib
 
@@ -114,5 +115,5 @@ def plot_confusion(result: dict[str, Any], path: Path) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    atomic_write(Path(path), buf.getvalue())
+    write_exclusive(Path(path), buf.getvalue())
     return Path(path)

@@ -5,6 +5,7 @@ Only numpy, OpenCV, onnxruntime and click are imported on this path: never torch
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +36,7 @@ def _camera(ctx: click.Context, param: click.Parameter, value: str | None) -> in
     """--camera: a device index (0-MAX_CAMERA), a device path or a stream URL."""
     if value is None:
         return None
-    if value.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", value):  # ASCII digits only: str.isdigit takes "²"
         if not 0 <= int(value) <= MAX_CAMERA:
             raise click.BadParameter(f"{value}: a camera index is 0-{MAX_CAMERA}", ctx, param)
         return int(value)
@@ -71,7 +72,7 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
               help="Show a window [default: when a display exists]. q or Esc quits.")
 @click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),  # str: "" is not "."
               default=None, metavar="FILE",
               help="Also write one CSV row per digit: source, frame, line, number, index, "
                    "label, confidence, x, y, w, h.")
@@ -85,7 +86,7 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
               help="Process every N-th frame of a video or camera.")
 def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | None,
               device: str, as_json: bool, save: Path | None, show: bool | None,
-              min_confidence: float, csv_path: Path | None, rois: tuple[Roi, ...],
+              min_confidence: float, csv_path: str | None, rois: tuple[Roi, ...],
               max_frames: int | None, stride: int) -> int:
     """Read handwritten digits off a camera, images, folders, globs or videos.
 
@@ -105,7 +106,6 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     Exit status: 0 all inputs read, 1 some inputs failed (the rest were still
     processed), 2 usage error or unusable model/camera.
     """
-    from digits.files import check_writable
     from digits.runtime import sources as src
     from digits.runtime.reader import Reader
     from digits.runtime.recognize import display_available, recognize_frames
@@ -117,12 +117,12 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     if any(not s.strip() for s in sources):
         raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
                                "glob or video")
-    if save is not None:
-        from digits.runtime.outputs import check_save
+    from digits.runtime.outputs import check_csv, check_save
 
+    if csv_path is not None:  # first: check_save makes the --save folder
+        check_csv(csv_path, save, list(sources))
+    if save is not None:
         check_save(save, list(sources))
-    if csv_path is not None:
-        check_writable(csv_path.parent, "--csv")
     reader = Reader(model, device=device, min_confidence=min_confidence, rois=rois)
     net = reader.model
     print(f"digits: model {net.path} ({net.arch}) on {net.provider}",
@@ -139,7 +139,7 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
         frames = src.files(list(sources), max_frames, stride)
     try:
         return recognize_frames(reader, frames, as_json=as_json, save=save, show=show,
-                                csv_path=csv_path)
+                                csv_path=None if csv_path is None else Path(csv_path))
     except OSError as e:
         raise DigitsError(f"cannot write output: {e}", exit_code=1) from None
 
@@ -164,11 +164,11 @@ def checks() -> None:
               help="Threads reading images at once (onnxruntime and OpenCV release the GIL).")
 @click.option("--max-waiting", type=click.IntRange(min=0), default=64, show_default=True,
               help="Requests that may wait for a busy worker; more are refused with 503.")
-@click.option("--max-upload-mb", type=click.FloatRange(min=0.001), default=10.0,
+@click.option("--max-upload-mb", type=FiniteFloatRange(min=0.001), default=10.0,
               show_default=True, help="Largest request body; larger is refused with 413.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=FiniteFloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds a request may take from its first byte to its answer (503).")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
 def serve(host: str, port: int, model: Path | None, device: str, workers: int,
           max_waiting: int, max_upload_mb: float, timeout: float,

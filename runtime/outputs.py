@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from digits.errors import DigitsError
-from digits.files import check_writable, publish_new, temp_file, write_new
+from digits.files import check_new_file, check_writable, publish_new, temp_file, write_new
 from digits.paths import COLOUR_IMAGE_EXT
 from digits.runtime.sources import Frame
 
@@ -55,6 +55,17 @@ def check_save(save: Path, sources: list[str]) -> None:
             raise DigitsError(f"--save {save} is where the input {src} is read from; "
                               "annotated copies must go to a folder of their own")
     check_writable(Path(save), "--save")
+
+
+def check_csv(csv_path: str | Path, save: Path | None, sources: list[str]) -> None:
+    """Refuse (DigitsError, exit 2), before any input is read, a --csv FILE that could
+    replace something (check_new_file), or that an annotated copy could take: a name
+    in the --save folder ending as an image or video does."""
+    if (save is not None and _same(Path(csv_path).parent, Path(save))
+            and Path(csv_path).suffix.lower() in {*COLOUR_IMAGE_EXT, ".mp4"}):
+        raise DigitsError(f"--csv {csv_path} is in the --save folder under a name an "
+                          "annotated copy may take; choose another name")
+    check_new_file(csv_path, "--csv", inputs=sources, outputs=[save] if save else [])
 
 
 def _write_image(path: Path, image: np.ndarray) -> Path:

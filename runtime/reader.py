@@ -20,6 +20,7 @@ Only numpy, OpenCV and onnxruntime are imported: never torch.
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,7 +31,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from digits.errors import UnreadableInput
+from digits.errors import NO_MEMORY, DigitsError, UnreadableInput
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
@@ -456,6 +457,8 @@ class Roi:
             raise ValueError(f"{text!r}: expected x,y,w,h")
         fractional = any("." in p for p in parts)
         values = [float(p) for p in parts]
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"{text!r}: not finite numbers")
         if any(v < 0 for v in values) or values[2] <= 0 or values[3] <= 0:
             raise ValueError(f"{text!r}: x and y must be >= 0, w and h > 0")
         if fractional and any(v > 1 for v in values):
@@ -497,6 +500,8 @@ def as_image(image: np.ndarray | str | Path | bytes) -> np.ndarray:
     if isinstance(image, bytes | bytearray | memoryview):
         return src.decode_image(bytes(image))
     if isinstance(image, str | Path):
+        if not str(image).strip():  # Path("") is the current folder
+            raise UnreadableInput("an empty path names no image")
         return src.read_image(Path(image))
     raise TypeError(f"cannot read a {type(image).__name__}: give an array, a path or bytes")
 
@@ -517,14 +522,18 @@ class Reader:
     regions of interest (`Roi` or "x,y,w,h" strings): only those parts of each frame are
     read, each reported separately; boxes stay in pixels of the whole frame.
 
-    Raises DigitsError when the model is missing or invalid, or the device cannot be had.
+    Raises DigitsError when the model is missing or invalid, the device cannot be had,
+    or a region is malformed.
     Safe to share between threads."""
 
     def __init__(self, model: str | Path | None = None, device: str = "auto",
                  min_confidence: float = 0.3, rois: Sequence[Roi | str] = ()) -> None:
         self.model = Model(model, device=device)
         self.min_confidence = min_confidence
-        self.rois = tuple(r if isinstance(r, Roi) else Roi.parse(r) for r in rois)
+        try:
+            self.rois = tuple(r if isinstance(r, Roi) else Roi.parse(r) for r in rois)
+        except ValueError as e:
+            raise DigitsError(f"rois: {e}") from None
 
     def read(self, image: np.ndarray | str | Path | bytes, source: str | None = None,
              frame: int | None = None) -> Result:
@@ -587,6 +596,8 @@ class Reader:
                 yield f, self.read(f.image, f.source, f.index)
             except UnreadableInput as e:  # e.g. an ROI outside this frame
                 yield f, Result(f.source, f.index, error=str(e))
+            except MemoryError:  # this frame only: the rest go on
+                yield f, Result(f.source, f.index, error=NO_MEMORY)
 
     def read_many(self, sources: str | Iterable[str | Path], max_frames: int | None = None,
                   stride: int = 1) -> Iterator[Result]:

@@ -17,7 +17,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from digits.files import atomic_write
+from digits.errors import one_line
+from digits.files import write_exclusive
 from digits.runtime.outputs import Saver
 from digits.runtime.reader import Digit, Reader, Result
 from digits.runtime.segment import Box
@@ -35,12 +36,13 @@ def csv_rows(result: Result) -> list[list[Any]]:
 
 
 def write_csv(path: Path, rows: list[list[Any]]) -> None:
-    """All rows under a header, written atomically."""
+    """All rows under a header, written atomically as a new file (never replacing one:
+    the name was checked with check_csv before the run)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
-    atomic_write(path, buffer.getvalue().encode())
+    write_exclusive(path, buffer.getvalue().encode())
 
 
 class Smoother:
@@ -127,8 +129,8 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
     try:
         for frame, result in reader.read_frames(frames):
             if result.error is not None or frame.image is None:
-                print(f"digits: error: {frame.source}: {result.error}", file=sys.stderr,
-                      flush=True)
+                print(f"digits: error: {one_line(frame.source)}: {one_line(result.error)}",
+                      file=sys.stderr, flush=True)
                 failed += 1
                 continue
             times.append(result.times)
@@ -144,7 +146,8 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
             if as_json:
                 print(json.dumps(result.to_dict()), flush=True)
             else:
-                where = frame.source if frame.index is None else f"{frame.source} #{frame.index}"
+                where = one_line(frame.source if frame.index is None
+                                 else f"{frame.source} #{frame.index}")
                 detail = " ".join(f"{d.label}({d.confidence:.2f}{'?' * d.low_confidence})"
                                   for d in result.digits)
                 text = result.text.replace("\n", " | ")
@@ -159,8 +162,9 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                     try:
                         saver.save(frame, annotated)
                     except OSError as e:  # this file only: the batch goes on
-                        print(f"digits: error: {frame.source}: cannot save its annotated copy "
-                              f"in {save}: {e.strerror or e}", file=sys.stderr, flush=True)
+                        print(f"digits: error: {one_line(frame.source)}: cannot save its "
+                              f"annotated copy in {save}: {e.strerror or e}", file=sys.stderr,
+                              flush=True)
                         failed += 1
                 if show:
                     try:

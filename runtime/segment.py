@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from digits import crops
+from digits.errors import TooManyRegions
 from digits.runtime import tuning as T
 from digits.runtime.image import to_gray
 
@@ -393,10 +394,15 @@ def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the frame's stroke width (pixels). Both are judged against the strokes, not the
     frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
-    is hardly taller than one stroke; a 5's detached bar is merged before it is judged."""
+    is hardly taller than one stroke; a 5's detached bar is merged before it is judged.
+    Raises TooManyRegions above MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
+    count = sum(max(w, h) >= T.SPECK_MIN_PX for _x, _y, w, h, _c in boxes)
+    if count > T.MAX_INK_REGIONS:
+        raise TooManyRegions(f"too many ink regions ({count}, at most {T.MAX_INK_REGIONS} "
+                             "are read in one frame); crop or downscale")
     _n, labels = cv2.connectedComponents(binary, connectivity=8)
     stroke = crops.stroke_width(binary)
     regions = []

@@ -6,10 +6,11 @@
     GET  /v1/health     model, execution provider, versions, limits
     GET  /openapi.json  the OpenAPI description
 
-Errors are JSON ``{"error": message}``: no file 400, body too large 413, not an image 415,
-decompression bomb 422, busy or timed out 503. Uploads stay in memory (never on disk);
-reads run on a bounded pool of worker threads (onnxruntime and OpenCV release the GIL);
-every request has a deadline. Never imports torch (DESIGN.md, import rules).
+Errors are JSON ``{"error": message}``: no file or malformed multipart 400, body too
+large 413, not an image 415, decompression bomb or out of memory 422, busy or timed out
+503. Uploads stay in memory (never on disk); reads run on a bounded pool of worker
+threads (onnxruntime and OpenCV release the GIL); every request has a deadline. Never
+imports torch (DESIGN.md, import rules).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata as md
 import ipaddress
+import os
 import platform
 import socket
+import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -29,12 +32,13 @@ import numpy as np
 import python_multipart
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from digits import __version__
-from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
+from digits.errors import NO_MEMORY, DigitsError, ImageTooLarge, UnreadableInput, one_line
 from digits.runtime.reader import Reader, Result
 from digits.runtime.sources import MAX_PIXELS
 
@@ -45,6 +49,10 @@ REQUEST_TIMEOUT_S = 30.0  # body upload + wait for a worker + read; a read takes
 # and enough for the load bench's concurrency 16 (bench/serve.py) to see no 503.
 MAX_WAITING = 64
 TOP_K = 3  # probabilities per digit shown by the page (the ONNX Runtime MNIST demo's bars)
+# Parts (fields and files) a multipart body may hold: the page and `curl -F` send one
+# file, forms a few fields. A 10 MB body of 108,000 tiny parts kept the event loop busy
+# for 11 s (attack round, issue 9 follow-up); 32 parts parse in well under 1 ms.
+MAX_MULTIPART_PARTS = 32
 UPLOAD_SOURCE = "upload"  # the record's `source` for a raw body (a multipart file: its name)
 
 
@@ -95,7 +103,7 @@ class ErrorBody(BaseModel):
 
 ERRORS = {400: "no file in the request", 413: "body above the upload limit",
           415: "not a decodable image, or too small to hold a digit",
-          422: "image above the pixel limit (decompression bomb)",
+          422: "image above the pixel limit (decompression bomb), or out of memory",
           503: "all workers busy, or the request timed out"}
 
 READ_BODY = {"required": True, "content": {
@@ -133,15 +141,26 @@ def multipart_file(body: bytes, content_type: str) -> tuple[bytes, str | None]:
     if not boundary:
         raise Refused(400, "multipart body without a boundary")
     files: list[Any] = []
-    # every file part stays in memory: the whole body is already capped at the upload limit
-    parser = python_multipart.FormParser(
-        "multipart/form-data", on_field=lambda f: None, on_file=files.append,
-        boundary=boundary, config={"MAX_MEMORY_FILE_SIZE": len(body) + 1})
+    parts = 0
+
+    def count(part: Any, keep: bool) -> None:
+        nonlocal parts
+        parts += 1
+        if parts > MAX_MULTIPART_PARTS:
+            raise Refused(400, f"multipart body of more than {MAX_MULTIPART_PARTS} parts")
+        if keep:
+            files.append(part)
+
     try:
+        # every file part stays in memory: the whole body is already capped at the limit
+        parser = python_multipart.FormParser(
+            "multipart/form-data", on_field=lambda f: count(f, False),
+            on_file=lambda f: count(f, True), boundary=boundary,
+            config={"MAX_MEMORY_FILE_SIZE": len(body) + 1})
         parser.write(body)
         parser.finalize()
-    except python_multipart.exceptions.FormParserError as e:
-        raise Refused(400, f"malformed multipart body ({e})") from None
+    except (python_multipart.exceptions.FormParserError, ValueError) as e:
+        raise Refused(400, f"malformed multipart body ({one_line(str(e))[:200]})") from None
     if not files:
         raise Refused(400, "no file: send the image as a multipart file field (-F "
                            "file=@photo.jpg) or as the raw request body")
@@ -223,8 +242,8 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
         body = await read_body(request, max_bytes)
         ctype = request.headers.get("content-type", "")
         source = request.query_params.get("source")
-        if ctype.startswith("multipart/form-data"):
-            body, name = multipart_file(body, ctype)
+        if ctype.startswith("multipart/form-data"):  # parsed off the event loop
+            body, name = await asyncio.to_thread(multipart_file, body, ctype)
             source = source or name
         if not body:
             raise Refused(400, "no file: the request has an empty body")
@@ -244,6 +263,8 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
             result = await asyncio.wrap_future(job)
         except ImageTooLarge as e:
             raise Refused(422, str(e)) from None
+        except MemoryError:
+            raise Refused(422, NO_MEMORY) from None
         except UnreadableInput as e:
             raise Refused(415, str(e)) from None
         return with_top3(result, reader.model.labels)
@@ -265,7 +286,14 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
             return JSONResponse({"error": str(e)}, e.status, headers)
         except TimeoutError:
             return JSONResponse({"error": f"request timed out after {timeout:g} s"}, 503)
+        except ClientDisconnect:  # nobody is left to answer
+            return Response(status_code=400)
+        except Exception as e:  # one line on stderr, JSON to the client; no traceback
+            print(f"digits: error: POST /v1/read: {type(e).__name__}: {one_line(str(e))}",
+                  file=sys.stderr, flush=True)
+            return JSONResponse({"error": f"internal error ({type(e).__name__})"}, 500)
 
+    app.state.in_flight = lambda: admitted
     return app
 
 
@@ -302,4 +330,15 @@ def run(reader: Reader, sock: socket.socket, workers: int, max_bytes: int, timeo
                      max_waiting=max_waiting)
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        if app.state.in_flight():
+            # A read cannot be cut short, and Python's exit waits for its worker thread
+            # (minutes for an image of many ink regions): leave without waiting.
+            from digits.cli import INTERRUPTED, exit_code
+
+            print("digits: interrupted", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(exit_code(INTERRUPTED))
+        raise

@@ -22,7 +22,13 @@ import cv2
 import numpy as np
 
 from digits import MAX_IMAGE_PIXELS
-from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
+from digits.errors import (
+    NO_MEMORY,
+    DigitsError,
+    ImageTooLarge,
+    NotEnoughMemory,
+    UnreadableInput,
+)
 from digits.paths import IMAGE_EXT, VIDEO_EXT
 from digits.runtime.globs import iglob
 from digits.runtime.image import decode, to_bgr8
@@ -110,17 +116,19 @@ def _read_bounded(path: Path, limit: int) -> bytes | str:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as e:
         return f"cannot read ({e.strerror or e})"
-    with os.fdopen(fd, "rb") as f:
+    try:  # fstat before fdopen: a folder swapped in after the check is a reason, too
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             return not_regular(path) or "not a regular file; skipped"
         if st.st_size > limit:
             return (f"file is {st.st_size / 2**20:.0f} MiB, above the {limit / 2**20:.0f} MiB "
                     "limit for an image")
-        try:
+        with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(limit + 1)
-        except OSError as e:
-            return f"cannot read ({e.strerror or e})"
+    except OSError as e:
+        return f"cannot read ({e.strerror or e})"
+    finally:
+        os.close(fd)
     return data if len(data) <= limit else "file grew past the size limit while being read"
 
 
@@ -131,8 +139,9 @@ def decode_image(data: bytes) -> np.ndarray:
 
     Raises ImageTooLarge when it declares more than MAX_PIXELS pixels (refused before
     decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
-    formats); UnreadableInput when it is empty, not decodable, or smaller than 8 px a
-    side."""
+    formats); UnreadableInput when it is empty, not decodable, smaller than 8 px a
+    side; NotEnoughMemory when OpenCV runs out of memory (a MemoryError from numpy is
+    left to the caller)."""
     if not data:
         raise UnreadableInput("empty file")
     size = _header_size(data)
@@ -141,7 +150,9 @@ def decode_image(data: bytes) -> np.ndarray:
     try:
         with quiet_stderr():
             image = decode(data)  # alpha flattened, 16 bits scaled, EXIF orientation applied
-    except cv2.error:  # OpenCV's size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused the header
+    except cv2.error as e:  # out of memory, or OpenCV's size check refused the header
+        if "memory" in str(e).lower() or "allocat" in str(e).lower():
+            raise NotEnoughMemory(NO_MEMORY) from None
         raise ImageTooLarge(f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (or a "
                             "malformed size); refused before decoding") from None
     if image is None:
@@ -273,6 +284,8 @@ def _image_frame(name: str, load: Callable[[], np.ndarray]) -> Frame:
         return Frame(name, None, load())
     except UnreadableInput as e:
         return Frame(name, None, error=str(e))
+    except MemoryError:  # this input only: the batch goes on
+        return Frame(name, None, error=NO_MEMORY)
 
 
 # A stream that has not sent a frame this long after opening (or mid-stream) is not

@@ -27,8 +27,8 @@ from conftest import snapshot
 from digits.mnist import default_root, load_arrays
 
 TIMEOUT = 30  # seconds: nothing in this suite may hang
-INFO = ("digits: model ", "digits: saved ", "digits: annotated files in ", "Speed: ",
-        "digits: interrupted")
+INFO = ("digits: model ", "digits: saved ", "digits: wrote ", "digits: annotated files in ",
+        "Speed: ", "digits: interrupted")
 
 
 def recognize(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None,
@@ -391,3 +391,167 @@ def test_signal_during_video_save(tmp_path, sig) -> None:
     files = list(out.iterdir())
     assert [p.name for p in files] == ["long.mp4"]  # no temporary file left
     assert frame_count(files[0]) == done
+
+
+# --- kind 13: no output file replaces anything (--csv, evaluate --plot) -------------
+
+@pytest.mark.parametrize("target", ["input", "existing", "read-only", "symlink", "dangling",
+                                    "fifo", "folder", "save-output", "save-folder", "empty"])
+def test_csv_never_replaces_anything(tmp_path, photos, target) -> None:
+    """--csv onto an input, an existing or read-only file, a link, a FIFO, a folder, a
+    name an annotated copy takes, or "": refused before reading, nothing changed."""
+    keep = photos / "keep.csv"
+    keep.write_text("the user's own table\n")
+    if target == "read-only":
+        keep.chmod(0o444)
+    (photos / "link.csv").symlink_to(keep)
+    (photos / "dangling.csv").symlink_to(photos / "nowhere")
+    os.mkfifo(photos / "pipe.csv")
+    (photos / "dir.csv").mkdir()
+    out = tmp_path / "out"
+    csv_path = {"input": photos / "a.png", "existing": keep, "read-only": keep,
+                "symlink": photos / "link.csv", "dangling": photos / "dangling.csv",
+                "fifo": photos / "pipe.csv", "folder": photos / "dir.csv",
+                "save-output": out / "a.png", "save-folder": out, "empty": ""}[target]
+    before = snapshot(tmp_path)
+    message = refused(recognize(photos / "a.png", "--save", out, "--csv", csv_path))
+    assert "--csv" in message
+    assert "is empty" in message if target == "empty" else "is empty" not in message
+    assert snapshot(tmp_path) == before  # not even the --save folder was made
+
+
+def test_csv_is_written_as_a_new_file(tmp_path, photos) -> None:
+    csv_path = tmp_path / "digits.csv"
+    check(recognize(photos, "--csv", csv_path), 0, [])
+    assert csv_path.read_text().startswith("source,frame,line,number,")
+    refused(recognize(photos, "--csv", csv_path))  # a second run: the file now exists
+
+
+@pytest.mark.parametrize("target", ["model", "existing", "empty"])
+def test_evaluate_plot_never_replaces_anything(tmp_path, onnx_model, target) -> None:
+    model = tmp_path / "m.onnx"
+    model.write_bytes(onnx_model.read_bytes())
+    (tmp_path / "old.png").write_bytes(b"the user's plot")
+    plot = {"model": model, "existing": tmp_path / "old.png", "empty": ""}[target]
+    before = snapshot(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "digits", "evaluate", "--model", str(model),
+                           "--plot", str(plot)], capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    message = refused(proc)
+    assert "--plot" in message and ("is empty" in message) == (target == "empty")
+    assert snapshot(tmp_path) == before
+
+
+# --- kind 14: a large 16-bit RGBA image costs no whole-image float copies -----------
+
+def _png16_rgba(w: int, h: int) -> bytes:
+    """A 16-bit RGBA PNG of w x h transparent pixels, ~35 bytes a row (fast zlib level)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    z, row = zlib.compressobj(1), b"\x00" + bytes(w * 8)
+    rows = b"".join(z.compress(row) for _ in range(h)) + z.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 6, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+# A 4000x4000 16-bit RGBA image is 128 MB decoded; its uint8 BGRA and BGR copies add
+# 112 MB. The float64 conversion it had peaked ~715 MB above the baseline (measured:
+# 865 MB vs 420 MB now, one run each); 400 MB is between the two.
+RGBA16_MARGIN_MB = 400
+
+
+def test_16bit_rgba_image_is_converted_without_float_copies(tmp_path, digit_png,
+                                                            baseline_mb) -> None:
+    big = tmp_path / "big.png"
+    big.write_bytes(_png16_rgba(4000, 4000))
+    proc, peak = peak_rss_mb(big, digit_png, "--json")
+    check(proc, 0, [])
+    assert len(proc.stdout.splitlines()) == 2
+    assert peak < baseline_mb + RGBA16_MARGIN_MB, (peak, baseline_mb)
+
+
+def test_out_of_memory_is_a_per_file_error(tmp_path, digit_png) -> None:
+    """Under a cap the 49 MP image cannot be decoded within: that file fails, in one
+    line, and the image after it is still read."""
+    big = tmp_path / "big.png"
+    big.write_bytes(_png16_rgba(7000, 7000))
+    proc, _ = peak_rss_mb(big, digit_png, "--json")
+    check(proc, 1, ["big.png: not enough memory"])
+    assert [json.loads(ln)["source"] for ln in proc.stdout.splitlines()] == [str(digit_png)]
+
+
+# --- kind 15: odd values and names are one-line errors, never tracebacks ----------
+
+@pytest.mark.parametrize("args", [["--roi", "1e309,0,10,10"], ["--roi", "inf,0,10,10"],
+                                  ["--roi", "0,0,1e400,10"], ["--camera", "²"],
+                                  ["--camera", "①"], ["--camera", "-²"]])
+def test_non_finite_roi_and_unicode_camera(tmp_path, digit_png, args) -> None:
+    proc = recognize(*args, *([] if args[0] == "--camera" else [digit_png]))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("digits: error: ")]
+    assert len(errors) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("args", [["--max-upload-mb", "inf"], ["--max-upload-mb", "nan"],
+                                  ["--timeout", "nan"], ["--timeout", "inf"],
+                                  ["--min-confidence", "nan"]])
+def test_serve_refuses_non_finite_values(args) -> None:
+    proc = subprocess.run([sys.executable, "-m", "digits", "serve", "--port", "0", *args],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert "not a finite number" in refused(proc)
+
+
+def test_a_file_that_becomes_a_folder_is_a_per_file_error(tmp_path, digit_png) -> None:
+    """What a folder gives when opened: the reason, for that file, and the batch goes on
+    (a file swapped for a folder mid-run reaches the same read)."""
+    from digits.runtime.sources import _read_bounded
+
+    assert "a folder" in str(_read_bounded(tmp_path, 1 << 20))
+    (tmp_path / "b.png").mkdir()
+    proc = recognize(tmp_path / "b.png", digit_png, "--json")
+    check(proc, 1, ["b.png"])
+    assert len(proc.stdout.splitlines()) == 1
+
+
+def test_a_name_with_a_newline_gives_one_error_line(tmp_path) -> None:
+    bad = tmp_path / "two\nlines.png"
+    bad.write_bytes(b"not an image")
+    proc = recognize(bad)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("digits: error: ")]
+    assert errors == [f"digits: error: {tmp_path}/two\\nlines.png: not a decodable image "
+                      "(corrupt, truncated or not an image)"], proc.stderr
+    assert len(proc.stderr.splitlines()) == 2  # and the model line
+
+
+def test_reader_api_errors_are_digits_errors(onnx_model, tmp_path) -> None:
+    from digits.errors import DigitsError, UnreadableInput
+    from digits.runtime.reader import Reader
+
+    reader = Reader(onnx_model)
+    for path in ("", ".", "  ", tmp_path):
+        with pytest.raises(UnreadableInput):
+            reader.read(path)
+    for roi in ("inf,0,1,1", "0,0,1e309,5", "nan,0,1,1"):
+        with pytest.raises(DigitsError):
+            Reader(onnx_model, rois=[roi])
+
+
+# --- kind 16: a frame of thousands of ink regions is refused, not read for minutes ---
+
+def test_too_many_ink_regions_is_a_per_file_error(tmp_path, digit_png) -> None:
+    """A 17 KB PNG of 2,000 printed 8s took 10 s (a 17 MP one of 10,000: 119 s, 1 GB):
+    above MAX_INK_REGIONS the frame is one failed input, at once; the rest are read."""
+    from digits.runtime.tuning import MAX_INK_REGIONS
+
+    tile = np.full((48, 36), 255, np.uint8)
+    cv2.putText(tile, "8", (6, 38), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    grid = tmp_path / "eights.png"
+    cv2.imwrite(str(grid), np.tile(tile, (40, 50)))  # 2,000 8s, 1920x1800
+    t0 = time.monotonic()
+    proc = recognize(grid, digit_png, "--json")
+    errors = check(proc, 1, ["eights.png: too many ink regions"])
+    assert f"at most {MAX_INK_REGIONS}" in errors[0] and "crop or downscale" in errors[0]
+    assert [json.loads(ln)["source"] for ln in proc.stdout.splitlines()] == [str(digit_png)]
+    assert time.monotonic() - t0 < 8

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import resource
 import socket
 import struct
 import subprocess
@@ -46,13 +47,15 @@ class Server:
     """`digits serve --port 0` in a subprocess (the port it picked is read from the URL it
     prints); stopped on exit."""
 
-    def __init__(self, log: Path, *args: str) -> None:
+    def __init__(self, log: Path, *args: str, memory_cap: int | None = None) -> None:
         self.log = log
+        cap = (None if memory_cap is None else
+               lambda: resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap)))
         with log.open("w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", NO_TORCH, "serve", "--port", "0",
                  "--model", str(REPO / "artifacts" / "digits.onnx"), *args],
-                stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+                stdout=out, stderr=subprocess.STDOUT, cwd=REPO, preexec_fn=cap)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -497,3 +500,59 @@ def test_page_in_chromium_touch_and_camera(server: Server, browser, images: list
     page.click("#cam-start")  # stop
     assert errors == []
     context.close()
+
+
+def test_hostile_multipart_is_a_400_and_leaves_no_traceback(server: Server,
+                                                            images: list[Path]) -> None:
+    """A boundary above python-multipart's limit, a body of many thousands of tiny parts
+    (refused past MAX_MULTIPART_PARTS, parsed off the event loop), and a client gone
+    mid-body: 400 JSON or nothing, the health check answers meanwhile, no traceback."""
+    from digits.runtime.serve import MAX_MULTIPART_PARTS
+
+    long_boundary = "b" * 300
+    body = f"--{long_boundary}\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n"
+    status, answer = request(f"{server.url}/v1/read", body.encode(),
+                             f"multipart/form-data; boundary={long_boundary}")
+    assert status == 400 and list(answer) == ["error"], answer
+    part = b"--p\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n"
+    flood = part * 50_000 + b"--p--\r\n"  # 2.6 MB
+    health: list[float] = []
+
+    def poll() -> None:
+        t0 = time.monotonic()
+        request(f"{server.url}/v1/health")
+        health.append(time.monotonic() - t0)
+
+    t = threading.Thread(target=lambda: [request(f"{server.url}/v1/read", flood,
+                                                 "multipart/form-data; boundary=p")
+                                         for _ in range(3)])
+    t.start()
+    while t.is_alive():
+        poll()
+    t.join()
+    status, answer = request(f"{server.url}/v1/read", flood, "multipart/form-data; boundary=p")
+    assert status == 400 and f"more than {MAX_MULTIPART_PARTS} parts" in answer["error"]
+    assert max(health) < 1.0, health
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/read HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                  b"Content-Length: 100000\r\n\r\n" + b"\x89PNG" * 10)
+    assert post_file(server, images[0])[0] == 200
+    time.sleep(0.5)
+    assert "Traceback" not in server.log.read_text(), server.log.read_text()
+
+
+def test_out_of_memory_is_a_422_and_the_server_goes_on(tmp_path: Path,
+                                                       images: list[Path]) -> None:
+    """A 49 MP 16-bit RGBA PNG (under the pixel limit) in a server capped at 1 GB of
+    address space: 422 JSON (it was a 500 and a traceback), then the next image is read."""
+    from test_bad_inputs import _png16_rgba
+
+    big = _png16_rgba(7000, 7000)
+    srv = Server(tmp_path / "server.log", "--workers", "1", memory_cap=1 << 30)
+    try:
+        status, answer = request(f"{srv.url}/v1/read", big, "image/png")
+        assert status == 422 and "not enough memory" in answer["error"], answer
+        assert post_file(srv, images[0])[0] == 200
+    finally:
+        srv.stop()
+    assert "Traceback" not in srv.log.read_text()
