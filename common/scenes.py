@@ -7,6 +7,10 @@ perspective, blur, sensor noise and JPEG. Digits come from one source per frame:
     mnist    MNIST *test* images (never seen in training)
     hershey  OpenCV's Hershey script fonts, random thickness and slant: a second,
              unrelated hand, available offline
+    blocks   a drawn-stroke hand MNIST does not contain: seven-segment-like skeletons
+             (square 0, open 4, 6 and 9 without tails) drawn as polylines with random
+             pen width, vertex jitter, slant and aspect; the "new hand" that
+             `bench/finetune.py` teaches the model (not in SOURCES: opt in by name)
 
 Deterministic by seed. numpy and OpenCV only: the runtime's tests and benchmarks use it.
 """
@@ -18,7 +22,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-SOURCES = ("mnist", "hershey")
+SOURCES = ("mnist", "hershey")  # the default mix of `generate` and bench/scenes.py
+HANDS = (*SOURCES, "blocks")
 W, H = 640, 480
 PENS = [(120, 40, 20), (30, 30, 30), (40, 30, 150), (40, 90, 30), (90, 90, 90), (140, 60, 10)]
 FONTS = [cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX]
@@ -46,6 +51,49 @@ def _hershey(label: int, rng: np.random.Generator) -> np.ndarray:
     slant = rng.uniform(-0.25, 0.25)
     m = np.float32([[1, slant, -slant * 80], [0, 1, 0]])
     canvas = cv2.warpAffine(canvas, m, (160, 160))
+    return _tight(canvas.astype(np.float32) / 255)
+
+
+# The blocks hand: each digit is one of its variants, a list of strokes, each a polyline
+# over named points of a unit box (x right, y down; T/M/B = top, middle, bottom rows,
+# L/R = left, right), seven-segment style, plus a slashed 0, a Z-shaped 2, a flat-topped 3 (its
+# middle at Z), a closed 4, a 7 with its upper-left segment, an hourglass 8. F is a 1's
+# flag, C* a 7's crossbar, U* a 1's base.
+_POINTS = {"TL": (0, 0), "TR": (1, 0), "ML": (0, 0.5), "MR": (1, 0.5), "BL": (0, 1),
+           "BR": (1, 1), "F": (0.45, 0.3), "CL": (0.55, 0.5), "CR": (1.2, 0.5),
+           "UL": (0.6, 1), "UR": (1.4, 1), "Z": (0.35, 0.5)}
+_BLOCKS = {
+    0: [[["TL", "TR", "BR", "BL", "TL"]], [["TL", "TR", "BR", "BL", "TL"], ["BL", "TR"]]],
+    1: [[["TR", "BR"]], [["F", "TR", "BR"]], [["F", "TR", "BR"], ["UL", "UR"]]],
+    2: [[["TL", "TR", "MR", "ML", "BL", "BR"]], [["TL", "TR", "BL", "BR"]]],
+    3: [[["TL", "TR", "BR", "BL"], ["ML", "MR"]], [["TL", "TR", "Z", "MR", "BR", "BL"]]],
+    4: [[["TL", "ML", "MR"], ["TR", "BR"]], [["TR", "ML", "MR"], ["TR", "BR"]]],
+    5: [[["TR", "TL", "ML", "MR", "BR", "BL"]]],
+    6: [[["TR", "TL", "BL", "BR", "MR", "ML"]], [["TL", "BL", "BR", "MR", "ML"]]],
+    7: [[["TL", "TR", "BR"]], [["TL", "TR", "BR"], ["CL", "CR"]], [["ML", "TL", "TR", "BR"]]],
+    8: [[["TL", "TR", "BR", "BL", "TL"], ["ML", "MR"]], [["TL", "TR", "BL", "BR", "TL"]]],
+    9: [[["MR", "ML", "TL", "TR", "BR", "BL"]], [["MR", "ML", "TL", "TR", "BR"]]],
+}
+
+
+def _blocks(label: int, rng: np.random.Generator) -> np.ndarray:
+    """A blocks-hand digit (see the module docstring) as an alpha mask in [0,1]."""
+    height = 110.0
+    width = height * rng.uniform(0.45, 0.7)
+    slant = rng.uniform(-0.2, 0.2)
+    jitter = 0.05 * height
+    pts = {}
+    for name, (u, v) in _POINTS.items():
+        y = 25 + v * height + rng.normal(0, jitter)
+        x = 50 + u * width + slant * (height - (y - 25)) + rng.normal(0, jitter)
+        pts[name] = (x, y)
+    canvas = np.zeros((160, 220), np.uint8)
+    thick = max(2, round(height * rng.uniform(0.06, 0.14)))
+    variants = _BLOCKS[label]
+    for stroke in variants[int(rng.integers(len(variants)))]:
+        line = np.array([pts[c] for c in stroke]) * 16  # 4 fractional bits
+        cv2.polylines(canvas, [line.round().astype(np.int32)], False, 255, thick,
+                      cv2.LINE_AA, shift=4)
     return _tight(canvas.astype(np.float32) / 255)
 
 
@@ -119,7 +167,7 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
             label, alpha = int(labels[i]), _mnist(images[i])
         else:
             label = int(rng.integers(10))
-            alpha = _hershey(label, rng)
+            alpha = (_blocks if source == "blocks" else _hershey)(label, rng)
         a = _place(alpha, height, rng.uniform(-12, 12))
         ah, aw = a.shape
         x = cursor

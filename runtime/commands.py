@@ -24,6 +24,10 @@ from digits.options import device_option, model_option
               help="One JSON object per image/frame on stdout (JSON Lines).")
 @click.option("--save", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR", help="Write annotated images, and an annotated .mp4 per video.")
+@click.option("--save-crops", type=click.Path(file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Write every region read, as the 28x28 image the model saw, "
+              "to DIR/<label>/ (DIR/unsure/ below 0.8 confidence), to fix labels by moving "
+              "files and then `digits train --images DIR`.")
 @click.option("--show/--no-show", default=None,
               help="Show a window [default: when a display exists]. q or Esc quits.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
@@ -33,7 +37,8 @@ from digits.options import device_option, model_option
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
               help="Process every N-th frame of a video or camera.")
 def recognize(sources: tuple[str, ...], camera: int | None, model: Path | None,
-              device: str, as_json: bool, save: Path | None, show: bool | None,
+              device: str, as_json: bool, save: Path | None, save_crops: Path | None,
+              show: bool | None,
               min_confidence: float, max_frames: int | None, stride: int) -> int:
     """Read handwritten digits off a camera, images, folders, globs or videos.
 
@@ -46,6 +51,7 @@ def recognize(sources: tuple[str, ...], camera: int | None, model: Path | None,
       digits recognize --camera 0
       digits recognize photo.jpg scans/ --save out/
       digits recognize clip.mp4 --json --stride 5 > digits.jsonl
+      digits recognize photos/ --save-crops mine/   (then: digits train --images mine/)
 
     Exit status: 0 all inputs read, 1 some inputs failed (the rest were still
     processed), 2 usage error or unusable model/camera.
@@ -73,7 +79,8 @@ def recognize(sources: tuple[str, ...], camera: int | None, model: Path | None,
         frames = src.files(list(sources), max_frames, stride)
     try:
         return recognize_frames(net, frames, as_json=as_json,
-                                min_confidence=min_confidence, save=save, show=show)
+                                min_confidence=min_confidence, save=save, show=show,
+                                save_crops=save_crops)
     except OSError as e:
         raise DigitsError(f"cannot write output: {e}", exit_code=1) from None
 

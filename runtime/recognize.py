@@ -7,8 +7,9 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from digits.files import atomic_write
 from digits.paths import COLOUR_IMAGE_EXT
+from digits.runtime.harvest import CropSaver
 from digits.runtime.model import Model
 from digits.runtime.segment import Box, segment
 from digits.runtime.sources import Frame
@@ -29,14 +31,21 @@ class Digit:
     box: Box
 
 
+# Sees every region of a frame before the confidence filter: crops float32 [N,1,28,28],
+# boxes, probabilities [N,C] (harvest.CropSaver).
+Regions = Callable[[np.ndarray, list[Box], np.ndarray], None]
+
+
 def read(model: Model, image: np.ndarray, min_confidence: float,
-         times: list[float] | None = None) -> list[Digit]:
+         times: list[float] | None = None, regions: Regions | None = None) -> list[Digit]:
     """All digits of one frame in reading order; `times` gets pre/infer/post seconds."""
     t0 = time.perf_counter()
     seg = segment(image)
     t1 = time.perf_counter()
     probs = model.probabilities(seg.crops)
     t2 = time.perf_counter()
+    if regions is not None:
+        regions(seg.crops, seg.boxes, probs)
     digits = [Digit(model.labels[int(p.argmax())], float(p.max()), box)
               for p, box in zip(probs, seg.boxes, strict=True)]
     digits = [d for d in digits if d.confidence >= min_confidence]
@@ -155,11 +164,12 @@ class Saver:
 
 
 def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, min_confidence: float,
-        save: Path | None, show: bool) -> int:
+        save: Path | None, show: bool, save_crops: Path | None = None) -> int:
     """Process every frame; 0 when all inputs were read, 1 when some failed."""
     failed = 0
     times: list[float] = []
     saver = Saver(save) if save else None
+    harvest = CropSaver(save_crops, model) if save_crops else None
     smoother: Smoother | None = None
     window, last = "digits", time.perf_counter()
     fps = 0.0
@@ -170,7 +180,8 @@ def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, mi
                       flush=True)
                 failed += 1
                 continue
-            digits = read(model, frame.image, min_confidence, times)
+            digits = read(model, frame.image, min_confidence, times,
+                          regions=partial(harvest, frame) if harvest else None)
             if frame.live:
                 smoother = smoother or Smoother()
                 digits = smoother(digits)
@@ -207,6 +218,8 @@ def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, mi
                 print(f"digits: saved {path}", file=sys.stderr)
         if show:
             cv2.destroyAllWindows()
+        if harvest:
+            print(f"digits: {harvest.summary()}", file=sys.stderr)
     if times:
         t = np.array(times).reshape(-1, 3).mean(axis=0) * 1000
         n = len(times) // 3
