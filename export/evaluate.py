@@ -1,13 +1,16 @@
-"""Accuracy, per-class accuracy and confusion matrix of any digits artifact on MNIST test.
+"""Accuracy, per-class accuracy and confusion matrix of any digits artifact on MNIST test,
+or on a folder of your own labelled digits (``--images DIR``, ImageFolder layout).
 
 The format table turns a file into ``predict(images) -> logits``; everything after that
 is numpy, so a checkpoint, a TorchScript file and an ONNX file are judged by the same
-code on the same 10,000 images.
+code on the same images. An ONNX file is judged without torch: the folder is read by
+``digits.imagefolder`` (numpy, OpenCV, ``digits.crops``) and run by onnxruntime.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,8 @@ from digits.errors import DigitsError
 from digits.export.formats import Predict, format_of
 from digits.export.parity import logits
 from digits.files import atomic_write
+from digits.imagefolder import class_folders
+from digits.imagefolder import read as read_folder
 from digits.mnist import load_inputs
 
 
@@ -35,31 +40,68 @@ def predictor(path: Path) -> Predict:
         raise DigitsError(f"{path} is not a loadable {fmt.title} file: {first[:160]}") from None
 
 
-def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
-    """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
-    images, labels = load_inputs(root, train=False)
-    pred = logits(predictor(path), images, batch).argmax(1)
-    confusion = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(confusion, (labels, pred), 1)
-    per_class = confusion.diagonal() / confusion.sum(1)
+def scores(path: Path, dataset: str, pred: np.ndarray, truth: np.ndarray,
+           classes: list[str]) -> dict[str, Any]:
+    """Accuracy, per-class accuracy (None for a class without images) and the confusion
+    matrix (rows true, columns predicted) of predictions ``pred`` int [N] vs ``truth``."""
+    k = len(classes)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (truth, pred), 1)
+    totals = confusion.sum(1)
     return {
         "model": str(path),
-        "images": len(labels),
-        "accuracy": float((pred == labels).mean()),
-        "per_class": {str(k): float(v) for k, v in enumerate(per_class)},
+        "dataset": dataset,
+        "images": len(truth),
+        "accuracy": float((pred == truth).mean()),
+        "classes": classes,
+        "per_class": {c: (float(confusion[i, i] / totals[i]) if totals[i] else None)
+                      for i, c in enumerate(classes)},
         "confusion": confusion.tolist(),
     }
 
 
+def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
+    """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
+    images, labels = load_inputs(root, train=False)
+    pred = logits(predictor(path), images, batch).argmax(1)
+    return scores(path, "MNIST test images", pred, labels, [str(k) for k in range(10)])
+
+
+def evaluate_images(path: Path, folder: Path, batch: int = 1000,
+                    log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run ``path`` on every image of ``folder`` (DIR/0/ ... DIR/9/, and DIR/not-a-digit/
+    for a model with an eleventh, reject output); skipped files are warned about on
+    ``log``. Raises DigitsError for an unusable folder (``digits.imagefolder.read``)."""
+    predict = predictor(path)
+    outputs = predict(np.zeros((1, 1, 28, 28), np.float32)).shape[1]
+    data = read_folder(folder, list(range(outputs)))
+    for line in data.warnings():
+        log(f"warning: {line}")
+    pred = logits(predict, data.images, batch).argmax(1)
+    result = scores(path, f"images of {folder}", pred, data.targets, class_folders(
+        list(range(outputs))))
+    result["file_list_sha256"] = data.fingerprint()
+    result["wrong"] = [p for p, a, b in zip(data.paths, pred, data.targets, strict=True)
+                       if a != b]
+    return result
+
+
 def format_report(result: dict[str, Any]) -> str:
     """Accuracy, per-class accuracy and the confusion matrix (rows true, columns predicted)."""
+    classes = result["classes"]
+    width = max(6, *(len(c) + 1 for c in classes))
     lines = [f"{result['model']}: accuracy {result['accuracy']:.2%} on {result['images']:,} "
-             "MNIST test images", "", "per class: " + "  ".join(
-                 f"{k}:{v:.1%}" for k, v in result["per_class"].items()), "",
+             f"{result['dataset']}", "", "per class: " + "  ".join(
+                 f"{k}:{'-' if v is None else f'{v:.1%}'}"
+                 for k, v in result["per_class"].items()), "",
              "confusion (rows = true, columns = predicted)",
-             "       " + "".join(f"{k:>6}" for k in range(10))]
-    for k, row in enumerate(result["confusion"]):
-        lines.append(f"  {k:>3}  " + "".join(f"{v:>6}" for v in row))
+             " " * width + "".join(f"{c:>{width}}" for c in classes)]
+    for c, row in zip(classes, result["confusion"], strict=True):
+        lines.append(f"{c:>{width}}" + "".join(f"{v:>{width}}" for v in row))
+    if result.get("wrong"):
+        shown = result["wrong"][:10]
+        lines += ["", f"read wrong ({len(result['wrong'])}): " + ", ".join(shown)
+                  + (" ..." if len(result["wrong"]) > len(shown) else "")]
     return "\n".join(lines)
 
 
@@ -73,15 +115,16 @@ def plot_confusion(result: dict[str, Any], path: Path) -> Path:
     except ImportError:
         raise DigitsError("--plot needs matplotlib: pip install 'digits[train]'") from None
     confusion = np.array(result["confusion"])
+    k = len(confusion)
     fig, ax = plt.subplots(figsize=(5.5, 5), dpi=100)
     ax.imshow(np.log1p(confusion), cmap="Blues")
-    for i in range(10):
-        for j in range(10):
+    for i in range(k):
+        for j in range(k):
             if confusion[i, j]:
                 ax.text(j, i, confusion[i, j], ha="center", va="center", fontsize=7,
                         color="white" if i == j else "black")
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
+    ax.set_xticks(range(k), result["classes"])
+    ax.set_yticks(range(k), result["classes"])
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"{Path(result['model']).name}: {result['accuracy']:.2%}")

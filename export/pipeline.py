@@ -94,6 +94,10 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
 
     figures["gates"] = parity.as_json(gates)
     doc = rep.metadata(ckpt, rep.sha256(checkpoint), figures, export)
+    if "images_held_out" in doc["accuracy"]:
+        own = doc["accuracy"]["images_held_out"]
+        log(f"held-out images accuracy: {100 * own['accuracy']:.2f} % ({own['images']} images "
+            f"of {own['folder']}, measured by training)")
     final = {}
     if "torchscript" in blobs:
         final["torchscript"] = exporters.torchscript_bytes(module, doc)

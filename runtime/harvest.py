@@ -52,9 +52,12 @@ class CropSaver:
         self.saved: Counter[str] = Counter()
 
     def __call__(self, frame: Frame, crops: np.ndarray, boxes: list[Box],
-                 probs: np.ndarray) -> None:
-        """Write each region's crop. ``crops``: float32 [N,1,28,28] in [0,1] (the model's
-        input); ``boxes``: N (x, y, w, h) in pixels of the frame; ``probs``: float32 [N,C]."""
+                 probs: np.ndarray) -> list[Path]:
+        """Write each region's crop; return the paths written, in region order.
+
+        ``crops``: float32 [N,1,28,28] in [0,1] (the model's input); ``boxes``: N (x, y, w, h)
+        in pixels of the frame; ``probs``: float32 [N,C]. Raises OSError when a write fails."""
+        written = []
         for crop, box, p in zip(crops, boxes, probs, strict=True):
             best = int(p.argmax())
             confidence = float(p[best])
@@ -68,8 +71,10 @@ class CropSaver:
             ok, png = cv2.imencode(".png", pixels)
             if not ok:
                 raise OSError(f"cannot encode a crop of {frame.source}")
-            write_new(self.folder / sub / crop_name(frame, box, confidence), png.tobytes())
+            written.append(write_new(self.folder / sub / crop_name(frame, box, confidence),
+                                     png.tobytes()))
             self.saved[sub] += 1
+        return written
 
     def summary(self) -> str:
         """One line: how many crops went where."""

@@ -33,7 +33,7 @@ class Digit:
 
 # Sees every region of a frame before the confidence filter: crops float32 [N,1,28,28],
 # boxes, probabilities [N,C] (harvest.CropSaver).
-Regions = Callable[[np.ndarray, list[Box], np.ndarray], None]
+Regions = Callable[[np.ndarray, list[Box], np.ndarray], object]
 
 
 def read(model: Model, image: np.ndarray, min_confidence: float,

@@ -24,6 +24,7 @@ from digits import mnist
 from digits.errors import DigitsError
 from digits.files import atomic_write, check_writable
 from digits.train import checkpoint, models
+from digits.train import images as folder_data
 from digits.train.augment import augment
 
 # Per-architecture schedule defaults: what `digits train` runs when not told otherwise.
@@ -31,11 +32,14 @@ DEFAULTS = {
     "cnn": {"epochs": 5, "lr": 4e-3},
     "mlp": {"epochs": 8, "lr": 2e-3},
 }
+# --init (fine-tuning a finished model): a short schedule at a lower peak rate, so the
+# weights move toward the new images without forgetting MNIST (bench/finetune.py).
+FINETUNE = {"epochs": 3, "lr": 1e-3}
 
 
 @dataclasses.dataclass
 class TrainConfig:
-    arch: str = models.DEFAULT_ARCH
+    arch: str | None = models.DEFAULT_ARCH  # None: the --init model's, else the default
     epochs: int | None = None  # None: the architecture's default
     batch_size: int = 128
     lr: float | None = None
@@ -47,14 +51,19 @@ class TrainConfig:
     device: str = "auto"
     val_split: int = 0  # images held out of the 60k to report validation accuracy on
     limit: int = 0  # train on the first N images only (quick runs); 0 = all
+    init: str | None = None  # start from this finished checkpoint's weights (fine-tuning)
+    images: str | None = None  # a labelled folder (train/images.py) mixed with MNIST
+    mnist_ratio: float = folder_data.MNIST_RATIO
+    holdout: float = folder_data.HOLDOUT
 
     def resolved(self) -> TrainConfig:
-        if self.arch not in models.ARCHITECTURES:
-            raise DigitsError(f"unknown architecture {self.arch!r} "
+        arch = self.arch or models.DEFAULT_ARCH
+        if arch not in models.ARCHITECTURES:
+            raise DigitsError(f"unknown architecture {arch!r} "
                               f"(known: {', '.join(models.ARCHITECTURES)})")
-        defaults = DEFAULTS[self.arch]
+        defaults = FINETUNE if self.init else DEFAULTS[arch]
         cfg = dataclasses.replace(
-            self, epochs=defaults["epochs"] if self.epochs is None else self.epochs,
+            self, arch=arch, epochs=defaults["epochs"] if self.epochs is None else self.epochs,
             lr=defaults["lr"] if self.lr is None else self.lr)
         if cfg.epochs < 1:
             raise DigitsError(f"--epochs must be at least 1, got {cfg.epochs}")
@@ -95,11 +104,22 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
     if resume is not None:
         state = checkpoint.load(resume)
         if not state.get("resume"):
-            raise DigitsError(f"{resume} holds no training state to resume from "
-                              "(it is a finished checkpoint; train anew instead)")
+            raise DigitsError(f"{resume} is a finished checkpoint: --resume continues an "
+                              "interrupted run (digits.last.pt); to start a new run from its "
+                              f"weights use --init {resume}")
         cfg = TrainConfig(**state["train_config"])
         log(f"resuming {resume}: epoch {state['resume']['epoch'] + 1}, "
             f"step {state['resume']['step']}")
+    init = None
+    if cfg.init and state is None:
+        init = checkpoint.load(Path(cfg.init))
+        if init.get("resume"):
+            raise DigitsError(f"--init {cfg.init} is an interrupted run; finish it with "
+                              f"--resume {cfg.init}, or --init a finished digits.pt")
+        if cfg.arch not in (None, init["arch"]):
+            raise DigitsError(f"--arch {cfg.arch} does not match --init {cfg.init}, a "
+                              f"{init['arch']} model; leave --arch out with --init")
+        cfg = dataclasses.replace(cfg, arch=init["arch"])
     cfg = cfg.resolved()
     out = Path(out)
     check_writable(out)
@@ -115,8 +135,19 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
     x_train, y_train = x_all[train_idx], y_all[train_idx]
     x_val, y_val = x_all[val_idx], y_all[val_idx]
     x_test, y_test = load_mnist(root, train=False, device=device)
+    folder = None
+    if cfg.images:
+        folder = folder_data.prepare(Path(cfg.images), checkpoint.LABELS, x_train, y_train,
+                                mnist_ratio=cfg.mnist_ratio, holdout=cfg.holdout,
+                                seed=cfg.seed, finetune=bool(cfg.init), log=log)
+        x_train, y_train = folder.x_train, folder.y_train
+        if state is not None and (state.get("dataset") or {}).get("images") != folder.record:
+            raise DigitsError(f"--images {cfg.images} changed since the interrupted run "
+                              "(file list or counts differ); --resume needs the same images")
+    dataset = {"mnist_train_images": len(x_all) - cfg.val_split,
+               "images": folder.record if folder else None}
 
-    config = checkpoint.arch_config(cfg.arch)
+    config = (state or init or {}).get("arch_config") or checkpoint.arch_config(cfg.arch)
     # channels_last: ~25 % faster convolutions on CPU, same numbers.
     model = models.build(cfg.arch, config).to(device, memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -136,6 +167,11 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
         gen.set_state(r["generator"])
         torch.set_rng_state(r["torch_rng"])
         start_epoch, start_step, perm, history = r["epoch"], r["step"], r["perm"], r["history"]
+    elif init is not None:
+        model.load_state_dict(init["state_dict"])
+        log(f"starting from {cfg.init} (MNIST test {init['metrics'].get('test_accuracy', 0):.2%})"
+            + (f"; held-out images before: {accuracy(model, folder.x_held, folder.y_held):.2%}"
+               if folder and len(folder.x_held) else ""))
 
     log(f"training {cfg.arch} ({models.count_parameters(model):,} parameters) on {device}: "
         f"{len(x_train):,} images, {cfg.epochs} epochs, batch {cfg.batch_size}, lr {cfg.lr}, "
@@ -150,7 +186,7 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
     def save_last(resume_state: dict[str, Any]) -> Path:
         path = out / "digits.last.pt"
         checkpoint.atomic_save(checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg),
-                                               {}, resume=resume_state), path)
+                                               {}, resume=resume_state, dataset=dataset), path)
         return path
 
     t0 = time.perf_counter()
@@ -206,9 +242,15 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
                "history": history}
     if len(x_val):
         metrics["val_accuracy"] = accuracy(model, x_val, y_val)
+    if folder is not None and len(folder.x_held):
+        metrics["images_accuracy"] = accuracy(model, folder.x_held, folder.y_held)
+        metrics["images_held_out"] = len(folder.x_held)
+        log(f"held-out images accuracy {metrics['images_accuracy']:.2%} "
+            f"({len(folder.x_held)} images of {cfg.images})")
     log(f"test accuracy {metrics['test_accuracy']:.2%} (MNIST test, 10,000 images); "
         f"training took {train_seconds:.1f}s")
-    ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics)
+    ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics,
+                           dataset=dataset)
     checkpoint.atomic_save(ckpt, out / "digits.pt")
     (out / "digits.last.pt").unlink(missing_ok=True)
     log(f"wrote {out / 'digits.pt'}")
