@@ -19,26 +19,22 @@ DigitsError (exit 2). Nothing is written.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from digits import crops
 from digits.errors import DigitsError, UnreadableInput
+from digits.imagefile import MAX_PIXELS, header_size
 from digits.paths import IMAGE_EXT
 
 REJECT_FOLDER = "not-a-digit"  # the folder of a model's reject class
 UNSURE_FOLDER = "unsure"  # what --save-crops could not decide; a person sorts it
-# The decode limit of `digits recognize` (runtime/sources.py), for the same reason: an image
-# that declares more pixels is refused by OpenCV before the large allocation.
-MAX_PIXELS = 50_000_000
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 
-import cv2  # noqa: E402  (after the decode limit: OpenCV reads it at the first decode)
-
-from digits import crops  # noqa: E402
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our warnings say it once
 
 
 @dataclass
@@ -101,9 +97,12 @@ def decode(data: bytes) -> np.ndarray:
     Raises UnreadableInput (empty, undecodable, too many pixels)."""
     if not data:
         raise UnreadableInput("empty file")
+    size = header_size(data)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        raise UnreadableInput(f"above the {MAX_PIXELS // 1_000_000} MP decode limit")
     try:
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    except cv2.error:  # OpenCV's size check (or a malformed header) refuses it
+    except cv2.error:  # OpenCV's own size check, for formats whose header we do not parse
         raise UnreadableInput(f"above the {MAX_PIXELS // 1_000_000} MP decode limit, or a "
                               "malformed header") from None
     if image is None:

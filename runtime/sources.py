@@ -8,7 +8,6 @@ will not open is a DigitsError (exit 2): there is nothing else to do.
 from __future__ import annotations
 
 import glob
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,10 +17,9 @@ import cv2
 import numpy as np
 
 from digits.errors import DigitsError
+from digits.imagefile import MAX_PIXELS, header_size
 from digits.paths import IMAGE_EXT, VIDEO_EXT
 
-MAX_PIXELS = 50_000_000  # larger images are refused before decoding: no memory blow-up
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # backstop for cv2
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors say it once
 
 
@@ -35,26 +33,6 @@ class Frame:
     live: bool = False  # a camera: smooth labels, show FPS
 
 
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG, JPEG or BMP header, to refuse huge images undecoded."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:2] == b"BM" and len(data) >= 26:
-        return abs(int.from_bytes(data[18:22], "little", signed=True)), abs(
-            int.from_bytes(data[22:26], "little", signed=True))
-    if data[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                return None
-            marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(
-                    data[i + 5:i + 7], "big")
-            i += 2 + length
-    return None
-
-
 def read_image(path: Path) -> np.ndarray | str:
     """The decoded BGR image, or a one-line reason it cannot be used."""
     try:
@@ -63,7 +41,7 @@ def read_image(path: Path) -> np.ndarray | str:
         return f"cannot read ({e.strerror or e})"
     if not data:
         return "empty file"
-    size = _header_size(data)
+    size = header_size(data)
     if size and size[0] * size[1] > MAX_PIXELS:
         return (f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), above the "
                 f"{MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
