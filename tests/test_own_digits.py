@@ -251,6 +251,22 @@ def test_finetune_records_dataset_and_held_out(mnist_root, tmp_path) -> None:
     assert saved["metrics"]["images_accuracy"] >= 0.9
     assert saved["metrics"]["test_accuracy"] >= 0.99  # started from the shipped weights
     assert saved["train_config"]["init"] == str(CKPT) and ckpt["arch"] == "cnn"
+    # evaluate --images on the checkpoint: the same folder, the same numbers as by hand
+    from digits.export.evaluate import evaluate_images
+
+    result = evaluate_images(tmp_path / "out" / "digits.pt", root, log=lambda m: None)
+    data = imagefolder.read(root, list(range(10)))
+    model = checkpoint_model(tmp_path / "out" / "digits.pt")
+    with torch.no_grad():
+        pred = model(torch.from_numpy(data.images)).argmax(1).numpy()
+    assert result["accuracy"] == pytest.approx(float((pred == data.targets).mean()))
+    assert result["file_list_sha256"] == record["file_list_sha256"]
+
+
+def checkpoint_model(path: Path):
+    from digits.train import checkpoint
+
+    return checkpoint.build_model(checkpoint.load(path))
 
 
 @pytest.mark.slow
@@ -353,6 +369,7 @@ def test_end_to_end_harvest_fix_finetune_export_read(onnx_model, tmp_path) -> No
     assert "held-out images accuracy" in r.stderr
     r = run_cli("export", "--model", out / "digits.pt", "--out", out, "--onnx")
     assert r.returncode == 0, r.stdout + r.stderr
+    assert "held-out images accuracy" in r.stdout
     report = json.loads((out / "export_report.json").read_text())
     assert report["passed"] and report["accuracy"]["mnist_test"] >= 0.99
     own = report["accuracy"]["images_held_out"]
