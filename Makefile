@@ -1,11 +1,12 @@
-# The two commands of the README: `make demo` (the whole pipeline) and `make test`.
+# The two commands of the README: `make demo` (the whole pipeline) and `make test`;
+# `make test-fast` is the inner-loop tier (no training, export or benchmark runs).
 # Both create/reuse .venv and pip-install the project into it first.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-digits
 
-.PHONY: demo test lint clean-demo
+.PHONY: demo test test-fast lint
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +19,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

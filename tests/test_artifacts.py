@@ -78,6 +78,7 @@ def test_default_model_is_installed_with_the_package() -> None:
     assert packaged.read_bytes() == (ART / "digits.onnx").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["digits.onnx", "digits.torchscript.pt"])
 def test_evaluate_reads_exported_files(name: str, report: dict, tmp_path: Path) -> None:
     plot = tmp_path / "confusion.png"

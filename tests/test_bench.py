@@ -19,6 +19,7 @@ from conftest import REPO
     ("scenes.py", ["--frames", "4"], None),
     ("coldstart.py", ["--repeats", "1"], None),
 ])
+@pytest.mark.slow
 def test_benchmark_runs(script: str, args: list[str], key: str | None, tmp_path: Path,
                         mnist_root: Path) -> None:
     proc = subprocess.run([sys.executable, str(REPO / "bench" / script), *args,

@@ -78,6 +78,7 @@ def test_local_gz_files_are_used(mnist_root: Path, tmp_path: Path) -> None:
     mnist.verify(tmp_path)
 
 
+@pytest.mark.slow
 def test_tampered_cached_pickle_is_never_unpickled(tmp_path: Path) -> None:
     marker = tmp_path / "unpickled"
 
@@ -105,6 +106,7 @@ def test_wheel_pickle_converts_to_byte_exact_idx(mnist_root: Path, tmp_path: Pat
     mnist.verify(tmp_path)  # all four md5s of the published IDX files
 
 
+@pytest.mark.slow
 def test_no_route_says_how_to_provide_data(tmp_path: Path) -> None:
     line = assert_one_line_error(run_cli("data", "--data", tmp_path / "empty", env=OFFLINE))
     assert "no route to MNIST" in line and "--data" in line and "DIGITS_DATA" in line

@@ -73,10 +73,12 @@ def report(exported: Path) -> dict:
     return json.loads((exported / "export_report.json").read_text())
 
 
+@pytest.mark.slow
 def test_model_learned(report: dict) -> None:
     assert report["parity"]["pytorch"]["accuracy"] > 0.95
 
 
+@pytest.mark.slow
 def test_gates_pass_with_figures_on_full_test_set(report: dict) -> None:
     p = report["parity"]
     assert p["images"] == 10000 and report["passed"]
@@ -88,6 +90,7 @@ def test_gates_pass_with_figures_on_full_test_set(report: dict) -> None:
     assert i8["accuracy_drop_pp"] <= 0.3 and i8["agreement"] >= 0.995 and i8["size_ratio"] <= 0.35
 
 
+@pytest.mark.slow
 def test_onnx_graph_contract(exported: Path) -> None:
     proto = onnx.load(str(exported / "digits.onnx"))
     onnx.checker.check_model(proto, full_check=True)
@@ -102,6 +105,7 @@ def test_onnx_graph_contract(exported: Path) -> None:
     assert proto.opset_import[0].version == 18
 
 
+@pytest.mark.slow
 def test_dynamic_batch(exported: Path, test_set: tuple) -> None:
     x, _ = test_set
     sess = ort.InferenceSession(str(exported / "digits.onnx"), providers=["CPUExecutionProvider"])
@@ -110,6 +114,7 @@ def test_dynamic_batch(exported: Path, test_set: tuple) -> None:
     np.testing.assert_allclose(outs[3], outs[300][:3], atol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
 def test_metadata_round_trip(exported: Path, ckpt_path: Path, report: dict) -> None:
     sha = report["checkpoint"]["sha256"]
@@ -130,6 +135,7 @@ def test_metadata_round_trip(exported: Path, ckpt_path: Path, report: dict) -> N
     assert json.loads(extra["digits.json"])["source_checkpoint_sha256"] == sha
 
 
+@pytest.mark.slow
 def test_torchscript_loads_without_the_project(exported: Path, test_set: tuple,
                                               tmp_path: Path) -> None:
     x, _ = test_set
@@ -156,6 +162,7 @@ def test_torchscript_loads_without_the_project(exported: Path, test_set: tuple,
         exported / "digits.torchscript.pt", "cpu", 1)(x[:50]), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_opencv_and_reference_evaluator_agree(exported: Path, test_set: tuple) -> None:
     import cv2
     from onnx.reference import ReferenceEvaluator
@@ -173,6 +180,7 @@ def test_opencv_and_reference_evaluator_agree(exported: Path, test_set: tuple) -
         assert (other.argmax(1) == ours.argmax(1)).all()
 
 
+@pytest.mark.slow
 def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None:
     x, y = test_set
     proto = onnx.load(str(exported / "digits.int8.onnx"))
@@ -184,6 +192,7 @@ def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None
         exported / "digits.onnx").stat().st_size
 
 
+@pytest.mark.slow
 def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: Path,
                                     mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
@@ -199,6 +208,7 @@ def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: P
     assert all((out / n).read_bytes() == data for n, data in before.items())
 
 
+@pytest.mark.slow
 def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path, mnist_root: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A weight changed after the export (before the gates) must be caught."""
@@ -264,6 +274,7 @@ def fixed_batch_onnx(ckpt_path: Path, path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_bench_runs_and_writes_json(exported: Path, ckpt_path: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
     broken.mkdir()

@@ -42,6 +42,7 @@ def test_unknown_architecture_is_clear() -> None:
         models.build("resnet")
 
 
+@pytest.mark.slow
 def test_short_run_learns(trained: Path) -> None:
     ckpt = torch.load(trained, weights_only=True)  # the contract: plain values + tensors
     assert ckpt["format"] == "digits-checkpoint" and ckpt["arch"] == "cnn"
@@ -51,6 +52,7 @@ def test_short_run_learns(trained: Path) -> None:
     assert not (trained.parent / "digits.last.pt").exists()
 
 
+@pytest.mark.slow
 def test_checkpoint_round_trip(trained: Path) -> None:
     model = checkpoint.build_model(checkpoint.load(trained))
     again = checkpoint.build_model(checkpoint.load(trained))
@@ -59,6 +61,7 @@ def test_checkpoint_round_trip(trained: Path) -> None:
         assert torch.equal(model(x), again(x))
 
 
+@pytest.mark.slow
 def test_same_seed_same_model(mnist_root: Path, tmp_path: Path, trained: Path) -> None:
     loop.train(loop.TrainConfig(**QUICK), mnist_root, tmp_path, log=quiet)
     a = torch.load(trained, weights_only=True)["state_dict"]
@@ -69,6 +72,7 @@ def test_same_seed_same_model(mnist_root: Path, tmp_path: Path, trained: Path) -
     assert not tensors_equal(a, c)
 
 
+@pytest.mark.slow
 def test_interrupt_then_resume_continues_exactly(mnist_root: Path, tmp_path: Path,
                                                  trained: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,6 +99,7 @@ def test_interrupt_then_resume_continues_exactly(mnist_root: Path, tmp_path: Pat
     assert tensors_equal(resumed, torch.load(trained, weights_only=True)["state_dict"])
 
 
+@pytest.mark.slow
 def test_mlp_trains(mnist_root: Path, tmp_path: Path) -> None:
     ckpt = loop.train(loop.TrainConfig(arch="mlp", limit=4096, epochs=2), mnist_root, tmp_path,
                       log=quiet)
@@ -114,7 +119,7 @@ def test_help_does_not_import_torch() -> None:
 @pytest.mark.parametrize("args, needle", [
     (["--epochs", "0"], "--epochs must be at least 1"),
     (["--epochs", "-3"], "--epochs must be at least 1"),
-    (["--arch", "resnet"], "unknown architecture"),
+    (["--arch", "resnet"], "'resnet' is not one of"),
     (["--resume", "missing.pt"], "no such file"),
 ])
 def test_train_bad_options(args: list[str], needle: str, tmp_path: Path) -> None:
@@ -123,6 +128,7 @@ def test_train_bad_options(args: list[str], needle: str, tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_train_unwritable_out(tmp_path: Path, trained: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -130,6 +136,7 @@ def test_train_unwritable_out(tmp_path: Path, trained: Path) -> None:
     assert "cannot write to --out" in line
 
 
+@pytest.mark.slow
 def test_resume_foreign_and_finished_checkpoints(tmp_path: Path, trained: Path) -> None:
     foreign = tmp_path / "foreign.pt"
     torch.save({"weights": torch.zeros(3)}, foreign)
@@ -145,6 +152,7 @@ def test_cuda_without_cuda(tmp_path: Path) -> None:
     assert "no CUDA" in line
 
 
+@pytest.mark.slow
 def test_evaluate_json_matches_training_metrics(trained: Path) -> None:
     import json
 
@@ -166,12 +174,15 @@ def test_train_without_torch_says_which_extra(tmp_path: Path) -> None:
     assert "needs torch" in line and "digits[train]" in line
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_a_resumable_checkpoint(mnist_root: Path, tmp_path: Path) -> None:
     import signal
     import subprocess
     import time
 
-    cmd = [sys.executable, "-m", "digits", "train", "--limit", "16384", "--epochs", "3",
+    # many short epochs: however loaded the machine, the run is far from its end when the
+    # first epoch's checkpoint appears and the signal is sent
+    cmd = [sys.executable, "-m", "digits", "train", "--limit", "2048", "--epochs", "30",
            "--out", str(tmp_path)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last = tmp_path / "digits.last.pt"
@@ -187,5 +198,5 @@ def test_ctrl_c_saves_a_resumable_checkpoint(mnist_root: Path, tmp_path: Path) -
     done = run_cli("train", "--resume", last, "--out", tmp_path)
     assert done.returncode == 0, done.stderr
     ckpt = torch.load(tmp_path / "digits.pt", weights_only=True)
-    assert [h["epoch"] for h in ckpt["metrics"]["history"]] == [1, 2, 3]
+    assert [h["epoch"] for h in ckpt["metrics"]["history"]] == list(range(1, 31))
     assert not last.exists()

@@ -78,8 +78,9 @@ def load(path: Path) -> dict[str, Any]:
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        if "global" in str(e).lower():  # a class or function the file wants to run
-            raise DigitsError(f"{path} carries pickled code; refused (weights_only load)") from None
+        if _pickled_code(path):
+            raise DigitsError(f"{path} carries pickled code ({', '.join(_pickled_code(path))}); "
+                              "refused (weights_only load)") from None
         raise DigitsError(f"{path} is not a digits checkpoint (torch.load cannot read it: "
                           f"{type(e).__name__})") from None
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
@@ -91,6 +92,15 @@ def load(path: Path) -> dict[str, Any]:
         raise DigitsError(f"{path} names unknown architecture {ckpt.get('arch')!r} "
                           f"(known: {', '.join(models.ARCHITECTURES)})")
     return ckpt
+
+
+def _pickled_code(path: Path) -> list[str]:
+    """The classes and functions a torch.save archive would have pickle call, which a
+    weights-only load refuses; [] for any other file."""
+    try:
+        return torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    except Exception:  # not a torch.save archive at all
+        return []
 
 
 def build_model(ckpt: dict[str, Any]) -> nn.Module:

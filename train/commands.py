@@ -66,7 +66,6 @@ def train(arch: str | None, epochs: int | None, batch_size: int, lr: float | Non
     one (its settings, data and random state), bit for bit.
     """
     from digits.errors import DigitsError
-    from digits.train import loop
 
     if epochs is not None and epochs < 1:
         raise DigitsError(f"--epochs must be at least 1, got {epochs}")
@@ -79,6 +78,8 @@ def train(arch: str | None, epochs: int | None, batch_size: int, lr: float | Non
         raise DigitsError(f"--init {init}: no such file")
     if images is not None and not images.is_dir():
         raise DigitsError(f"--images {images}: no such folder")
+    from digits.train import loop  # torch: only once the options are known to be good
+
     cfg = loop.TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                            device=device, val_split=val_split, augment=not no_augment,
                            limit=limit, init=str(init) if init else None,
