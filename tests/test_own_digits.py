@@ -172,6 +172,19 @@ def test_folder_skips_and_names_bad_files(messy) -> None:
     assert imagefolder.read(messy, list(range(10))).fingerprint() != data.fingerprint()
 
 
+def test_reject_class_folder(tmp_path) -> None:
+    """not-a-digit/ is a class of a model with an eleventh output, ignored (and said) for a
+    ten-class model."""
+    root = mnist_folder(tmp_path / "mine", per_class=1)
+    (root / "not-a-digit").mkdir()
+    cv2.imwrite(str(root / "not-a-digit" / "smudge.png"),
+                cv2.circle(np.full((60, 60), 255, np.uint8), (30, 30), 12, 0, -1))
+    ten = imagefolder.read(root, list(range(10)))
+    assert len(ten.paths) == 10 and "ignored not-a-digit/ (1 images)" in " ".join(ten.notes)
+    eleven = imagefolder.read(root, [*range(10), "not-a-digit"])
+    assert eleven.classes[-1] == "not-a-digit" and eleven.counts()["not-a-digit"] == 1
+
+
 def test_evaluate_images_onnx_without_torch(messy, onnx_model, tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-c", NO_TORCH, "evaluate", "--model",
                            str(onnx_model), "--images", str(messy), "--json"],
