@@ -38,7 +38,7 @@ ARCH_CHOICES = ("cnn", "mlp")
 @click.option("--images", type=click.Path(file_okay=False, path_type=Path),
               help="Also train on a folder of your own digits: DIR/0/ ... DIR/9/ (what "
                    "`digits recognize --save-crops DIR` writes, or any single-digit images).")
-@click.option("--mnist-ratio", type=click.FloatRange(min=0), default=2.0, show_default=True,
+@click.option("--mnist-ratio", type=click.FloatRange(min=0), default=4.0, show_default=True,
               help="With --images: MNIST training images per folder image in each epoch "
                    "(keeps what the model knew; 0 = the folder only).")
 @click.option("--holdout", type=click.FloatRange(0, 0.9), default=0.2, show_default=True,

@@ -22,7 +22,10 @@ import torch
 
 from digits import imagefolder
 
-MNIST_RATIO = 2.0  # MNIST images per folder image in a training epoch (--mnist-ratio)
+# MNIST images per folder image in a training epoch (--mnist-ratio). bench/finetune.py,
+# 25 blocks-hand crops per class, seed 0: ratios 2, 3, 4 all reach 99.85 % on the new
+# hand; MNIST test keeps 99.39, 99.37, 99.42 %: the most MNIST for the same gain.
+MNIST_RATIO = 4.0
 HOLDOUT = 0.2  # fraction of each class held out to report accuracy on (--holdout)
 # Fine-tuning (--init): the folder's training part is repeated to at least this many images
 # per epoch, so 10 crops per class still make ~40 steps of 128 in 3 epochs.
