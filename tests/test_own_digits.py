@@ -243,6 +243,16 @@ def test_train_images_unknown_class_writes_nothing(tmp_path) -> None:
     assert not out.exists() or list(out.iterdir()) == []
 
 
+def test_train_options_match_the_module_defaults() -> None:
+    """The CLI states --mnist-ratio and --holdout before torch is imported; they must be
+    the defaults train/images.py documents."""
+    from digits.train import commands, images
+
+    defaults = {p.name: p.default for p in commands.train.params}
+    assert defaults["mnist_ratio"] == images.MNIST_RATIO
+    assert defaults["holdout"] == images.HOLDOUT
+
+
 QUICK_FT = {"epochs": 1, "mnist_ratio": 1.0, "limit": 8192}
 
 
