@@ -146,9 +146,12 @@ def main() -> None:
     ap.add_argument("--init", default=str(REPO / "artifacts" / "digits.pt"))
     ap.add_argument("--model", default=str(REPO / "artifacts" / "digits.onnx"),
                     help="the shipped ONNX model that harvests and is measured before")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch threads: 1 on a shared machine, where more threads spin "
+                         "(seed 0, 10 crops/class, load 12: 2 threads took 70 CPU-s, 1 took 10)")
     ap.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = ap.parse_args()
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads)
     root = ensure_mnist(default_root(), log=lambda m: None)
     shipped = Model(args.model, "cpu")
     rows = []
@@ -187,7 +190,8 @@ def main() -> None:
                       f"(wall {wall:.1f}s, CPU {cpu:.1f}s, load {r['load_average']:.1f})",
                       flush=True)
     print(f"\nnew hand '{HAND}', held-out crops and frames per seed; fine-tune from "
-          f"{args.init}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+          f"{args.init}; {os.cpu_count()} CPUs, {args.threads} torch thread(s), load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"{'seed':>4} {'n/class':>7} {'crops before':>12} {'after':>7} {'frames before':>13} "
           f"{'after':>7} {'MNIST':>7} {'train s':>7} {'wall s':>7} {'CPU s':>7}")
     for r in rows:
@@ -209,6 +213,7 @@ def main() -> None:
               f"{m['cpu_seconds']:>7.1f}")
     write_json(args.out, "finetune", {"hand": HAND, "init": args.init, "rows": rows,
                                       "medians": medians, "load_average": os.getloadavg(),
+                                      "threads": args.threads,
                                       "cpu_count": os.cpu_count()})
 
 

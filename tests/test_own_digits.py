@@ -186,10 +186,12 @@ def test_reject_class_folder(tmp_path) -> None:
 
 
 def test_evaluate_images_onnx_without_torch(messy, onnx_model, tmp_path) -> None:
+    plot = tmp_path / "confusion.png"
     proc = subprocess.run([sys.executable, "-c", NO_TORCH, "evaluate", "--model",
-                           str(onnx_model), "--images", str(messy), "--json"],
-                          capture_output=True, text=True, timeout=120)
+                           str(onnx_model), "--images", str(messy), "--json", "--plot",
+                           str(plot)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+    assert cv2.imread(str(plot)).shape[2] == 3
     result = json.loads(proc.stdout)
     data = imagefolder.read(messy, list(range(10)))
     pred = Model(onnx_model, "cpu").probabilities(data.images).argmax(1)
