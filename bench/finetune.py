@@ -148,7 +148,8 @@ def main() -> None:
                     help="the shipped ONNX model that harvests and is measured before")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads: 1 on a shared machine, where more threads spin "
-                         "(seed 0, 10 crops/class, load 12: 2 threads took 70 CPU-s, 1 took 10)")
+                         "(seed 0, 10 crops/class, load 12: 2 threads took 232 s and 70 "
+                         "CPU-s; 1 thread, load 8: 10.6 s and 9.3 CPU-s)")
     ap.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
