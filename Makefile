@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-digits
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[train,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[train,serve,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)

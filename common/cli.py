@@ -8,8 +8,14 @@ imports a stage only when one of its commands runs (or its help is asked for), s
 from __future__ import annotations
 
 import importlib
+import io
+import os
+import signal
 import sys
+import threading
+import warnings
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -26,6 +32,7 @@ COMMANDS = {
     "bench": "digits.export.commands:bench",
     "recognize": "digits.runtime.commands:recognize",
     "checks": "digits.runtime.commands:checks",
+    "serve": "digits.runtime.commands:serve",
 }
 
 SHORT_HELP = {
@@ -36,11 +43,15 @@ SHORT_HELP = {
     "bench": "Format x provider table: accuracy, latency, throughput, size.",
     "recognize": "Read digits off a camera, images, folders or videos (onnxruntime).",
     "checks": "Versions, execution providers, camera/GUI support, default model.",
+    "serve": "REST endpoint + drawing/camera page over the reader (needs [serve]).",
 }
 
 
-# What `pip install 'digits[train]'` adds to the base (runtime) install.
-TRAIN_EXTRA = {"torch", "torchvision", "onnx", "onnxscript", "tqdm", "matplotlib"}
+# Modules an optional extra adds to the base (runtime) install -> that extra.
+EXTRAS = {**dict.fromkeys(("torch", "torchvision", "onnx", "onnxscript", "tqdm", "matplotlib"),
+                          "train"),
+          **dict.fromkeys(("fastapi", "uvicorn", "python_multipart", "starlette", "pydantic"),
+                          "serve")}
 
 
 class LazyGroup(click.Group):
@@ -85,36 +96,109 @@ def data(data_root: Path | None) -> None:
     click.echo(f"MNIST ok: {raw_dir(mnist_root(data_root))}")
 
 
+class _Signals:
+    """SIGTERM (kill, docker stop, a scheduler) is handled like Ctrl-C: the same clean-up
+    runs (temporary files removed, a resumable training checkpoint written), then the
+    exit status is 128 + the signal number (143), as a shell reports it."""
+
+    received: int | None = None
+
+    @classmethod
+    def install(cls) -> None:
+        """From now on (in this process), SIGTERM interrupts like Ctrl-C. Only the main
+        thread can set a handler: ``main()`` called from another thread leaves it alone."""
+        cls.received = None
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, cls._raise)
+
+    @classmethod
+    def _raise(cls, signum: int, frame: object) -> None:
+        cls.received = signum
+        signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        raise KeyboardInterrupt
+
+    @classmethod
+    def exit_code(cls, code: int) -> int:
+        return 128 + cls.received if cls.received and code == INTERRUPTED else code
+
+
+INTERRUPTED = 130  # 128 + SIGINT
+
+
+def _error(message: str, code: int) -> NoReturn:
+    """One line on stderr (a message from a library may hold several), then exit."""
+    click.echo("digits: error: " + " ".join(str(message).split()), err=True)
+    _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit with ``code``, or 1 when stdout could not take everything that was printed
+    (closed, full disk, broken pipe): results silently dropped are a failure."""
+    try:
+        if sys.stdout is None:
+            raise OSError("stdout is closed")
+        sys.stdout.flush()
+    except OSError as e:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no second failure at shutdown
+        click.echo(f"digits: error: cannot write to stdout: {e.strerror or e}", err=True)
+        code = code or 1
+    sys.exit(_Signals.exit_code(code))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: a DigitsError becomes one line on stderr and its exit code; with
-    ``digits --debug`` the traceback is shown too."""
+    ``digits --debug`` the traceback (and library warnings) are shown too.
+
+    Exit codes (DESIGN.md): 0 done, 1 some inputs failed or output was lost, 2 usage or
+    unusable input, 130 Ctrl-C, 143 SIGTERM."""
     args = sys.argv[1:] if argv is None else argv
+    if sys.stdout is None or not _fd_open(1):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+        _error("stdout is closed; results would be lost (redirect it to a file or "
+               "/dev/null instead)", 2)
+    # A file name that is not UTF-8 is printed escaped, never a UnicodeEncodeError.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+    _Signals.install()
     ctx: click.Context | None = None
     try:
         ctx = cli.make_context("digits", list(args))
+        if not _debug(ctx):
+            warnings.simplefilter("ignore")  # library warnings are not our one-line errors
         with ctx:
             rc = cli.invoke(ctx)
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        _exit(e.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("digits: interrupted", err=True)
-        sys.exit(130)
+        _exit(INTERRUPTED)
     except click.ClickException as e:
         hint = " (see --help)" if isinstance(e, click.UsageError) else ""
-        click.echo(f"digits: error: {e.format_message()}{hint}", err=True)
-        sys.exit(e.exit_code)
+        _error(f"{e.format_message()}{hint}", e.exit_code)
     except ModuleNotFoundError as e:
-        if (e.name or "").split(".")[0] not in TRAIN_EXTRA or _debug(ctx):
+        extra = EXTRAS.get((e.name or "").split(".")[0])
+        if extra is None or _debug(ctx):
             raise
-        click.echo(f"digits: error: this command needs {e.name}, which the base install "
-                   "leaves out: pip install 'digits[train]'", err=True)
-        sys.exit(2)
+        _error(f"this command needs {e.name}, which the base install leaves out: "
+               f"pip install 'digits[{extra}]'", 2)
     except DigitsError as e:
         if _debug(ctx):
             raise
-        click.echo(f"digits: error: {e}", err=True)
-        sys.exit(e.exit_code)
-    sys.exit(rc if isinstance(rc, int) else 0)
+        _error(str(e), e.exit_code)
+    except OSError as e:  # disk full, permissions... outside a command's own handling
+        if _debug(ctx):
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        _error(f"{where}{e.strerror or e}", 1)
+    _exit(rc if isinstance(rc, int) else 0)
+
+
+def _fd_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
 
 
 def _debug(ctx: click.Context | None) -> bool:

@@ -3,28 +3,94 @@ folder, then a rename over the target. Shared by every stage."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import os
+import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from digits.errors import DigitsError
 
+# Characters of the target's name kept in its temporary name: a legal 255-byte name plus
+# the temporary prefix and suffix would exceed the file system's name limit.
+TEMP_NAME_CHARS = 40
+
+
+def temp_file(folder: Path, name: str, suffix: str = ".tmp") -> tuple[int, Path]:
+    """A new, uniquely named (across runs and processes) hidden file in ``folder`` for
+    ``name``'s content: (open descriptor, path), permissions as the umask allows."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name[:TEMP_NAME_CHARS]}.", suffix=suffix)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; these files are for sharing
+    return fd, Path(tmp)
+
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, with the usual permissions (umask)."""
+    """Write ``data`` to ``path`` atomically, replacing it (our own artifacts only).
+
+    Raises OSError (disk full, read-only folder...); nothing is left behind then."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = write_temp(path.parent, path.name, data)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; these files are for sharing
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_temp(folder: Path, name: str, data: bytes, suffix: str = ".tmp") -> Path:
+    """``data`` in a complete temporary file in ``folder`` (see temp_file); on any failure
+    nothing is left behind."""
+    fd, tmp = temp_file(folder, name, suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def publish_new(tmp: Path, path: Path) -> Path:
+    """Give the complete file ``tmp`` the first free name of ``path``, ``stem-2.ext``,
+    ``stem-3.ext``...: an existing file is never replaced. Returns the name used.
+
+    The name is claimed with a hard link, which fails when the name exists (no race
+    with another process); where the file system has no hard links, with an exclusive
+    create. Raises OSError (the temporary file is removed)."""
+    path = Path(path)
+    try:
+        for n in range(1, 10_000):
+            target = path if n == 1 else path.with_name(f"{path.stem}-{n}{path.suffix}")
+            try:
+                os.link(tmp, target)
+                return target
+            except FileExistsError:
+                continue
+            except OSError as e:
+                if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                    raise
+                try:
+                    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                except FileExistsError:
+                    continue
+                os.replace(tmp, target)
+                return target
+        raise FileExistsError(errno.EEXIST, "no free name", str(path))
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_new(path: Path, data: bytes) -> Path:
+    """Write ``data`` atomically under ``path``'s first free name (see publish_new)."""
+    return publish_new(write_temp(Path(path).parent, Path(path).name, data), path)
 
 
 def check_writable(folder: Path, what: str = "--out") -> None:
@@ -38,26 +104,61 @@ def check_writable(folder: Path, what: str = "--out") -> None:
         raise DigitsError(f"cannot write to {what} {folder}: {e.strerror or e}") from None
 
 
-def write_new(path: Path, data: bytes) -> Path:
-    """Write ``data`` atomically as a NEW file: ``path``, or ``stem_2.ext``, ``stem_3.ext``...
-    when that name is taken (by an earlier run or another process). Never replaces a file.
-    Returns the path written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _keep(path: Path) -> Path:
+    """A second name for ``path``'s current content: a hard link, else a copy."""
+    backup = path.with_name(f".{path.name[:TEMP_NAME_CHARS]}.{secrets.token_hex(6)}.old")
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        target, n = path, 1
-        while True:
-            try:
-                os.link(tmp, target)  # atomic, and fails when the name exists
-                return target
-            except FileExistsError:
-                n += 1
-                target = path.with_name(f"{path.stem}_{n}{path.suffix}")
+        os.link(path, backup)
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EMLINK):
+            raise
+        return write_temp(path.parent, path.name, path.read_bytes(), suffix=".old")
+    return backup
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (flock on the folder itself: no lock file is
+    left behind): writers of one set of files into one folder take turns."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        os.close(fd)  # closing releases the lock
+
+
+def replace_set(files: dict[Path, bytes]) -> None:
+    """Replace a set of files in one folder all together or not at all.
+
+    Every file is first written whole under a temporary name (a full disk fails here,
+    with nothing changed); then, under the folder's lock, each target is renamed over,
+    the old ones kept as hard links until all are in place, and restored if a rename
+    fails or the process is interrupted. Raises OSError; no temporary file is left."""
+    if not files:
+        return
+    folder = next(iter(files)).parent
+    staged: dict[Path, Path] = {}
+    backups: dict[Path, Path] = {}
+    done: list[Path] = []
+    try:
+        for path, data in files.items():
+            staged[path] = write_temp(folder, path.name, data)
+        with folder_lock(folder):
+            try:
+                for path in staged:
+                    if path.exists():  # the old file stays reachable until all are in
+                        backups[path] = _keep(path)
+                for path, tmp in staged.items():
+                    os.replace(tmp, path)
+                    done.append(path)
+            except BaseException:
+                for path in done:
+                    if path in backups:
+                        os.replace(backups.pop(path), path)
+                    else:
+                        path.unlink(missing_ok=True)
+                raise
+    finally:
+        for tmp in [*staged.values(), *backups.values()]:
+            tmp.unlink(missing_ok=True)

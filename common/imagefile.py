@@ -1,12 +1,7 @@
-"""The decode limit every stage applies to image files, checked on the header before any
-pixel is decoded (a decompression-bomb guard): `digits recognize` and `--images` folders."""
+"""The pixel limit read from an image file's header before any pixel is decoded (a
+decompression-bomb guard, beside OpenCV's own): `digits recognize` and `--images` folders."""
 
 from __future__ import annotations
-
-import os
-
-MAX_PIXELS = 50_000_000  # larger images are refused before decoding: no memory blow-up
-os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # backstop for cv2
 
 
 def header_size(data: bytes) -> tuple[int, int] | None:

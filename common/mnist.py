@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,14 +77,21 @@ def verify(root: Path) -> None:
         path = raw_dir(root) / name
         if not path.is_file():
             raise DataError(f"{path} is missing")
-        if md5(path) != expected:
+        try:
+            digest = md5(path)
+        except OSError as e:
+            raise DataError(f"{path} cannot be read: {e.strerror or e}") from None
+        if digest != expected:
             raise ChecksumError(f"{path} fails its md5 check (corrupt or not MNIST); delete it")
 
 
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (optionally .gz) into a numpy array of its declared shape."""
     path = Path(path)
-    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path} cannot be read: {e}") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DataError(f"{path} is not an unsigned-byte IDX file")
     ndim = data[3]
@@ -108,8 +116,9 @@ def _from_local_gz(root: Path) -> None:
         if not raw.exists() and gz.is_file():
             try:
                 atomic_write(raw, gzip.decompress(gz.read_bytes()))
-            except (OSError, EOFError) as e:
-                raise DataError(f"{gz} cannot be decompressed: {e}") from None
+            except (OSError, EOFError, zlib.error) as e:  # BadGzipFile is an OSError
+                raise DataError(f"{gz} cannot be decompressed ({e}); delete it or put the "
+                                "raw file beside it") from None
 
 
 def _from_torchvision(root: Path) -> None:
@@ -171,6 +180,9 @@ def ensure_mnist(root: Path | None = None, log: Callable[[str], None] = print) -
     md5 is an error (never replaced behind the user's back).
     """
     root = Path(root) if root is not None else default_root()
+    if root.exists() and not root.is_dir():
+        raise DataError(f"the MNIST root {root} is not a folder (from --data or ${ENV_VAR}); "
+                        "point it at a folder")
     _from_local_gz(root)
     present = [n for n in IDX_MD5 if (raw_dir(root) / n).exists()]
     if present:

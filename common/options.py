@@ -7,6 +7,7 @@ Only click is imported here: a command's options are checked before torch is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,17 @@ data_option = click.option(
 
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Machine-readable JSON on stdout instead of text.")
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click.FloatRange that also refuses nan and inf (nan passes every comparison)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def device_option(help: str) -> Decorator:

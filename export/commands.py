@@ -13,7 +13,14 @@ import click
 
 from digits.errors import DigitsError
 from digits.export.formats import EXPORTED
-from digits.options import data_option, json_option, mnist_root, model_option, out_option
+from digits.options import (
+    FiniteFloatRange,
+    data_option,
+    json_option,
+    mnist_root,
+    model_option,
+    out_option,
+)
 from digits.paths import ARTIFACTS, CHECKPOINT, ONNX_MODEL
 
 
@@ -76,7 +83,7 @@ def export(model: Path, opset: int | None, out: Path, data_root: Path | None,
               help="MNIST test images for accuracy.")
 @click.option("--reps", type=click.IntRange(5), default=500, show_default=True,
               help="Batch-1 calls per latency figure (median and 95th percentile).")
-@click.option("--seconds", type=click.FloatRange(0.01), default=1.0, show_default=True,
+@click.option("--seconds", type=FiniteFloatRange(0.01), default=1.0, show_default=True,
               help="Time spent per throughput figure.")
 @json_option
 @out_option(None, "Also write the JSON record to OUT/bench.json.")
@@ -131,7 +138,10 @@ def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | No
     """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images,
     or on a folder of labelled images (--images). An ONNX model needs no PyTorch."""
     from digits.export import evaluate as ev
+    from digits.files import check_writable
 
+    if plot is not None:
+        check_writable(plot.parent, "--plot")  # before the evaluation, not after it
     if images is not None:
         result = ev.evaluate_images(model, images, log=lambda m: click.echo(m, err=True))
     else:

@@ -60,10 +60,28 @@ def scores(path: Path, dataset: str, pred: np.ndarray, truth: np.ndarray,
     }
 
 
+def checked_logits(path: Path, predict: Predict, images: np.ndarray, batch: int,
+                   what: str, outputs: int | None = 10) -> np.ndarray:
+    """``predict`` over ``images`` (float32 [N,1,28,28]) -> logits float32 [N,K], with K ==
+    ``outputs`` (None: any K >= 10). Raises DigitsError when the file fails on them or
+    gives another shape."""
+    try:
+        out = logits(predict, images, batch)
+    except Exception as e:  # the file loads but does not take [N,1,28,28] images
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise DigitsError(f"{path} fails on {what} (float32 [N,1,28,28]): "
+                          f"{first[:160]}") from None
+    if out.ndim != 2 or out.shape[0] != len(images) or (
+            out.shape[1] != outputs if outputs else out.shape[1] < 10):
+        raise DigitsError(f"{path} gives outputs of shape {list(out.shape)} for "
+                          f"{len(images)} images; a digits model gives logits [N,10]")
+    return out
+
+
 def evaluate(path: Path, root: Path, batch: int = 1000) -> dict[str, Any]:
     """Run ``path`` on the 10,000 MNIST test images; return accuracy, per-class, confusion."""
     images, labels = load_inputs(root, train=False)
-    pred = logits(predictor(path), images, batch).argmax(1)
+    pred = checked_logits(path, predictor(path), images, batch, "MNIST images").argmax(1)
     return scores(path, "MNIST test images", pred, labels, [str(k) for k in range(10)])
 
 
@@ -73,11 +91,12 @@ def evaluate_images(path: Path, folder: Path, batch: int = 1000,
     for a model with an eleventh, reject output); skipped files are warned about on
     ``log``. Raises DigitsError for an unusable folder (``digits.imagefolder.read``)."""
     predict = predictor(path)
-    outputs = predict(np.zeros((1, 1, 28, 28), np.float32)).shape[1]
+    outputs = checked_logits(path, predict, np.zeros((1, 1, 28, 28), np.float32), 1,
+                             "an image", None).shape[1]  # 10, or 11 with a reject class
     data = read_folder(folder, list(range(outputs)))
     for line in data.warnings():
         log(f"warning: {line}")
-    pred = logits(predict, data.images, batch).argmax(1)
+    pred = checked_logits(path, predict, data.images, batch, "the images", outputs).argmax(1)
     result = scores(path, f"images of {folder}", pred, data.targets, class_folders(
         list(range(outputs))))
     result["file_list_sha256"] = data.fingerprint()

@@ -1,5 +1,7 @@
-"""Model -> bytes for each format. Nothing here touches the output folder: the command
-writes the files only after every parity gate has passed.
+"""Model -> artifact for each format of the table (``formats.Format.build``): an
+in-memory model the parity gates run, and its file's bytes, serialised once, with the
+metadata document the gates' figures complete. Nothing here touches the output folder:
+the pipeline writes the files only after every parity gate has passed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import json
 import logging
 import tempfile
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,8 @@ import torch
 from torch import nn
 
 from digits.errors import DigitsError
+from digits.export.formats import Predict, load_onnx, torch_predict
+from digits.mnist import load_inputs
 
 # The dynamo exporter's native opset: torchlib emits 18 without the version converter,
 # onnxruntime runs it since 1.14, OpenCV's DNN and onnx.reference load it.
@@ -25,6 +31,32 @@ DEFAULT_OPSET = 18
 EXAMPLE_BATCH = 2  # >= 2, so the traced graph is not specialised to batch 1
 METADATA_KEY = "digits"
 TORCHSCRIPT_EXTRA = "digits.json"
+CALIBRATION_IMAGES, CALIBRATION_SEED = 2048, 0
+
+
+@dataclass
+class Job:
+    """What every format is built from."""
+
+    model: nn.Module  # the checkpoint's model, eval mode
+    opset: int
+    data: Path  # MNIST root (int8 calibrates on training images)
+    threads: int  # intra-op threads of the gated models
+    log: Callable[[str], None] = print
+
+
+@dataclass
+class Artifact:
+    """One exported format in memory: ``predict`` runs what will be written; ``size`` is
+    an ONNX file's size in bytes with an empty metadata document (so that the int8 size
+    gate does not depend on the figures the document will hold; 0 for TorchScript, which
+    no gate sizes); ``finish(doc)`` gives the file's bytes."""
+
+    predict: Predict
+    size: int
+    finish: Callable[[dict[str, Any]], bytes]
+    export: dict[str, Any]  # how it was made, for the report's "export" entry
+    proto: onnx.ModelProto | None = field(default=None, repr=False)  # ONNX graphs only
 
 
 def _example() -> torch.Tensor:
@@ -89,13 +121,66 @@ def _digits_version() -> str:
     return __version__
 
 
-def with_metadata(proto: onnx.ModelProto, doc: dict[str, Any]) -> bytes:
-    """Set the one metadata entry (``digits`` -> JSON) and check the whole model."""
-    proto = onnx.ModelProto.FromString(proto.SerializeToString())
+def _metadata(doc: dict[str, Any]) -> bytes:
+    """A serialised ModelProto that holds only the ``digits`` metadata entry."""
+    return onnx.ModelProto(metadata_props=[onnx.StringStringEntryProto(
+        key=METADATA_KEY, value=json.dumps(doc))]).SerializeToString()
+
+
+def with_metadata(model: bytes, doc: dict[str, Any]) -> bytes:
+    """``model`` (a serialised ModelProto without metadata) with the one metadata entry,
+    checked whole. Protobuf merges concatenated messages, appending repeated fields: the
+    graph is not serialised again."""
+    data = model + _metadata(doc)
+    onnx.checker.check_model(data, full_check=True)
+    return data
+
+
+def onnx_artifact(proto: onnx.ModelProto, threads: int, export: dict[str, Any],
+                  precision: str | None = None) -> Artifact:
+    """Serialise ``proto`` once; the gates run those bytes in onnxruntime."""
     del proto.metadata_props[:]
-    proto.metadata_props.add(key=METADATA_KEY, value=json.dumps(doc))
-    onnx.checker.check_model(proto, full_check=True)
-    return proto.SerializeToString()
+    data = proto.SerializeToString()
+
+    def finish(doc: dict[str, Any]) -> bytes:
+        return with_metadata(data, {**doc, "precision": precision} if precision else doc)
+
+    return Artifact(load_onnx(data, "cpu", threads), len(data) + len(_metadata({})), finish,
+                    export, proto)
+
+
+def build_torchscript(job: Job, built: dict[str, Artifact]) -> Artifact:
+    """Traced and frozen; gated in memory, saved once with the metadata."""
+    job.log("TorchScript: trace + freeze ...")
+    module = to_torchscript(job.model)
+    return Artifact(torch_predict(module, "cpu", job.threads), 0,
+                    lambda doc: torchscript_bytes(module, doc),
+                    {"torchscript": "torch.jit.trace + torch.jit.freeze(optimize_numerics=False)"})
+
+
+def build_onnx(job: Job, built: dict[str, Artifact]) -> Artifact:
+    job.log(f"ONNX: torch.onnx.export(dynamo=True), opset {job.opset} ...")
+    proto = to_onnx(job.model, job.opset)
+    return onnx_artifact(proto, job.threads, {
+        "onnx_exporter": "torch.onnx.export(dynamo=True, optimize=True)",
+        "ir_version": proto.ir_version})
+
+
+def build_int8(job: Job, built: dict[str, Artifact]) -> Artifact:
+    """Quantised from the fp32 ONNX graph built before it."""
+    job.log(f"INT8: static QDQ per-channel, calibrated on {CALIBRATION_IMAGES} training "
+            "images ...")
+    train_x, _ = load_inputs(job.data, train=True)
+    pick = np.random.default_rng(CALIBRATION_SEED).choice(len(train_x), CALIBRATION_IMAGES,
+                                                          replace=False)
+    fp32 = built["onnx"].proto
+    assert fp32 is not None  # the table builds onnx before int8
+    qproto = quantize_int8(fp32, train_x[np.sort(pick)])
+    return onnx_artifact(qproto, job.threads, {"int8": {
+        "method": "onnxruntime.quantization.quantize_static", "format": "QDQ",
+        "per_channel": True, "weights": "int8", "activations": "uint8",
+        "calibration": f"{CALIBRATION_IMAGES} MNIST training images, seed {CALIBRATION_SEED}, "
+                       "min-max"}}, precision="int8")
 
 
 def quantize_int8(fp32: onnx.ModelProto, calibration: np.ndarray) -> onnx.ModelProto:

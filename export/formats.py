@@ -2,9 +2,11 @@
 gate tolerances and the rows of ``digits bench`` (the Ultralytics exporter idea, without
 its weight).
 
-Each format knows its file name, its flag, and how to turn a file (or its bytes, before
-it is written) into a ``predict(images) -> logits`` function for a device (cpu, cuda) and thread
-count. torch is imported only when a torch format is loaded, so ``--help`` stays quick.
+Each format knows its file name, its flag, how to build itself from the checkpoint's
+model (``build``: an in-memory artifact the gates run, serialised once when they pass),
+and how to turn a file into a ``predict(images) -> logits`` function for a device (cpu,
+cuda) and thread count. torch is imported only when a torch format is loaded or built,
+so ``--help`` stays quick.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _load_pytorch(source: Source, device: str, threads: int | None) -> Predict:
     if isinstance(source, bytes):
         raise ValueError("PyTorch eager loads from a checkpoint path")
     model = checkpoint.build_model(checkpoint.load(source)).to(device)
-    return _torch_predict(model, device, threads)
+    return torch_predict(model, device, threads)
 
 
 def _load_torchscript(source: Source, device: str, threads: int | None) -> Predict:
@@ -55,10 +57,11 @@ def _load_torchscript(source: Source, device: str, threads: int | None) -> Predi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, still works
         model = torch.jit.load(f, map_location=device).eval()
-    return _torch_predict(model, device, threads)
+    return torch_predict(model, device, threads)
 
 
-def _torch_predict(model: Any, device: str, threads: int | None) -> Predict:
+def torch_predict(model: Any, device: str, threads: int | None) -> Predict:
+    """``predict`` for an in-memory torch module (eager or TorchScript)."""
     import torch
 
     _torch_threads(threads)
@@ -70,7 +73,7 @@ def _torch_predict(model: Any, device: str, threads: int | None) -> Predict:
     return predict
 
 
-def _load_onnx(source: Source, device: str, threads: int | None) -> Predict:
+def load_onnx(source: Source, device: str, threads: int | None) -> Predict:
     """An onnxruntime session behind a predict function feeding its first input."""
     import onnxruntime as ort
 
@@ -93,6 +96,16 @@ def _load_onnx(source: Source, device: str, threads: int | None) -> Predict:
     return predict
 
 
+def _build(name: str) -> Callable[..., Any]:
+    """``digits.export.exporters.<name>``, imported (with torch) only when called."""
+    def build(*args: Any) -> Any:
+        from digits.export import exporters
+
+        return getattr(exporters, name)(*args)
+
+    return build
+
+
 @dataclass(frozen=True)
 class Format:
     key: str  # `digits export --KEY` and the JSON key
@@ -102,16 +115,21 @@ class Format:
     load: Callable[[Source, str, int | None], Predict]
     default: bool = False  # exported when no format flag is given
     help: str = ""
+    # (exporters.Job, {key: Artifact built so far}) -> exporters.Artifact; table order is
+    # build order, so a format built from another (int8 from onnx) comes after it.
+    build: Callable[..., Any] | None = None
+    needs: str | None = None  # the format this one is built from and gated against
 
 
 FORMATS: tuple[Format, ...] = (
     Format("pytorch", "PyTorch eager", None, None, _load_pytorch),
     Format("torchscript", "TorchScript", "digits.torchscript.pt", 1e-5, _load_torchscript,
-           True, "Write digits.torchscript.pt (traced, frozen)."),
-    Format("onnx", "ONNX fp32", "digits.onnx", 1e-4, _load_onnx,
-           True, "Write digits.onnx (fp32, dynamic batch)."),
-    Format("int8", "ONNX int8", "digits.int8.onnx", None, _load_onnx,
-           False, "Also write digits.int8.onnx (static QDQ, per-channel; implies --onnx)."),
+           True, "Write digits.torchscript.pt (traced, frozen).", _build("build_torchscript")),
+    Format("onnx", "ONNX fp32", "digits.onnx", 1e-4, load_onnx,
+           True, "Write digits.onnx (fp32, dynamic batch).", _build("build_onnx")),
+    Format("int8", "ONNX int8", "digits.int8.onnx", None, load_onnx,
+           False, "Also write digits.int8.onnx (static QDQ, per-channel; implies --onnx).",
+           _build("build_int8"), needs="onnx"),
 )
 EXPORTED = tuple(f for f in FORMATS if f.filename)
 BY_KEY = {f.key: f for f in FORMATS}

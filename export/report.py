@@ -60,15 +60,17 @@ def accuracy(ckpt: dict[str, Any], parity: dict[str, Any]) -> dict[str, Any]:
 
 
 def report(doc: dict[str, Any], checkpoint: Path, train_config: dict[str, Any],
-           files: dict[str, Path], gates: list[dict[str, Any]]) -> dict[str, Any]:
-    """export_report.json: what was written, from what (with the checkpoint's training
-    config, so the commands and seed that made it travel along), and every gate figure."""
+           files: dict[str, tuple[Path, bytes]], gates: list[dict[str, Any]]) -> dict[str, Any]:
+    """export_report.json: what is written (``files``: key -> (path, content), written
+    after the report is made, together with it), from what (with the checkpoint's
+    training config, so the commands and seed that made it travel along), and every gate
+    figure."""
     return {
         "format": REPORT_FORMAT, "format_version": 1,
         "checkpoint": {"path": str(checkpoint), "sha256": doc["source_checkpoint_sha256"],
                        "train_config": train_config},
-        "files": {k: {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256(p)}
-                  for k, p in files.items()},
+        "files": {k: {"path": str(p), "bytes": len(data), "sha256": sha256(data)}
+                  for k, (p, data) in files.items()},
         "gates": gates, "passed": all(g["passed"] for g in gates),
         "parity": doc["parity"], "export": doc["export"], "versions": doc["versions"],
         "metrics": doc["metrics"], "accuracy": doc["accuracy"],

@@ -36,10 +36,14 @@ def _working_providers(model: Path | None) -> list[str]:
             session = ort.InferenceSession(str(model), providers=[provider])
         except Exception:
             continue
-        if session.get_providers()[0] == provider:
+        if session.get_providers()[0] != provider:
+            continue
+        try:
             session.run(None, {session.get_inputs()[0].name: np.zeros((1, 1, 28, 28),
                                                                      np.float32)})
-            working.append(provider)
+        except Exception:  # the model fails when run: the "default model" row says why
+            continue
+        working.append(provider)
     return working
 
 

@@ -11,26 +11,43 @@ from pathlib import Path
 import click
 
 from digits.errors import DigitsError
-from digits.options import device_option, model_option
+from digits.options import FiniteFloatRange, device_option, model_option
+
+# OpenCV's V4L2 backend numbers /dev/videoN; a negative index makes some builds crash.
+MAX_CAMERA = 63
+
+
+def _folder(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """A folder path, refusing an empty one ("$UNSET"): as a Path it would silently be
+    the current folder."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty (an unset variable?); name a folder", ctx, param)
+    return Path(value)
 
 
 @click.command()
 @click.argument("sources", nargs=-1, metavar="[SOURCE]...")
-@click.option("--camera", "camera", type=int, default=None, metavar="N",
-              help="Read webcam N (0 is the first) instead of files.")
+@click.option("--camera", "camera", type=click.IntRange(0, MAX_CAMERA), default=None,
+              metavar="N", help="Read webcam N (0 is the first) instead of files.")
 @model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
 @device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per image/frame on stdout (JSON Lines).")
-@click.option("--save", type=click.Path(file_okay=False, path_type=Path), default=None,
-              metavar="DIR", help="Write annotated images, and an annotated .mp4 per video.")
-@click.option("--save-crops", type=click.Path(file_okay=False, path_type=Path), default=None,
-              metavar="DIR", help="Write every region read, as the 28x28 image the model saw, "
-              "to DIR/<label>/ (DIR/unsure/ below 0.8 confidence), to fix labels by moving "
-              "files and then `digits train --images DIR`.")
+@click.option("--save", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", callback=_folder,
+              help="Write annotated images, and an annotated .mp4 per video, into this "
+                   "folder (never where the inputs are; existing files are kept: a new "
+                   "name such as x-2.jpg is used).")
+@click.option("--save-crops", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", callback=_folder,
+              help="Write every region read, as the 28x28 image the model saw, to "
+                   "DIR/<label>/ (DIR/unsure/ below 0.8 confidence), to fix labels by moving "
+                   "files and then `digits train --images DIR`.")
 @click.option("--show/--no-show", default=None,
               help="Show a window [default: when a display exists]. q or Esc quits.")
-@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+@click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
               help="Drop digits read with less confidence than this.")
 @click.option("--max-frames", type=click.IntRange(min=1), default=None,
               help="Stop a video or camera after this many processed frames.")
@@ -64,6 +81,13 @@ def recognize(sources: tuple[str, ...], camera: int | None, model: Path | None,
         raise click.UsageError("give at least one SOURCE or --camera N")
     if sources and camera is not None:
         raise click.UsageError("give SOURCEs or --camera N, not both")
+    if any(not s.strip() for s in sources):
+        raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
+                               "glob or video")
+    if save is not None:
+        from digits.runtime.outputs import check_save
+
+        check_save(save, list(sources))
     net = Model(model, device=device)
     print(f"digits: model {net.path} ({net.arch}) on {net.provider}",
           file=sys.stderr)
@@ -92,3 +116,55 @@ def checks() -> None:
 
     for what, finding in diagnose.checks():
         click.echo(f"{what:22s} {finding}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but loopback serves other machines too.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port; 0 picks a free one (the URL printed on stderr has it).")
+@model_option(None, "ONNX model [default: ./artifacts/digits.onnx, else the installed one].")
+@device_option("auto: CUDA when it really initialises, else CPU. cuda: CUDA or an error.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Threads reading images at once (onnxruntime and OpenCV release the GIL).")
+@click.option("--max-waiting", type=click.IntRange(min=0), default=64, show_default=True,
+              help="Requests that may wait for a busy worker; more are refused with 503.")
+@click.option("--max-upload-mb", type=click.FloatRange(min=0.001), default=10.0,
+              show_default=True, help="Largest request body; larger is refused with 413.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds a request may take from its first byte to its answer (503).")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.3, show_default=True,
+              help="Drop digits read with less confidence than this.")
+def serve(host: str, port: int, model: Path | None, device: str, workers: int,
+          max_waiting: int, max_upload_mb: float, timeout: float,
+          min_confidence: float) -> None:
+    """Serve the reader over HTTP, and a page to draw, upload or film digits.
+
+    \b
+    GET  /            the page: draw on a canvas, upload a photo, or use the camera
+    POST /v1/read     an image (multipart file or raw body) -> the JSON record of
+                      `digits recognize --json`, each digit with its top3
+    GET  /v1/health   model, execution provider, versions, limits
+    GET  /openapi.json
+
+    \b
+    Example:
+      digits serve --port 8000
+      curl -F file=@photo.jpg http://127.0.0.1:8000/v1/read
+
+    Needs the serve extra: pip install 'digits[serve]'.
+    """
+    from digits.runtime import serve as server
+
+    sock = server.listen(host, port)  # fail fast: before the model loads
+    reader = server.Reader(model, device=device, min_confidence=min_confidence)
+    m = reader.model
+    print(f"digits: model {m.path} ({m.arch}) on {m.provider}", file=sys.stderr)
+    if not server.is_loopback(host):
+        print(f"digits: binding {host}, beyond loopback: other machines that reach this one "
+              "can use the server (no authentication)", file=sys.stderr)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"digits: serving http://{shown}:{sock.getsockname()[1]}/ ({workers} workers); "
+          "Ctrl-C stops", file=sys.stderr, flush=True)
+    server.run(reader, sock, workers, round(max_upload_mb * 1024 * 1024), timeout,
+               max_waiting)

@@ -8,7 +8,7 @@ model saw, filed by its answer so that a person can fix labels by moving files.
 A crop is a grayscale PNG in MNIST polarity (ink white on black): the float crop x 255,
 rounded. Its name traces it back: ``<source>_f<frame>_x<x>_y<y>_c<confidence>.png``
 (no ``_f`` part for an image; x, y the top-left corner of its box in pixels of the
-source). Files are only ever added: a name already taken gets ``_2``, ``_3``...
+source). Files are only ever added: a name already taken gets ``-2``, ``-3``...
 The folder is what ``digits train --images DIR`` reads (``unsure/`` is left out).
 """
 

@@ -73,9 +73,18 @@ def _validate(session: Any, path: Path) -> dict[str, Any]:
     except ValueError as e:
         raise DigitsError(f"{path}: 'digits' metadata is not JSON ({e})") from None
     labels = meta.get("labels") if isinstance(meta, dict) else None
-    if not isinstance(labels, list) or len(labels) != 10:
-        raise DigitsError(f"{path}: 'digits' metadata must list 10 labels")
+    if not isinstance(labels, list) or len(labels) != 10 or not all(
+            type(x) is int for x in labels):
+        raise DigitsError(f"{path}: 'digits' metadata must list 10 integer labels")
     return meta
+
+
+SMOKE_BATCH = 2  # > 1: a graph whose batch axis is fixed, or mixes samples, fails here
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return (text.splitlines()[0] if text else type(e).__name__)[:200]
 
 
 class Model:
@@ -97,22 +106,30 @@ class Model:
         try:
             self.session = factory(str(self.path), sess_options=options, providers=requested)
         except Exception as e:  # onnxruntime raises several types for unreadable files
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise DigitsError(f"cannot load model {self.path}: not a valid ONNX model "
-                              f"({first[:200]})") from None
+                              f"({_first_line(e)})") from None
         self.provider = check_providers(device, requested, self.session.get_providers())
         self.meta = _validate(self.session, self.path)
-        self.labels = [int(x) for x in self.meta["labels"]]
+        self.labels = list(self.meta["labels"])
         # index of the "not a digit" class among the logits, for models that have one
         self.reject_index: int | None = None
         self.input_name = self.session.get_inputs()[0].name
         self.arch = self.meta.get("arch")
+        self.probabilities(np.zeros((SMOKE_BATCH, 1, 28, 28), np.float32))  # smoke run
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame)."""
         if len(batch) == 0:
             return np.zeros((0, 10), np.float32)
-        logits = self.session.run(None, {self.input_name: batch})[0]
+        try:
+            logits = self.session.run(None, {self.input_name: batch})[0]
+        except Exception as e:  # onnxruntime raises several types for a failing graph
+            raise DigitsError(f"model {self.path} fails when run on a batch of "
+                              f"{len(batch)}: {_first_line(e)}") from None
+        if not isinstance(logits, np.ndarray) or logits.shape != (len(batch), 10):
+            raise DigitsError(f"model {self.path} gave logits of shape "
+                              f"{getattr(logits, 'shape', None)} for a batch of {len(batch)}; "
+                              "expected [N,10]")
         z = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from digits.files import atomic_write
-from digits.paths import COLOUR_IMAGE_EXT
 from digits.runtime.harvest import CropSaver
 from digits.runtime.model import Model
+from digits.runtime.outputs import Saver
 from digits.runtime.segment import Box, segment
 from digits.runtime.sources import Frame
 
@@ -120,49 +119,6 @@ def display_available() -> bool:
     return gui != "NONE"
 
 
-def _write_image(path: Path, image: np.ndarray) -> None:
-    ok, encoded = cv2.imencode(path.suffix, image)
-    if not ok:
-        raise OSError(f"cannot encode {path}")
-    atomic_write(path, encoded.tobytes())
-
-
-@dataclass
-class Saver:
-    """--save DIR: annotated images by name, one annotated .mp4 per video or camera."""
-
-    folder: Path
-    writers: dict[str, tuple[Any, Path, Path]] = field(default_factory=dict)
-
-    def save(self, frame: Frame, annotated: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if frame.index is None:
-            name = Path(frame.source).name
-            suffix = Path(name).suffix.lower()
-            if suffix not in COLOUR_IMAGE_EXT:
-                name += ".png"
-            _write_image(self.folder / name, annotated)
-            return
-        if frame.source not in self.writers:
-            stem = Path(frame.source.replace(":", "_")).stem
-            final = self.folder / f"{stem}.mp4"
-            tmp = self.folder / f".{stem}.tmp.mp4"
-            h, w = annotated.shape[:2]
-            writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"),
-                                     frame.fps or 30.0, (w, h))
-            self.writers[frame.source] = (writer, tmp, final)
-        self.writers[frame.source][0].write(annotated)
-
-    def close(self) -> list[Path]:
-        done = []
-        for writer, tmp, final in self.writers.values():
-            writer.release()
-            os.replace(tmp, final)
-            done.append(final)
-        self.writers.clear()
-        return done
-
-
 def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, min_confidence: float,
         save: Path | None, show: bool, save_crops: Path | None = None) -> int:
     """Process every frame; 0 when all inputs were read, 1 when some failed."""
@@ -200,7 +156,12 @@ def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, mi
                 banner = f"{fps:.0f} FPS  {model.provider}" if frame.live else None
                 annotated = annotate(frame.image, digits, banner)
                 if saver:
-                    saver.save(frame, annotated)
+                    try:
+                        saver.save(frame, annotated)
+                    except OSError as e:  # this file only: the batch goes on
+                        print(f"digits: error: {frame.source}: cannot save its annotated copy "
+                              f"in {save}: {e.strerror or e}", file=sys.stderr, flush=True)
+                        failed += 1
                 if show:
                     try:
                         cv2.imshow(window, annotated)

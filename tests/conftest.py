@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,37 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2)
 def onnx_model() -> Path:
     """The shipped ONNX model (artifacts/digits.onnx): what `digits recognize` runs."""
     return REPO / "artifacts" / "digits.onnx"
+
+
+def snapshot(*folders: Path) -> dict[str, str]:
+    """Every entry under the folders: sha256 of regular files, the kind of the others
+    (a FIFO, a link...): equal before and after when nothing was lost or replaced."""
+    out = {}
+    for folder in folders:
+        for root, dirs, names in os.walk(folder):
+            for name in dirs + names:
+                p = Path(root) / name
+                mode = os.lstat(p).st_mode
+                out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode)
+                               else stat.filemode(mode))
+    return out
+
+
+def interrupt_training(out: Path, sig: int) -> str:
+    """Start `digits train` into ``out``, send ``sig`` once its first epoch's resumable
+    checkpoint appears, and return its stderr after checking the exit is 128 + sig.
+
+    Many short epochs: however loaded the machine, the run is far from its end when the
+    first epoch's checkpoint appears and the signal is sent."""
+    cmd = [sys.executable, "-m", "digits", "train", "--limit", "2048", "--epochs", "30",
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last = out / "digits.last.pt"
+    deadline = time.monotonic() + 180
+    while not last.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first epoch is done once digits.last.pt appears
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and "digits train --resume" in err
+    return err

@@ -18,6 +18,8 @@ from conftest import REPO
     ("frame.py", ["--frames", "5"], None),
     ("scenes.py", ["--frames", "4"], None),
     ("coldstart.py", ["--repeats", "1"], None),
+    ("serve.py", ["--requests", "20", "--concurrency", "1", "4", "--rounds", "1",
+                  "--round-requests", "10", "--files", "5"], "ratio_c4_median"),
 ])
 @pytest.mark.slow
 def test_benchmark_runs(script: str, args: list[str], key: str | None, tmp_path: Path,

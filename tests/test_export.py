@@ -298,3 +298,136 @@ def test_bench_runs_and_writes_json(exported: Path, ckpt_path: Path, tmp_path: P
     as_json = run_cli("bench", "--model", str(broken / "digits.pt"), "--n", "100", "--reps", "5",
                       "--seconds", "0.01", "--json")
     assert json.loads(as_json.stdout)["format"] == "digits-bench"
+
+
+# --- faults while the set of files is written (issue 9, kinds 7 and 12) -------------
+
+def folder_state(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def assert_one_complete_set(out: Path, old: dict[str, bytes]) -> str:
+    """The folder holds the old set untouched, or a new set whose report's checksums
+    all match; never a mix, never a temporary file. Returns "old" or "new"."""
+    now = folder_state(out)
+    assert not [n for n in now if n.startswith(".")], sorted(now)  # no temporary files
+    if now == old:
+        return "old"
+    report = json.loads(now["export_report.json"])
+    for entry in report["files"].values():
+        data = now[Path(entry["path"]).name]
+        assert len(data) == entry["bytes"]
+        assert pipeline.rep.sha256(data) == entry["sha256"], entry["path"]
+    assert set(now) == set(old)  # same names: every old file was replaced
+    return "new"
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path: Path):
+    """A 2 MiB tmpfs when this machine lets the test mount one (root), else None."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)],
+                       capture_output=True)
+    if r.returncode:
+        yield None
+        return
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the file system of ``folder`` but ``leave`` free bytes."""
+    st = os.statvfs(folder)
+    free = st.f_bavail * st.f_frsize
+    (folder / "filler").write_bytes(bytes(max(0, free - leave)))
+
+
+@pytest.mark.slow
+def test_disk_full_leaves_the_old_set(exported: Path, ckpt_path: Path, mnist_root: Path,
+                                      small_tmpfs, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """ENOSPC at the first file and between files: one-line error (exit 1), the old set
+    as it was. On a real full tmpfs where one can be mounted, else a simulated ENOSPC."""
+    out = small_tmpfs / "out" if small_tmpfs else tmp_path / "out"
+    out.mkdir()
+    for name in ("digits.onnx", "export_report.json"):  # the new ones are about as big
+        (out / name).write_bytes((exported / name).read_bytes())
+    old = folder_state(out)
+    page = os.statvfs(out).f_frsize
+    onnx_pages = -(-len(old["digits.onnx"]) // page) * page
+    if small_tmpfs is None:
+        import errno
+
+        from digits import files
+
+        real, calls = files.write_temp, []
+
+        def fail_at(n: int):
+            def write_temp(*args, **kw):
+                calls.append(1)
+                if len(calls) == n:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                return real(*args, **kw)
+            return write_temp
+    for case, leave in (("first file", onnx_pages // 2), ("between files", onnx_pages)):
+        if small_tmpfs:
+            _fill(small_tmpfs, leave)
+        else:
+            calls.clear()
+            monkeypatch.setattr(files, "write_temp", fail_at(1 if case == "first file" else 2))
+        with pytest.raises(DigitsError, match="No space left on device") as e:
+            pipeline.export(ckpt_path, out, mnist_root, ["onnx"], 18, "test",
+                            log=lambda s: None)
+        assert e.value.exit_code == 1 and "\n" not in str(e.value)
+        assert assert_one_complete_set(out, old) == "old", case
+        if small_tmpfs:
+            (small_tmpfs / "filler").unlink()
+
+
+def _export_cmd(ckpt_path: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "digits", "export", "--model", str(ckpt_path), "--onnx",
+            "--out", str(out)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_signal_at_a_random_moment_of_export(exported: Path, ckpt_path: Path,
+                                             tmp_path: Path, sig: str) -> None:
+    import random
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("digits.onnx", "export_report.json"):
+        (out / name).write_bytes((exported / name).read_bytes())
+    old = folder_state(out)
+    moment = random.Random().uniform(0.5, 12.0)  # never tuned: any moment must hold
+    proc = subprocess.Popen(_export_cmd(ckpt_path, out), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(moment)
+    proc.send_signal(getattr(signal, sig))
+    _, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, (moment, err)
+    state = assert_one_complete_set(out, old)
+    assert proc.returncode in (0, 128 + getattr(signal, sig)), (moment, err)
+    assert (state == "new") == (proc.returncode == 0), (moment, state, err)
+
+
+@pytest.mark.slow
+def test_concurrent_exports_do_not_interleave(ckpt_path: Path, exported: Path,
+                                              tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("digits.onnx", "export_report.json"):
+        (out / name).write_bytes((exported / name).read_bytes())
+    old = folder_state(out)
+    runs = [subprocess.Popen(_export_cmd(ckpt_path, out), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    assert assert_one_complete_set(out, old) == "new"

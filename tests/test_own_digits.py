@@ -26,7 +26,7 @@ from digits.scenes import generate
 
 CKPT = REPO / "artifacts" / "digits.pt"
 NAME = re.compile(r"^(?P<stem>.+?)(_f(?P<frame>\d+))?_x(?P<x>\d+)_y(?P<y>\d+)"
-                  r"_c(?P<conf>[01]\.\d{3})(_\d+)?\.png$")
+                  r"_c(?P<conf>[01]\.\d{3})(-\d+)?\.png$")
 # an interpreter in which importing torch (or the training stage) fails
 NO_TORCH = ("import sys; sys.modules['torch'] = None; sys.modules['digits.train'] = None; "
             "from digits.cli import main; main()")

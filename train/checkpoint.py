@@ -91,6 +91,8 @@ def load(path: Path) -> dict[str, Any]:
     if ckpt.get("arch") not in models.ARCHITECTURES:
         raise DigitsError(f"{path} names unknown architecture {ckpt.get('arch')!r} "
                           f"(known: {', '.join(models.ARCHITECTURES)})")
+    _check_schema(ckpt, path)
+    build_model(ckpt, path)  # arch_config and weights fit the architecture
     return ckpt
 
 
@@ -103,11 +105,47 @@ def _pickled_code(path: Path) -> list[str]:
         return []
 
 
-def build_model(ckpt: dict[str, Any]) -> nn.Module:
-    """The checkpoint's model with its weights, in eval mode."""
-    model = models.build(ckpt["arch"], ckpt["arch_config"])
+# Every key of the contract (DESIGN.md) and the type its value must have.
+SCHEMA: dict[str, type | tuple[type, ...]] = {
+    "arch_config": dict, "state_dict": dict, "input_spec": dict, "labels": list,
+    "train_config": dict, "metrics": dict, "versions": dict, "created": str,
+    "resume": (dict, type(None)),
+}
+RESUME_KEYS = ("epoch", "step", "perm", "history", "optimizer", "scheduler", "generator",
+               "torch_rng")
+
+
+def _check_schema(ckpt: dict[str, Any], path: Path) -> None:
+    """Raise DigitsError naming the first key that is missing or of the wrong type."""
+    for key, kind in SCHEMA.items():
+        if key not in ckpt:
+            raise DigitsError(f"{path} is not a complete digits checkpoint: no {key!r}")
+        if not isinstance(ckpt[key], kind):
+            raise DigitsError(f"{path}: {key!r} is a {type(ckpt[key]).__name__}, not what "
+                              "the checkpoint format holds there")
+    if not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+               for k, v in ckpt["state_dict"].items()):
+        raise DigitsError(f"{path}: 'state_dict' must map names to tensors")
+    if ckpt["labels"] != LABELS:
+        raise DigitsError(f"{path}: 'labels' must be the integers 0-9, found "
+                          f"{str(ckpt['labels'])[:80]}")
+    resume = ckpt["resume"]
+    if resume is not None and any(k not in resume for k in RESUME_KEYS):
+        missing = [k for k in RESUME_KEYS if k not in resume]
+        raise DigitsError(f"{path}: its training state lacks {', '.join(missing)}")
+
+
+def build_model(ckpt: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:
+    """The checkpoint's model with its weights, in eval mode; DigitsError when
+    ``arch_config`` or the weights do not fit the architecture."""
+    try:
+        model = models.build(ckpt["arch"], ckpt["arch_config"])
+    except (TypeError, ValueError) as e:
+        raise DigitsError(f"{path}: 'arch_config' does not fit {ckpt['arch']} "
+                          f"({' '.join(str(e).split())[:160]})") from None
     try:
         model.load_state_dict(ckpt["state_dict"])
     except RuntimeError as e:
-        raise DigitsError(f"checkpoint weights do not fit {ckpt['arch']}: {str(e)[:160]}") from None
+        raise DigitsError(f"{path}: weights do not fit {ckpt['arch']}: "
+                          f"{' '.join(str(e).split())[:160]}") from None
     return model.eval()

@@ -9,8 +9,20 @@ from pathlib import Path
 
 import click
 
-from digits.options import data_option, device_option, mnist_root, out_option
+from digits.options import (
+    FiniteFloatRange,
+    data_option,
+    device_option,
+    mnist_root,
+    out_option,
+)
 from digits.paths import ARTIFACTS
+
+# AdamW's peak learning rate: the defaults are 2e-3 and 4e-3; from about 0.1 up the cnn
+# trains to NaN or to chance (issue 9 saw --lr 40 do so). 1 is far past any useful value.
+MAX_LR = 1.0
+# torch.manual_seed takes 64-bit seeds; a larger one was a traceback.
+MAX_SEED = 2**63 - 1
 
 # The keys of models.ARCHITECTURES, here so that --arch is checked before torch is
 # imported (a test keeps the two equal).
@@ -23,10 +35,10 @@ ARCH_CHOICES = ("cnn", "mlp")
 @click.option("--epochs", type=int,
               help="Epochs (default: 5 for cnn, 8 for mlp; 3 with --init).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True),
+@click.option("--lr", type=FiniteFloatRange(min=0, max=MAX_LR, min_open=True),
               help="Peak learning rate of the one-cycle schedule (default per arch; 1e-3 "
                    "with --init).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @device_option("auto: CUDA when torch sees it, else CPU. cuda: CUDA or an error.")
 @click.option("--val-split", type=click.IntRange(min=0), default=0, show_default=True,
               help="Training images held out to report validation accuracy on.")

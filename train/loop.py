@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,11 @@ from digits.train import checkpoint, models
 from digits.train import images as folder_data
 from digits.train.augment import augment
 
+# A finished run below this MNIST test accuracy (chance is 10 %) diverged: it does not
+# replace digits.pt. The quickest run the tests and benchmarks make (2,048 images, one
+# epoch) reaches about 80 %.
+CHANCE_GUARD = 0.2
+
 # Per-architecture schedule defaults: what `digits train` runs when not told otherwise.
 DEFAULTS = {
     "cnn": {"epochs": 5, "lr": 4e-3},
@@ -35,6 +41,13 @@ DEFAULTS = {
 # --init (fine-tuning a finished model): a short schedule at a lower peak rate, so the
 # weights move toward the new images without forgetting MNIST (bench/finetune.py).
 FINETUNE = {"epochs": 3, "lr": 1e-3}
+
+
+class Diverged(DigitsError):
+    """The run went to NaN or to chance: nothing is written; exit 1 (the input was
+    usable, the product failed, as an export's failed gate)."""
+
+    exit_code = 1
 
 
 @dataclasses.dataclass
@@ -67,6 +80,8 @@ class TrainConfig:
             lr=defaults["lr"] if self.lr is None else self.lr)
         if cfg.epochs < 1:
             raise DigitsError(f"--epochs must be at least 1, got {cfg.epochs}")
+        if not (math.isfinite(cfg.lr) and cfg.lr > 0):
+            raise DigitsError(f"--lr must be a positive number, got {cfg.lr}")
         return cfg
 
 
@@ -107,7 +122,13 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
             raise DigitsError(f"{resume} is a finished checkpoint: --resume continues an "
                               "interrupted run (digits.last.pt); to start a new run from its "
                               f"weights use --init {resume}")
-        cfg = TrainConfig(**state["train_config"])
+        try:
+            cfg = TrainConfig(**state["train_config"])
+        except TypeError:
+            known = {f.name for f in dataclasses.fields(TrainConfig)}
+            raise DigitsError(f"{resume}: its train_config is not this digits' (unknown "
+                              f"keys: {', '.join(sorted(set(state['train_config']) - known))}"
+                              ")") from None
         log(f"resuming {resume}: epoch {state['resume']['epoch'] + 1}, "
             f"step {state['resume']['step']}")
     init = None
@@ -214,7 +235,12 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
                 sched.step()
                 at, rng = (epoch, step + 1), (gen.get_state(), torch.get_rng_state())
                 seen += len(idx)
-                loss_sum += loss.item() * len(idx)
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise Diverged(f"training diverged: the loss became {value} at epoch "
+                                   f"{epoch + 1}, step {step + 1} (lr {cfg.lr}); try a lower "
+                                   f"--lr. {out / 'digits.pt'} was left as it was")
+                loss_sum += value * len(idx)
                 if step % 20 == 0:
                     rate = seen / (time.perf_counter() - tick)
                     bar.set_postfix(loss=f"{loss.item():.3f}", img_s=f"{rate:,.0f}")
@@ -249,6 +275,10 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
             f"({len(folder.x_held)} images of {cfg.images})")
     log(f"test accuracy {metrics['test_accuracy']:.2%} (MNIST test, 10,000 images); "
         f"training took {train_seconds:.1f}s")
+    if metrics["test_accuracy"] < CHANCE_GUARD:
+        raise Diverged(f"training failed: test accuracy {metrics['test_accuracy']:.1%} is "
+                       f"chance level (lr {cfg.lr}; try a lower --lr). {out / 'digits.pt'} "
+                       "was left as it was")
     ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics,
                            dataset=dataset)
     checkpoint.atomic_save(ckpt, out / "digits.pt")

@@ -1,0 +1,374 @@
+"""`digits serve`: the reader over HTTP (FastAPI on uvicorn) and the drawing page.
+
+    GET  /              the page (runtime/static/index.html: draw, upload, camera)
+    POST /v1/read       an image (multipart upload or raw body) -> the JSON record of
+                        `digits recognize --json`, each digit with its `top3` added
+    GET  /v1/health     model, execution provider, versions, limits
+    GET  /openapi.json  the OpenAPI description
+
+Errors are JSON ``{"error": message}``: no file 400, body too large 413, not an image 415,
+decompression bomb 422, busy or timed out 503. Uploads stay in memory (never on disk);
+reads run on a bounded pool of worker threads (onnxruntime and OpenCV release the GIL);
+every request has a deadline. Never imports torch (DESIGN.md, import rules).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata as md
+import ipaddress
+import platform
+import socket
+from collections.abc import AsyncIterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import python_multipart
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from digits import __version__
+from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
+from digits.runtime.model import Model
+from digits.runtime.recognize import Digit, record
+from digits.runtime.segment import segment
+from digits.runtime.sources import MAX_PIXELS, Frame, _header_size
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the issue's default; a 12 MP phone JPEG is 3-6 MB
+REQUEST_TIMEOUT_S = 30.0  # body upload + wait for a worker + read; a read takes ~5 ms
+# Requests allowed to wait for a busy worker before more are turned away with 503. At
+# ~6 ms a 640x480 read on 2 cores, 64 waiting clear in ~0.2 s: far inside the timeout,
+# and enough for the load bench's concurrency 16 (bench/serve.py) to see no 503.
+MAX_WAITING = 64
+TOP_K = 3  # probabilities per digit shown by the page (the ONNX Runtime MNIST demo's bars)
+UPLOAD_SOURCE = "upload"  # the record's `source` for a raw body (a multipart file: its name)
+
+
+# --- the reader ------------------------------------------------------------------------
+# Stand-in for `from digits import Reader` (issue 11) with its agreed surface, over what
+# the runtime offers today; the server uses nothing else of it.
+
+
+@dataclass
+class Result:
+    """What one image reads as: digits in reading order, and each digit's softmax over
+    the model's labels (float32 [10] in `Model.labels` order), for its top 3."""
+
+    source: str
+    digits: list[Digit] = field(default_factory=list)
+    probabilities: list[np.ndarray] = field(default_factory=list)
+    frame: int | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(str(d.label) for d in self.digits)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record of `digits recognize --json` (DESIGN.md, recognition output)."""
+        return record(Frame(self.source, self.frame), self.digits)
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Encoded image bytes -> uint8 BGR [H,W,3], with the CLI's limits.
+
+    Raises ImageTooLarge when the image declares more than MAX_PIXELS pixels (refused
+    before decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
+    formats), UnreadableInput when the bytes are empty, not a decodable image, or
+    an image smaller than 8 px a side."""
+    if not data:
+        raise UnreadableInput("empty image")
+    size = _header_size(data)
+    if size and size[0] * size[1] > MAX_PIXELS:
+        raise ImageTooLarge(f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), "
+                            f"above the {MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:  # OpenCV's own size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused it
+        raise ImageTooLarge(f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (the "
+                            "limit); downscale it first") from None
+    if image is None:
+        raise UnreadableInput("not a decodable image (corrupt, truncated or not an image)")
+    if min(image.shape[:2]) < 8:
+        raise UnreadableInput(f"image is {image.shape[1]}x{image.shape[0]}: too small to hold "
+                              "a digit")
+    return image
+
+
+class Reader:
+    """Reads digits off one image at a time; safe to share between threads.
+
+    `model`: an ONNX file (default: ./artifacts/digits.onnx, else the installed one);
+    `device`: auto, cpu or cuda; digits read with less than `min_confidence` are dropped.
+    Raises DigitsError for a missing or invalid model or a device that cannot be had."""
+
+    def __init__(self, model: Path | str | None = None, device: str = "auto",
+                 min_confidence: float = 0.3) -> None:
+        self.model = Model(model, device=device)  # .path, .provider, .arch
+        self.min_confidence = min_confidence
+
+    def read(self, image: bytes | np.ndarray | Path | str, source: str | None = None) -> Result:
+        """`image`: encoded bytes, a uint8 BGR [H,W,3] (or gray [H,W]) array, or a path.
+        Raises UnreadableInput (ImageTooLarge for a decompression bomb)."""
+        if isinstance(image, np.ndarray):
+            array = image
+        elif isinstance(image, bytes | bytearray | memoryview):
+            array = decode_image(bytes(image))
+        else:
+            try:
+                data = Path(image).read_bytes()
+            except OSError as e:
+                raise UnreadableInput(f"{image}: cannot read ({e.strerror or e})") from None
+            array, source = decode_image(data), source or str(image)
+        # `recognize.read`, keeping the probabilities it does not hand back
+        seg = segment(array)
+        kept = [(Digit(self.model.labels[int(p.argmax())], float(p.max()), box), p)
+                for p, box in zip(self.model.probabilities(seg.crops), seg.boxes, strict=True)
+                if p.max() >= self.min_confidence]
+        return Result(source or "", [d for d, _ in kept], [p for _, p in kept])
+
+
+# --- HTTP ------------------------------------------------------------------------------
+
+
+class TopK(BaseModel):
+    label: int
+    probability: float
+
+
+class DigitRecord(BaseModel):
+    label: int
+    confidence: float
+    box: list[int]  # x, y, w, h in pixels of the posted image
+    top3: list[TopK]  # the three most probable labels, most probable first
+
+
+class ReadRecord(BaseModel):
+    """The record of `digits recognize --json`, each digit with `top3` added."""
+
+    source: str
+    frame: int | None
+    digits: list[DigitRecord]
+    text: str
+
+
+class ErrorBody(BaseModel):
+    error: str
+
+
+ERRORS = {400: "no file in the request", 413: "body above the upload limit",
+          415: "not a decodable image, or too small to hold a digit",
+          422: "image above the pixel limit (decompression bomb)",
+          503: "all workers busy, or the request timed out"}
+
+READ_BODY = {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary"}}}},
+    "image/*": {"schema": {"type": "string", "format": "binary"}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+class Refused(Exception):
+    """A request answered with an HTTP error status and a JSON message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def with_top3(result: Result, labels: list[int]) -> dict[str, Any]:
+    """`result.to_dict()` with `top3` ([{label, probability}] x 3, most probable first) in
+    each digit, from the softmax the reader kept (`labels`: the model's, in its order)."""
+    rec = result.to_dict()
+    for out, p in zip(rec["digits"], result.probabilities, strict=True):
+        out["top3"] = [{"label": labels[i], "probability": round(float(p[i]), 4)}
+                       for i in np.argsort(-p)[:TOP_K]]
+    return rec
+
+
+def multipart_file(body: bytes, content_type: str) -> tuple[bytes, str | None]:
+    """(data, filename) of the first file part of a multipart/form-data body, parsed in
+    memory (python-multipart; nothing is spooled to disk). Raises Refused(400)."""
+    _, params = python_multipart.multipart.parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        raise Refused(400, "multipart body without a boundary")
+    files: list[Any] = []
+    # every file part stays in memory: the whole body is already capped at the upload limit
+    parser = python_multipart.FormParser(
+        "multipart/form-data", on_field=lambda f: None, on_file=files.append,
+        boundary=boundary, config={"MAX_MEMORY_FILE_SIZE": len(body) + 1})
+    try:
+        parser.write(body)
+        parser.finalize()
+    except python_multipart.exceptions.FormParserError as e:
+        raise Refused(400, f"malformed multipart body ({e})") from None
+    if not files:
+        raise Refused(400, "no file: send the image as a multipart file field (-F "
+                           "file=@photo.jpg) or as the raw request body")
+    f = files[0]
+    f.file_object.seek(0)
+    name = f.file_name.decode(errors="replace") if f.file_name else None
+    return f.file_object.read(), name
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes (a declared
+    Content-Length above it is refused before anything is read)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Refused(413, f"body is {int(declared)} bytes, above the {limit} byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, f"body is above the {limit} byte limit")
+    return bytes(body)
+
+
+def versions() -> dict[str, str]:
+    out = {"digits": __version__, "python": platform.python_version()}
+    for dist in ("onnxruntime", "opencv-python", "numpy", "fastapi", "uvicorn"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            continue
+    return out
+
+
+def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_BYTES,
+               timeout: float = REQUEST_TIMEOUT_S, max_waiting: int = MAX_WAITING) -> FastAPI:
+    """The ASGI app: `workers` threads read images, up to `max_waiting` requests wait for
+    one, each request has `timeout` seconds from its first byte to its answer."""
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="digits-read")
+    admitted = 0  # requests holding or waiting for a worker (the event loop's thread only)
+    page = (resources.files("digits.runtime") / "static" / "index.html").read_text("utf-8")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    app = FastAPI(title="digits", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # their pages load from a CDN; GET / is ours
+                  description="Read handwritten digits off an image. The page at / draws, "
+                              "uploads or films digits and shows what is read.")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        # uvicorn logs the traceback; the client gets JSON like every other error
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, 500)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page)
+
+    @app.get("/v1/health", summary="Model, execution provider, versions, limits, load")
+    async def health() -> dict[str, Any]:
+        """The model, the execution provider it runs on, versions, limits and the requests
+        now reading or waiting for a worker."""
+        m = reader.model
+        return {"status": "ok", "in_flight": admitted,  # reading or waiting for a worker
+                "model": {"path": str(m.path), "arch": m.arch, "provider": m.provider},
+                "versions": versions(),
+                "limits": {"max_upload_bytes": max_bytes, "max_pixels": MAX_PIXELS,
+                           "workers": workers, "max_waiting": max_waiting,
+                           "timeout_s": timeout}}
+
+    async def handle(request: Request) -> dict[str, Any]:
+        nonlocal admitted
+        body = await read_body(request, max_bytes)
+        ctype = request.headers.get("content-type", "")
+        source = request.query_params.get("source")
+        if ctype.startswith("multipart/form-data"):
+            body, name = multipart_file(body, ctype)
+            source = source or name
+        if not body:
+            raise Refused(400, "no file: the request has an empty body")
+        if admitted >= workers + max_waiting:
+            raise Refused(503, f"all {workers} workers busy and {max_waiting} requests "
+                               "waiting; retry shortly")
+        admitted += 1
+        job: Future[Result] = pool.submit(reader.read, body, source or UPLOAD_SOURCE)
+
+        def release(_: Future[Result]) -> None:  # a timed-out read still holds its slot
+            nonlocal admitted
+            admitted -= 1
+
+        loop = asyncio.get_running_loop()
+        job.add_done_callback(lambda f: loop.call_soon_threadsafe(release, f))
+        try:
+            result = await asyncio.wrap_future(job)
+        except ImageTooLarge as e:
+            raise Refused(422, str(e)) from None
+        except UnreadableInput as e:
+            raise Refused(415, str(e)) from None
+        return with_top3(result, reader.model.labels)
+
+    @app.post("/v1/read", summary="Read the digits of one image",
+              openapi_extra={"requestBody": READ_BODY},
+              responses={200: {"model": ReadRecord},
+                         **{s: {"model": ErrorBody, "description": d}
+                            for s, d in ERRORS.items()}})
+    async def read_digits(request: Request) -> JSONResponse:
+        """Read the digits of one image: a multipart file field, or the raw body (any
+        format OpenCV decodes: PNG, JPEG, WebP, BMP, TIFF...). `?source=NAME` sets the
+        record's `source` (default: the file's name, else "upload")."""
+        try:
+            async with asyncio.timeout(timeout):
+                return JSONResponse(await handle(request))
+        except Refused as e:
+            headers = {"Retry-After": "1"} if e.status == 503 else None
+            return JSONResponse({"error": str(e)}, e.status, headers)
+        except TimeoutError:
+            return JSONResponse({"error": f"request timed out after {timeout:g} s"}, 503)
+
+    return app
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and 127.0.0.0/8 or ::1; False for anything reachable from outside
+    (0.0.0.0, ::, a LAN address, a host name)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on host:port (port 0: any free one), or a DigitsError saying
+    why not (address in use, no such address, no permission)."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)  # uvicorn's backlog; connections queue until it accepts them
+    except OSError as e:
+        raise DigitsError(f"cannot listen on {host}:{port} ({e.strerror or e})") from None
+    return sock
+
+
+def run(reader: Reader, sock: socket.socket, workers: int, max_bytes: int, timeout: float,
+        max_waiting: int = MAX_WAITING) -> None:
+    """Serve on a bound socket until Ctrl-C (uvicorn, access log off: one line per request
+    costs more than a small read)."""
+    app = create_app(reader, workers=workers, max_bytes=max_bytes, timeout=timeout,
+                     max_waiting=max_waiting)
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])

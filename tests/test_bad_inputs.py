@@ -1,0 +1,393 @@
+"""The bad-input suite of `digits recognize` (issue 9): every case runs the CLI as a
+subprocess and checks the promise of DESIGN.md — the exit code, one `digits: error:` line
+per failed input and no other noise on stderr, no traceback, nothing lost, replaced or
+half-written (the folders are hashed before and after), and no hang (each case has a
+30 s timeout).
+
+Inputs are built here: decompression bombs are tiny files that declare huge images.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import snapshot
+from digits.mnist import default_root, load_arrays
+
+TIMEOUT = 30  # seconds: nothing in this suite may hang
+INFO = ("digits: model ", "digits: saved ", "digits: annotated files in ", "Speed: ",
+        "digits: interrupted")
+
+
+def recognize(*args: object, cwd: Path | None = None, env: dict[str, str] | None = None,
+              **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "digits", "recognize", "--no-show",
+                           *map(str, args)], capture_output=True, text=True, timeout=TIMEOUT,
+                          cwd=cwd, env={**os.environ, **(env or {})}, **kw)
+
+
+def check(proc: subprocess.CompletedProcess[str], code: int, failed: list[str] | int,
+          ) -> list[str]:
+    """Exit code, no traceback, the `digits: error:` lines (one per failed input, naming
+    it, or ``failed`` lines), and nothing else on stderr than our own info lines."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    errors = [ln for ln in lines if ln.startswith("digits: error: ")]
+    noise = [ln for ln in lines if not ln.startswith(("digits: error: ", *INFO))]
+    assert not noise, proc.stderr
+    if isinstance(failed, int):
+        assert len(errors) == failed, proc.stderr
+    else:
+        assert len(errors) == len(failed), proc.stderr
+        for name in failed:
+            assert any(name in e for e in errors), (name, proc.stderr)
+    return errors
+
+
+def refused(proc: subprocess.CompletedProcess[str]) -> str:
+    """Exit 2 before anything was read: exactly one stderr line and no stdout."""
+    check(proc, 2, 1)
+    assert len(proc.stderr.splitlines()) == 1 and proc.stdout == "", proc.stderr
+    return proc.stderr
+
+
+@pytest.fixture(scope="module")
+def digit_png(tmp_path_factory) -> Path:
+    images, _ = load_arrays(default_root(), train=False)
+    path = tmp_path_factory.mktemp("digit") / "seven.png"
+    cv2.imwrite(str(path), 255 - cv2.resize(images[0], (112, 112)))
+    return path
+
+
+@pytest.fixture
+def photos(tmp_path, digit_png) -> Path:
+    """photos/{a,b}.png (a copy of one MNIST digit, big and dark on white)."""
+    d = tmp_path / "photos"
+    d.mkdir()
+    for name in ("a.png", "b.png"):
+        (d / name).write_bytes(digit_png.read_bytes())
+    return d
+
+
+def write_video(path: Path, frames: int = 5, size: tuple[int, int] = (64, 48)) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
+    for i in range(frames):
+        writer.write(np.full((size[1], size[0], 3), 255 - i % 128, np.uint8))
+    writer.release()
+    return path
+
+
+def frame_count(path: Path) -> int:
+    cap, n = cv2.VideoCapture(str(path)), 0
+    while cap.read()[0]:
+        n += 1
+    return n
+
+
+# --- kind 1: --save never destroys an original ------------------------------------
+
+@pytest.mark.parametrize("how", ["folder", "file", "glob", "recursive-glob", "dot", "empty",
+                                 "via-link"])
+def test_save_where_the_inputs_are_is_refused(photos, how) -> None:
+    before = snapshot(photos.parent)
+    if how == "via-link":
+        (photos.parent / "link").symlink_to(photos)
+        before = snapshot(photos.parent)
+    args = {"folder": [photos, "--save", photos],
+            "file": [photos / "a.png", "--save", photos],
+            "glob": [f"{photos}/*.png", "--save", photos],
+            "recursive-glob": [f"{photos.parent}/**/*.png", "--save", photos / "sub"],
+            "dot": ["a.png", "b.png", "--save", "."],
+            "empty": ["a.png", "--save", ""],
+            "via-link": [photos, "--save", photos.parent / "link"]}[how]
+    refused(recognize(*args, cwd=photos))
+    assert snapshot(photos.parent) == before
+
+
+def test_save_never_replaces_a_file(tmp_path, photos) -> None:
+    """Same names from two folders, and a file already in --save: all kept, new names."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.png").write_bytes(cv2.imencode(".png", np.full((60, 60, 3), 255, np.uint8))[1])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.png").write_bytes(b"the user's own file")
+    inputs = snapshot(photos, other)
+    proc = recognize(photos / "a.png", other / "a.png", photos / "a.png", "--save", out)
+    check(proc, 0, [])
+    assert snapshot(photos, other) == inputs
+    assert (out / "a.png").read_bytes() == b"the user's own file"
+    assert sorted(p.name for p in out.iterdir()) == ["a-2.png", "a-3.png", "a-4.png", "a.png"]
+    for name in ("a-2.png", "a-3.png", "a-4.png"):
+        assert cv2.imread(str(out / name)).shape[:2] in {(112, 112), (60, 60)}
+
+
+def test_videos_with_one_stem_in_concurrent_runs(tmp_path) -> None:
+    """Two runs at once, each with two videos named clip.avi: four complete results."""
+    for d in ("x", "y"):
+        (tmp_path / d).mkdir()
+        write_video(tmp_path / d / "clip.avi", frames=6)
+    out = tmp_path / "out"
+    out.mkdir()
+    cmd = [sys.executable, "-m", "digits", "recognize", "--no-show", tmp_path / "x" /
+           "clip.avi", tmp_path / "y" / "clip.avi", "--save", out, "--json"]
+    runs = [subprocess.Popen(list(map(str, cmd)), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=TIMEOUT)
+        assert run.returncode == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["clip-2.mp4", "clip-3.mp4", "clip-4.mp4",
+                                                     "clip.mp4"]
+    assert [frame_count(p) for p in out.iterdir()] == [6] * 4
+
+
+# --- kind 3: decompression bombs --------------------------------------------------
+
+def _png_bomb(w: int = 16000, h: int = 16000) -> bytes:
+    """A real one: the IDAT holds 256 MB of zero rows in ~250 KB."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    idat = zlib.compress(b"\x00" * (w + 1) * h, 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def _gif_bomb(w: int = 30000, h: int = 30000) -> bytes:
+    """29 bytes: a screen and one frame of w x h (took 7 GB with no limit)."""
+    return (b"GIF89a" + struct.pack("<HHBBB", w, h, 0, 0, 0) + b"\x2c"
+            + struct.pack("<HHHHB", 0, 0, w, h, 0) + b"\x02\x02\x4c\x01\x00\x3b")
+
+
+def _webp_bomb(w: int = 16383, h: int = 16383) -> bytes:
+    payload = b"\x2f" + struct.pack("<I", (w - 1) | ((h - 1) << 14)) + bytes(16)
+    chunk = b"VP8L" + struct.pack("<I", len(payload)) + payload
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def _tiff_bomb(w: int = 20000, h: int = 20000) -> bytes:
+    tags = [(256, 4, w), (257, 4, h), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 8),
+            (277, 3, 1), (278, 4, h), (279, 4, w * h)]
+    ifd = struct.pack("<H", len(tags)) + b"".join(
+        struct.pack("<HHII", t, 4, 1, v) if kind == 4 else struct.pack("<HHIHH", t, 3, 1, v, 0)
+        for t, kind, v in tags) + struct.pack("<I", 0)
+    return b"II*\x00" + struct.pack("<I", 8 + 64) + bytes(64) + ifd
+
+
+def _bmp_bomb(w: int = 20000, h: int = 20000) -> bytes:
+    return (b"BM" + struct.pack("<IHHI", 118, 0, 0, 54)
+            + struct.pack("<IiiHHIIiiII", 40, w, h, 1, 24, 0, 0, 0, 0, 0, 0) + bytes(64))
+
+
+def _jpeg_bomb(w: int = 20000, h: int = 20000) -> bytes:
+    return (b"\xff\xd8\xff\xc0" + struct.pack(">HBHHB", 11, 8, h, w, 1) + b"\x01\x11\x00"
+            + b"\xff\xd9")
+
+
+def _video_bomb(path: Path) -> bytes:
+    """An MJPEG AVI whose headers and frames declare 12000 x 12000 pixels."""
+    data = bytearray(write_video(path, frames=3).read_bytes())
+    at = 0
+    while (at := data.find(b"\xff\xc0\x00\x11\x08", at) + 1) > 0:
+        data[at + 4:at + 8] = struct.pack(">HH", 12000, 12000)
+    i = data.find(b"avih")
+    data[i + 40:i + 48] = struct.pack("<II", 12000, 12000)
+    i = data.find(b"strf")
+    data[i + 12:i + 20] = struct.pack("<ii", 12000, 12000)
+    return bytes(data)
+
+
+BOMBS = {
+    "png": lambda p: _png_bomb(), "jpg": lambda p: _jpeg_bomb(), "bmp": lambda p: _bmp_bomb(),
+    "gif": lambda p: _gif_bomb(), "webp": lambda p: _webp_bomb(), "tiff": lambda p: _tiff_bomb(),
+    "pgm": lambda p: b"P5\n30000 30000\n255\n" + bytes(64),
+    "ppm": lambda p: b"P6\n30000 30000\n255\n" + bytes(64),
+    "avi": _video_bomb,
+}
+MEMORY_CAP = 1 << 30  # address space of the child: a bomb that gets through fails, not the box
+MEMORY_MARGIN_MB = 100
+
+
+def peak_rss_mb(*args: object) -> tuple[subprocess.CompletedProcess[str], float]:
+    """Run recognize in a fresh wrapper process (so RUSAGE_CHILDREN is this child's)
+    under an address-space cap; its peak resident memory in MB."""
+    code = ("import resource, subprocess, sys\n"
+            f"cap = {MEMORY_CAP}\n"
+            "p = subprocess.run(sys.argv[1:], capture_output=True, text=True, preexec_fn="
+            "lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap)))\n"
+            "sys.stdout.write(p.stdout); sys.stderr.write(p.stderr)\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+            "sys.exit(p.returncode)")
+    proc = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "digits",
+                           "recognize", "--no-show", *map(str, args)],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    *rest, peak = proc.stderr.splitlines()
+    proc.stderr = "\n".join(rest) + "\n"
+    return proc, int(peak) / 1024  # ru_maxrss is in kilobytes on Linux
+
+
+@pytest.fixture(scope="module")
+def baseline_mb(digit_png) -> float:
+    proc, peak = peak_rss_mb(digit_png)
+    assert proc.returncode == 0, proc.stderr
+    return peak
+
+
+@pytest.mark.parametrize("kind", list(BOMBS))
+def test_decompression_bomb_refused_in_memory(tmp_path, digit_png, baseline_mb, kind) -> None:
+    bomb = tmp_path / f"bomb.{kind}"
+    bomb.write_bytes(BOMBS[kind](tmp_path / "src.avi"))
+    proc, peak = peak_rss_mb(bomb, digit_png, "--json")
+    errors = check(proc, 1, [bomb.name])
+    assert "50 MP" in errors[0]
+    assert len(proc.stdout.splitlines()) == 1  # the good image after it was still read
+    assert peak < baseline_mb + MEMORY_MARGIN_MB, (peak, baseline_mb)
+
+
+# --- kind 5: odd inputs never hang or kill the batch ------------------------------
+
+def test_odd_files_are_per_file_errors(tmp_path, digit_png) -> None:
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    os.mkfifo(odd / "fifo.png")
+    (odd / "zero.png").symlink_to("/dev/zero")
+    (odd / "header.pgm").write_bytes(b"P5\n99999999999999999 5\n255\n")
+    (odd / "ok.png").write_bytes(digit_png.read_bytes())
+    os.mkfifo(odd / "fifo.mp4")
+    before = snapshot(odd)
+    for sources in ([odd], [f"{odd}/*"], [odd / "fifo.png", odd / "zero.png",
+                                          odd / "header.pgm", odd / "fifo.mp4", odd / "ok.png"]):
+        proc = recognize(*sources, "--json")
+        check(proc, 1, ["fifo.png", "zero.png", "header.pgm", "fifo.mp4"])
+        assert [Path(json.loads(ln)["source"]).name for ln in proc.stdout.splitlines()] == [
+            "ok.png"]
+    assert snapshot(odd) == before
+
+
+def test_recursive_glob_through_symlink_loops(tmp_path, digit_png) -> None:
+    tree = tmp_path / "tree"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "a" / "b" / "up").symlink_to("../..")
+    (tree / "a" / "b" / "up2").symlink_to("..")
+    (tree / "a" / "b" / "x.png").write_bytes(digit_png.read_bytes())
+    (tree / "y.png").write_bytes(digit_png.read_bytes())
+    proc = recognize(f"{tree}/**/*.png", "--json")
+    check(proc, 0, [])
+    names = [json.loads(ln)["source"] for ln in proc.stdout.splitlines()]
+    assert names == [str(tree / "y.png"), str(tree / "a" / "b" / "x.png")]
+
+
+def test_video_with_a_non_utf8_name_is_read_and_saved(tmp_path) -> None:
+    name = os.fsdecode(b"clip-\xff.avi")
+    write_video(tmp_path / "clip.avi", frames=4).rename(tmp_path / name)
+    out = tmp_path / "out"
+    proc = recognize(tmp_path / name, "--json", "--save", out)
+    check(proc, 0, [])
+    assert [json.loads(ln)["frame"] for ln in proc.stdout.splitlines()] == [0, 1, 2, 3]
+    saved = list(out.iterdir())
+    assert [p.name for p in saved] == [os.fsdecode(b"clip-\xff.mp4")]
+    assert frame_count(saved[0].rename(out / "clip.mp4")) == 4  # OpenCV needs UTF-8 names
+
+
+# --- kind 8: save failures --------------------------------------------------------
+
+def test_unwritable_save_refused_before_reading(tmp_path, photos) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    before = snapshot(tmp_path)
+    refused(recognize(photos, "--save", blocker / "out"))
+    assert snapshot(tmp_path) == before
+
+
+def test_long_names_save_or_fail_per_file(tmp_path, digit_png) -> None:
+    """A legal 250-byte name saves (its temporary name is short); a 252-byte .pgm would
+    need 256 bytes as .png: that one file fails, the batch goes on."""
+    src = tmp_path / "src"
+    src.mkdir()
+    long_png = src / ("x" * 246 + ".png")
+    long_png.write_bytes(digit_png.read_bytes())
+    long_pgm = src / ("y" * 248 + ".pgm")
+    cv2.imwrite(str(long_pgm), cv2.imread(str(digit_png), cv2.IMREAD_GRAYSCALE))
+    out = tmp_path / "out"
+    proc = recognize(long_pgm, long_png, "--save", out)
+    check(proc, 1, [long_pgm.name])
+    assert [p.name for p in out.iterdir()] == [long_png.name]
+
+
+# --- kinds 13, 15, 16: names, option values, noise and lost output ----------------
+
+def test_non_utf8_image_name_on_a_strict_utf8_terminal(tmp_path, digit_png) -> None:
+    name = os.fsdecode(b"photo-\xe9.png")
+    (tmp_path / name).write_bytes(digit_png.read_bytes())
+    env = {"PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+    proc = recognize(tmp_path, tmp_path / "missing-\udce9.png", env=env)
+    check(proc, 1, ["missing-"])
+    assert "photo-\\udce9.png: 7" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["--min-confidence", "nan"], ["--min-confidence", "inf"],
+                                  ["--camera", "-1"], ["--stride", "0"], [""],
+                                  ["--camera", "0", "x.png"]])
+def test_bad_option_values(tmp_path, args) -> None:
+    refused(recognize(*args, *(["x.png"] if args[0].startswith("--m") else []), cwd=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_decoder_noise_is_not_printed(tmp_path, digit_png) -> None:
+    """libpng warnings (a bad chunk CRC) and OpenCV's AVI parser messages stay off stderr."""
+    data = digit_png.read_bytes()
+    text = struct.pack(">I", 3) + b"tEXtk\x00v" + b"\x00\x00\x00\x00"  # wrong CRC
+    (tmp_path / "crc.png").write_bytes(data[:33] + text + data[33:])
+    video = write_video(tmp_path / "v.avi").read_bytes()
+    (tmp_path / "cut.avi").write_bytes(video[:3000])
+    proc = recognize(tmp_path / "crc.png", tmp_path / "cut.avi")
+    check(proc, 1, ["cut.avi"])
+
+
+def test_closed_or_full_stdout_is_an_error(digit_png) -> None:
+    proc = subprocess.run([sys.executable, "-m", "digits", "recognize", str(digit_png)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=TIMEOUT, preexec_fn=lambda: os.close(1))
+    refused(subprocess.CompletedProcess(proc.args, proc.returncode, "", proc.stderr))
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "digits", "recognize", "--no-show",
+                               str(digit_png)], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=TIMEOUT)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert sum(ln.startswith("digits: error:") for ln in proc.stderr.splitlines()) == 1
+
+
+# --- kind 12: SIGTERM during a video --save ---------------------------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_during_video_save(tmp_path, sig) -> None:
+    video = write_video(tmp_path / "long.avi", frames=600, size=(320, 240))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show", str(video),
+                             "--json", "--save", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first frame is through: the writer is open
+    assert json.loads(first)["frame"] == 0
+    time.sleep(0.2)
+    proc.send_signal(sig)
+    rest, err = proc.communicate(timeout=TIMEOUT)
+    done = 1 + len(rest.splitlines())
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and "digits: interrupted" in err
+    files = list(out.iterdir())
+    assert [p.name for p in files] == ["long.mp4"]  # no temporary file left
+    assert frame_count(files[0]) == done
