@@ -38,10 +38,11 @@ from starlette.exceptions import HTTPException
 
 from digits import __version__
 from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
+from digits.imagefile import header_size
 from digits.runtime.model import Model
 from digits.runtime.recognize import Digit, record
 from digits.runtime.segment import segment
-from digits.runtime.sources import MAX_PIXELS, Frame, _header_size
+from digits.runtime.sources import MAX_PIXELS, Frame
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the issue's default; a 12 MP phone JPEG is 3-6 MB
 REQUEST_TIMEOUT_S = 30.0  # body upload + wait for a worker + read; a read takes ~5 ms
@@ -86,7 +87,7 @@ def decode_image(data: bytes) -> np.ndarray:
     an image smaller than 8 px a side."""
     if not data:
         raise UnreadableInput("empty image")
-    size = _header_size(data)
+    size = header_size(data)
     if size and size[0] * size[1] > MAX_PIXELS:
         raise ImageTooLarge(f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), "
                             f"above the {MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
