@@ -1,5 +1,6 @@
-"""The pixel limit read from an image file's header before any pixel is decoded (a
-decompression-bomb guard, beside OpenCV's own): `digits recognize` and `--images` folders."""
+"""An image file's size read from its header, so that one over the pixel limit
+(``digits.MAX_IMAGE_PIXELS``) is refused before any pixel is decoded (a decompression-bomb
+guard, beside OpenCV's own): `digits recognize`, `digits serve` and `--images` folders."""
 
 from __future__ import annotations
 

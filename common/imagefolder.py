@@ -26,9 +26,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from digits import MAX_IMAGE_PIXELS as MAX_PIXELS
 from digits import crops
 from digits.errors import DigitsError, UnreadableInput
-from digits.imagefile import MAX_PIXELS, header_size
+from digits.imagefile import header_size
 from digits.paths import IMAGE_EXT
 
 REJECT_FOLDER = "not-a-digit"  # the folder of a model's reject class
