@@ -71,6 +71,7 @@ class CropSaver:
             ok, png = cv2.imencode(".png", pixels)
             if not ok:
                 raise OSError(f"cannot encode a crop of {frame.source}")
+            (self.folder / sub).mkdir(parents=True, exist_ok=True)
             written.append(write_new(self.folder / sub / crop_name(frame, box, confidence),
                                      png.tobytes()))
             self.saved[sub] += 1
