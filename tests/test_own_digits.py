@@ -235,6 +235,7 @@ def test_resume_a_finished_checkpoint_says_init(tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # torch and MNIST load before the folder is read: ~7 s
 def test_train_images_unknown_class_writes_nothing(tmp_path) -> None:
     root = mnist_folder(tmp_path / "mine", per_class=2)
     (root / "eleven").mkdir()
