@@ -7,7 +7,7 @@ polylines: square and slashed 0s, a 6 with a top bar, straight-tailed 9s...), wh
 does not contain, written on camera-like 640x480 frames. Per seed:
 
 1. harvest: the shipped ONNX model reads a pool of frames through `digits recognize
-   --save-crops`'s code path (recognize.read + harvest.CropSaver) into a folder;
+   --save-crops`'s code path (reader.read_digits + harvest.CropSaver) into a folder;
 2. label: the generator's truth stands in for the person: each crop is moved to its
    true class folder (a region that is no digit is deleted);
 3. fine-tune: `digits train --images DIR --init artifacts/digits.pt --holdout 0` on the
@@ -45,8 +45,7 @@ from scenes import _inside, score
 from digits.mnist import default_root, ensure_mnist
 from digits.runtime.harvest import CropSaver
 from digits.runtime.model import Model
-from digits.runtime.recognize import read
-from digits.runtime.sources import Frame
+from digits.runtime.reader import read_digits
 from digits.scenes import generate
 from digits.train import checkpoint, loop
 
@@ -55,7 +54,7 @@ POOL_OFFSET, HELD_OFFSET = 0, 1000  # frame seeds: harvest pool = seed, held-out
 
 
 class TorchReader:
-    """A checkpoint behind the runtime Model's interface, so recognize.read runs it."""
+    """A checkpoint behind the runtime Model's interface, so reader.read_digits runs it."""
 
     def __init__(self, path: Path) -> None:
         self.net = checkpoint.build_model(checkpoint.load(path))
@@ -83,12 +82,11 @@ def harvest(model: Model, scenes, folder: Path) -> dict[str, int]:
     saver = CropSaver(folder, model)
     moved = deleted = 0
     for i, scene in enumerate(scenes):
-        frame = Frame(f"{HAND}-pool.mp4", i, scene.image)
         written: list[tuple[Path, tuple]] = []
 
-        def save(c, b, p, f=frame, out=written):
-            out.extend(zip(saver(f, c, b, p), b, strict=True))
-        read(model, scene.image, 0.0, regions=save)
+        def save(c, b, p, i=i, out=written):
+            out.extend(zip(saver(f"{HAND}-pool.mp4", i, c, b, p), b, strict=True))
+        read_digits(model, scene.image, 0.0, regions=save)
         for path, box in written:
             label = truth_of(box, scene)
             if label is None:
@@ -124,14 +122,14 @@ def held_out(model: Model, scenes) -> tuple[np.ndarray, np.ndarray]:
                 if label is not None:
                     xs.append(crop)
                     ys.append(label)
-        read(model, scene.image, 0.0, regions=keep)
+        read_digits(model, scene.image, 0.0, regions=keep)
     return np.stack(xs), np.array(ys)
 
 
 def frame_accuracy(reader, scenes) -> float:
     right = total = 0
     for scene in scenes:
-        got = read(reader, scene.image, 0.3)
+        got, _rejected = read_digits(reader, scene.image, 0.3)
         right += score(got, scene.labels, scene.boxes)
         total += len(scene.labels)
     return right / total

@@ -37,7 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RESULTS, model_path, write_json
 
-from digits.runtime.model import Model
+from digits.runtime.reader import Reader
 from digits.runtime.recognize import recognize_frames
 from digits.runtime.sources import files
 from digits.scenes import generate
@@ -114,12 +114,12 @@ def load(port: int, bodies: list[bytes], n: int, concurrency: int) -> dict:
             **{f"p{q}_ms": round(float(np.percentile(lat, q)), 2) for q in (50, 95, 99)}}
 
 
-def in_process(model: Model, paths: list[str]) -> float:
+def in_process(reader: Reader, paths: list[str]) -> float:
     """Images per second of `digits recognize --json` over `paths`, in this process."""
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        rc = recognize_frames(model, files(paths, None, 1), as_json=True, min_confidence=0.3,
-                              save=None, show=False)
+        rc = recognize_frames(reader, files(paths, None, 1), as_json=True, save=None,
+                              show=False)
     if rc != 0:
         raise SystemExit("digits recognize failed on the bench files")
     return len(paths) / (time.perf_counter() - t0)
@@ -156,14 +156,14 @@ def main() -> None:
             load(port, bodies, WARMUP, 1)
             rss["after_warmup"] = rss_mb(proc.pid)
             runs = {c: load(port, bodies, args.requests, c) for c in args.concurrency}
-            net = Model(model, "cpu")
+            net = Reader(model, "cpu", min_confidence=0.3)
             ratios, baseline, served = [], [], []
             for _ in range(args.rounds):
                 baseline.append(in_process(net, same))
                 served.append(load(port, bodies, args.round_requests, 4)["req_per_s"])
                 ratios.append(served[-1] / baseline[-1])
             rss["end"] = rss_mb(proc.pid)
-            provider = net.provider
+            provider = net.model.provider
         finally:
             proc.terminate()
             proc.wait(timeout=10)

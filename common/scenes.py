@@ -12,6 +12,11 @@ perspective, blur, sensor noise and JPEG. Digits come from one source per frame:
              polylines with random pen width, vertex jitter, slant and aspect; the "new hand" that
              `bench/finetune.py` teaches the model (not in SOURCES: opt in by name)
 
+With ``numbers=True`` a line holds several numbers apart by wide gaps, some with a
+decimal point (a dot at the baseline between two digits); ``Scene.text`` is what the
+record's ``text`` must be. Without it, each line is one number and the frames are the
+same as before the option existed (no extra random draws).
+
 Deterministic by seed. numpy and OpenCV only: the runtime's tests and benchmarks use it.
 """
 
@@ -35,6 +40,7 @@ class Scene:
     labels: list[int]  # in reading order
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # x, y, w, h
     source: str = "mnist"
+    text: str = ""  # the expected record text: numbers joined by " ", lines by "\n"
 
 
 def _tight(alpha: np.ndarray) -> np.ndarray:
@@ -131,25 +137,35 @@ def _background(rng: np.random.Generator, dark: bool) -> np.ndarray:
     return base[None, None, :] * light[:, :, None]
 
 
-def _layout(rng: np.random.Generator, n: int) -> list[tuple[int, int, int, int]]:
-    """(x, y, height, gap) of the first digit of each line; one or two lines that fit."""
+def _layout(rng: np.random.Generator, n: int,
+            room: float = 1.0) -> list[tuple[int, int, int, int, int]]:
+    """(x, y, height, gap, digits) of each line; one or two lines that fit. `room` widens
+    each digit's share of the line (space for gaps between numbers)."""
     rows = 1 if n <= 3 or rng.random() < 0.5 else 2
     per = [n] if rows == 1 else [n - n // 2, n // 2]
     lines = []
     y = int(rng.integers(20, 60))
     for k in per:
-        hmax = min(140, int(0.8 * H / rows), int((W - 40) / (k * 1.15)))
+        hmax = min(140, int(0.8 * H / rows), int((W - 40) / (k * 1.15 * room)))
         height = int(rng.integers(40, max(41, hmax + 1)))
         gap = int(height * rng.uniform(0.08, 0.3))
-        x = 20 + int(rng.integers(0, max(1, W - 40 - k * int(height * 1.1))))
+        x = 20 + int(rng.integers(0, max(1, W - 40 - k * int(height * 1.1 * room))))
         lines.append((x, y, height, gap))
         y += int(height * 1.45) + int(rng.integers(0, 30))
     return [(*line, k) for line, k in zip(lines, per, strict=True)]
 
 
+# numbers=True: a gap between numbers is this many digit heights (a digit's width and
+# more; the reader splits at 0.75), a decimal point's gap this many, and a dot's
+# diameter this share of the digit height
+NUMBER_GAP = (1.1, 1.8)
+POINT_GAP = (0.45, 0.6)
+POINT_SIZE = (0.1, 0.16)
+
+
 def render(rng: np.random.Generator, source: str, images: np.ndarray,
-           labels: np.ndarray) -> Scene:
-    """One frame with its ground truth (labels and boxes in reading order)."""
+           labels: np.ndarray, numbers: bool = False) -> Scene:
+    """One frame with its ground truth (labels and boxes in reading order, the text)."""
     n = int(rng.integers(1, 7))
     dark = rng.random() < 0.15
     canvas = _background(rng, dark)
@@ -161,11 +177,19 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
     pen = np.array((230, 235, 235) if dark else PENS[int(rng.integers(len(PENS)))], np.float32)
     truth, boxes = [], []
     slots = []
-    for x, y, height, gap, k in _layout(rng, n):
+    for x, y, height, gap, k in _layout(rng, n, room=1.6 if numbers else 1.0):
         slots += [(x, y, height, gap, j == 0) for j in range(k)]
-    cursor = 0
+    cursor, text, prev = 0, "", None  # prev: the last placed digit's right edge and bottom
     for x, y, height, gap, first in slots:
         cursor = x if first else cursor
+        joint = ""  # what goes before this digit in the text: "", " " or "."
+        if numbers and not first:
+            joint = str(rng.choice(["", " ", "."], p=[0.55, 0.3, 0.15]))
+            if joint == "." and "." in text.split("\n")[-1].split(" ")[-1]:
+                joint = ""  # one decimal point per number
+            if joint:
+                lo, hi = NUMBER_GAP if joint == " " else POINT_GAP
+                cursor += int(height * rng.uniform(lo, hi)) - gap
         if source == "mnist":
             i = int(rng.integers(len(images)))
             label, alpha = int(labels[i]), _mnist(images[i])
@@ -181,8 +205,14 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
         region = canvas[y:y + ah, x:x + aw]
         strength = a[:, :, None] * rng.uniform(0.8, 1.0)
         canvas[y:y + ah, x:x + aw] = region * (1 - strength) + pen * strength
+        if joint == "." and prev is not None:  # a dot on the baseline, midway
+            r = max(2, round(height * rng.uniform(*POINT_SIZE) / 2))
+            centre = ((prev[0] + x) // 2, max(prev[1], y + ah) - r)
+            cv2.circle(canvas, centre, r, pen.tolist(), -1, cv2.LINE_AA)
+        text += ("\n" if first and truth else "") + joint + str(label)
         truth.append(label)
         boxes.append((x, y, aw, ah))
+        prev = (x + aw, y + ah)
     # mild perspective: corners moved by up to 3 % of the frame
     src = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
     dst = (src + rng.uniform(-0.03, 0.03, (4, 2)) * [W, H]).astype(np.float32)
@@ -202,18 +232,21 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
     img = np.clip(img + rng.normal(0, rng.uniform(2, 8), img.shape), 0, 255).astype(np.uint8)
     _ok, jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 91))])
     img = cv2.imdecode(jpg, cv2.IMREAD_COLOR)
-    return Scene(img, truth, warped, source)
+    return Scene(img, truth, warped, source, text)
 
 
 def generate(count: int, seed: int = 0, sources: tuple[str, ...] = SOURCES,
-             mnist: tuple[np.ndarray, np.ndarray] | None = None) -> list[Scene]:
-    """`count` scenes, sources taken in turn; `mnist` defaults to the MNIST test set."""
+             mnist: tuple[np.ndarray, np.ndarray] | None = None,
+             numbers: bool = False) -> list[Scene]:
+    """`count` scenes, sources taken in turn; `mnist` defaults to the MNIST test set;
+    `numbers`: several numbers per line, some with a decimal point (see the module)."""
     if mnist is None:
         from digits.mnist import default_root, load_arrays
         mnist = load_arrays(default_root(), train=False)
     images, labels = mnist
     rng = np.random.default_rng(seed)
-    return [render(rng, sources[i % len(sources)], images, labels) for i in range(count)]
+    return [render(rng, sources[i % len(sources)], images, labels, numbers)
+            for i in range(count)]
 
 
 def main() -> None:

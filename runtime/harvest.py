@@ -25,7 +25,6 @@ from digits.files import check_writable, write_new
 from digits.imagefolder import REJECT_FOLDER, UNSURE_FOLDER
 from digits.runtime.model import Model
 from digits.runtime.segment import Box
-from digits.runtime.sources import Frame
 
 # Below this confidence a crop goes to unsure/: the threshold at which `--save` draws a
 # box orange instead of green (recognize.annotate), so the two views agree.
@@ -33,16 +32,16 @@ UNSURE_BELOW = 0.8
 MAX_STEM = 60  # characters of the source's name kept in a crop's name
 
 
-def crop_name(frame: Frame, box: Box, confidence: float) -> str:
+def crop_name(source: str | None, frame: int | None, box: Box, confidence: float) -> str:
     """``<source stem>[_f<frame>]_x<x>_y<y>_c<confidence>.png``, filesystem-safe."""
-    stem = Path(frame.source.replace(":", "-")).stem
+    stem = Path((source or "image").replace(":", "-")).stem
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")[:MAX_STEM] or "source"
-    where = "" if frame.index is None else f"_f{frame.index}"
+    where = "" if frame is None else f"_f{frame}"
     return f"{stem}{where}_x{box[0]}_y{box[1]}_c{confidence:.3f}.png"
 
 
 class CropSaver:
-    """Called once per frame with what the model read (``recognize.read``'s ``regions``)."""
+    """Called once per frame with what the model read (``Reader.regions``)."""
 
     def __init__(self, folder: Path, model: Model) -> None:
         check_writable(folder, "--save-crops")
@@ -51,8 +50,8 @@ class CropSaver:
         self.reject_index = model.reject_index
         self.saved: Counter[str] = Counter()
 
-    def __call__(self, frame: Frame, crops: np.ndarray, boxes: list[Box],
-                 probs: np.ndarray) -> list[Path]:
+    def __call__(self, source: str | None, frame: int | None, crops: np.ndarray,
+                 boxes: list[Box], probs: np.ndarray) -> list[Path]:
         """Write each region's crop; return the paths written, in region order.
 
         ``crops``: float32 [N,1,28,28] in [0,1] (the model's input); ``boxes``: N (x, y, w, h)
@@ -70,10 +69,10 @@ class CropSaver:
             pixels = np.round(crop[0] * 255).astype(np.uint8)
             ok, png = cv2.imencode(".png", pixels)
             if not ok:
-                raise OSError(f"cannot encode a crop of {frame.source}")
+                raise OSError(f"cannot encode a crop of {source}")
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
-            written.append(write_new(self.folder / sub / crop_name(frame, box, confidence),
-                                     png.tobytes()))
+            written.append(write_new(self.folder / sub / crop_name(source, frame, box,
+                                                                   confidence), png.tobytes()))
             self.saved[sub] += 1
         return written
 

@@ -1,64 +1,47 @@
-"""The recognition loop: frames in, digits out as text lines, JSON Lines, annotated files
-and an optional window, with per-stage timings for the closing "Speed:" line."""
+"""The recognition loop of `digits recognize`, built on the Reader API (runtime/reader.py):
+frames in, results out as text lines, JSON Lines, CSV, annotated files and an optional
+window, with per-stage timings for the closing "Speed:" line."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from digits.files import atomic_write
 from digits.runtime.harvest import CropSaver
-from digits.runtime.model import Model
 from digits.runtime.outputs import Saver
-from digits.runtime.segment import Box, segment
+from digits.runtime.reader import Digit, Reader, Result
+from digits.runtime.segment import Box
 from digits.runtime.sources import Frame
 
-
-@dataclass
-class Digit:
-    label: int
-    confidence: float
-    box: Box
+CSV_COLUMNS = ("source", "frame", "line", "number", "index", "label", "confidence",
+               "x", "y", "w", "h")
 
 
-# Sees every region of a frame before the confidence filter: crops float32 [N,1,28,28],
-# boxes, probabilities [N,C] (harvest.CropSaver).
-Regions = Callable[[np.ndarray, list[Box], np.ndarray], object]
+def csv_rows(result: Result) -> list[list[Any]]:
+    """--csv: one row per digit of a result (CSV_COLUMNS). line and number index the
+    record's `lines` and `numbers`, index its `digits`; x, y, w, h in pixels."""
+    return [[result.source, "" if result.frame is None else result.frame, d.line, d.number,
+             i, d.label, round(d.confidence, 3), *d.box] for i, d in enumerate(result.digits)]
 
 
-def read(model: Model, image: np.ndarray, min_confidence: float,
-         times: list[float] | None = None, regions: Regions | None = None) -> list[Digit]:
-    """All digits of one frame in reading order; `times` gets pre/infer/post seconds."""
-    t0 = time.perf_counter()
-    seg = segment(image)
-    t1 = time.perf_counter()
-    probs = model.probabilities(seg.crops)
-    t2 = time.perf_counter()
-    if regions is not None:
-        regions(seg.crops, seg.boxes, probs)
-    digits = [Digit(model.labels[int(p.argmax())], float(p.max()), box)
-              for p, box in zip(probs, seg.boxes, strict=True)]
-    digits = [d for d in digits if d.confidence >= min_confidence]
-    if times is not None:
-        times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
-    return digits
-
-
-def record(frame: Frame, digits: list[Digit]) -> dict[str, Any]:
-    """The JSON record of DESIGN.md for one image or frame."""
-    return {"source": frame.source, "frame": frame.index,
-            "digits": [{"label": d.label, "confidence": round(d.confidence, 3),
-                        "box": [int(v) for v in d.box]} for d in digits],
-            "text": "".join(str(d.label) for d in digits)}
+def write_csv(path: Path, rows: list[list[Any]]) -> None:
+    """All rows under a header, written atomically."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(rows)
+    atomic_write(path, buffer.getvalue().encode())
 
 
 class Smoother:
@@ -93,10 +76,14 @@ def _iou(a: Box, b: Box) -> float:
     return inter / float(a[2] * a[3] + b[2] * b[3] - inter or 1)
 
 
-def annotate(image: np.ndarray, digits: list[Digit], banner: str | None = None) -> np.ndarray:
-    """A copy with boxes, labels and confidences (and a banner: FPS, provider)."""
+def annotate(image: np.ndarray, digits: Sequence[Digit], banner: str | None = None,
+             regions: Sequence[Box] = ()) -> np.ndarray:
+    """A copy with boxes, labels and confidences (and a banner: FPS, provider; and the
+    regions of interest in blue)."""
     out = image.copy()
     scale = max(0.5, min(out.shape[:2]) / 800)
+    for x, y, w, h in regions:
+        cv2.rectangle(out, (x, y), (x + w, y + h), (255, 120, 0), max(1, int(scale)))
     for d in digits:
         x, y, w, h = d.box
         colour = (0, 200, 0) if d.confidence >= 0.8 else (0, 165, 255)
@@ -109,6 +96,15 @@ def annotate(image: np.ndarray, digits: list[Digit], banner: str | None = None) 
     return out
 
 
+def not_read(result: Result) -> str:
+    """The stderr note for a frame whose ink was not all read as digits (text mode)."""
+    n = result.rejected
+    regions = f"{n} ink region{'s' * (n != 1)}"
+    if not result.digits:
+        return f"nothing read: {regions}, none read as a digit"
+    return f"{regions} not read as a digit"
+
+
 def display_available() -> bool:
     """A window can open: a display server is set and OpenCV was built with a GUI."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
@@ -119,42 +115,50 @@ def display_available() -> bool:
     return gui != "NONE"
 
 
-def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, min_confidence: float,
-        save: Path | None, show: bool, save_crops: Path | None = None) -> int:
-    """Process every frame; 0 when all inputs were read, 1 when some failed."""
+def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
+                     save: Path | None, show: bool, csv_path: Path | None = None,
+                     save_crops: Path | None = None) -> int:
+    """Read every frame through `reader`; 0 when all inputs were read, 1 when some failed.
+    ``save_crops``: every region read also goes there (harvest.CropSaver)."""
+    harvest = reader.regions = CropSaver(save_crops, reader.model) if save_crops else None
     failed = 0
-    times: list[float] = []
+    times: list[tuple[float, float, float]] = []
+    rows: list[list[Any]] = []
     saver = Saver(save) if save else None
-    harvest = CropSaver(save_crops, model) if save_crops else None
     smoother: Smoother | None = None
     window, last = "digits", time.perf_counter()
     fps = 0.0
     try:
-        for frame in frames:
-            if frame.error or frame.image is None:
-                print(f"digits: error: {frame.source}: {frame.error}", file=sys.stderr,
+        for frame, result in reader.read_frames(frames):
+            if result.error is not None or frame.image is None:
+                print(f"digits: error: {frame.source}: {result.error}", file=sys.stderr,
                       flush=True)
                 failed += 1
                 continue
-            digits = read(model, frame.image, min_confidence, times,
-                          regions=partial(harvest, frame) if harvest else None)
+            times.append(result.times)
             if frame.live:
                 smoother = smoother or Smoother()
-                digits = smoother(digits)
+                result = result.relabel(smoother(list(result.digits)))
                 now = time.perf_counter()
                 fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1 / max(now - last,
                                                                                     1e-6)
                 last = now
-            rec = record(frame, digits)
+            if csv_path is not None:
+                rows += csv_rows(result)
             if as_json:
-                print(json.dumps(rec), flush=True)
+                print(json.dumps(result.to_dict()), flush=True)
             else:
                 where = frame.source if frame.index is None else f"{frame.source} #{frame.index}"
-                detail = " ".join(f"{d.label}({d.confidence:.2f})" for d in digits)
-                print(f"{where}: {rec['text'] or '-'}   {detail}".rstrip(), flush=True)
+                detail = " ".join(f"{d.label}({d.confidence:.2f}{'?' * d.low_confidence})"
+                                  for d in result.digits)
+                text = result.text.replace("\n", " | ")
+                print(f"{where}: {text or '-'}   {detail}".rstrip(), flush=True)
+                if result.rejected and not frame.live:
+                    print(f"digits: {where}: {not_read(result)}", file=sys.stderr, flush=True)
             if saver or show:
-                banner = f"{fps:.0f} FPS  {model.provider}" if frame.live else None
-                annotated = annotate(frame.image, digits, banner)
+                banner = f"{fps:.0f} FPS  {reader.model.provider}" if frame.live else None
+                annotated = annotate(frame.image, result.digits, banner,
+                                     [r.box for r in result.regions or ()])
                 if saver:
                     try:
                         saver.save(frame, annotated)
@@ -179,13 +183,16 @@ def recognize_frames(model: Model, frames: Iterable[Frame], *, as_json: bool, mi
                 print(f"digits: saved {path}", file=sys.stderr)
         if show:
             cv2.destroyAllWindows()
+        if csv_path is not None:  # what was read, also when interrupted
+            write_csv(csv_path, rows)
+            print(f"digits: wrote {csv_path} ({len(rows)} digits)", file=sys.stderr)
         if harvest:
             print(f"digits: {harvest.summary()}", file=sys.stderr)
     if times:
-        t = np.array(times).reshape(-1, 3).mean(axis=0) * 1000
-        n = len(times) // 3
+        t = np.array(times).mean(axis=0) * 1000
+        n = len(times)
         print(f"Speed: {t[0]:.1f}ms preprocess, {t[1]:.1f}ms inference, {t[2]:.1f}ms "
-              f"postprocess per frame ({n} frame{'s' * (n != 1)}, {model.provider})",
+              f"postprocess per frame ({n} frame{'s' * (n != 1)}, {reader.model.provider})",
               file=sys.stderr)
     if saver and not as_json:
         print(f"digits: annotated files in {save}", file=sys.stderr)

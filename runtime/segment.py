@@ -1,210 +1,496 @@
-"""From a camera frame to MNIST-like 28x28 digit crops and their boxes.
+"""From a frame to candidate digit regions and their MNIST-like 28x28 crops.
 
 The model was trained on MNIST: a white digit on black, its longer side fitted into
-20x20, centred by centre of mass in 28x28. Stretching a whole frame to 28x28 loses
-almost everything, so each digit is found and re-drawn that way here:
+20x20, centred by centre of mass in 28x28 (``digits.crops.fit``). This module finds
+every region that MIGHT be a digit; the model decides which ones are
+(``digits.runtime.recognize.read``). The steps, in order:
 
-    gray -> polarity (dark ink or light ink) -> background removed (uneven light)
-    -> ink strength -> threshold -> ruled lines removed -> connected regions
-    -> filtered, broken strokes merged, touching digits split -> reading order
-    -> each region: ink scaled to [0,1], stroke width evened, 20x20 fit, mass-centred.
+1. ``working_gray``   any image -> 8-bit gray; a large photo is reduced to a working size
+2. ``ink_map``        ink polarity for the whole frame, background (uneven light) removed
+3. ``binarize``       ink strength -> ink mask, floored above the noise
+4. ``remove_lines``   printed structure out: ruled, margin and grid lines, box edges
+5. ``candidates``     connected regions, broken strokes merged, specks dropped; no rule on
+                      size, aspect or fill drops a plausible digit
+6. ``Segmentation``   crops for the model, and candidate cuts of wide regions
+                      (``split_options``) that the model scores
+
+Every tuning constant lives in ``digits.runtime.tuning`` with its reason.
+Coordinates: boxes are (x, y, w, h) in pixels; ``Region`` boxes are in working pixels,
+``Segmentation.boxes`` in pixels of the original frame.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from digits import crops
+from digits.runtime import tuning as T
+from digits.runtime.image import to_gray
 
-Box = tuple[int, int, int, int]  # x, y, w, h in pixels of the original frame
+Box = tuple[int, int, int, int]  # x, y, w, h
 
 
 @dataclass
-class Segmentation:
-    """Crops ready for the model, in reading order, with their boxes."""
+class Region:
+    """One candidate: its box (working pixels) and which of the box's pixels are its ink."""
 
-    crops: np.ndarray  # float32 [N,1,28,28]
-    boxes: list[Box]
+    box: Box
+    mask: np.ndarray  # bool [h, w]: this region's ink inside its box
+
+    @property
+    def height(self) -> int:
+        return self.box[3]
+
+    @property
+    def width(self) -> int:
+        return self.box[2]
 
 
-def _gray(frame: np.ndarray) -> np.ndarray:
-    if frame.ndim == 2:
-        return frame
-    if frame.shape[2] == 4:
-        return cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+def union(a: Region, b: Region) -> Region:
+    """One region holding the ink of both."""
+    x0, y0 = min(a.box[0], b.box[0]), min(a.box[1], b.box[1])
+    x1 = max(a.box[0] + a.box[2], b.box[0] + b.box[2])
+    y1 = max(a.box[1] + a.box[3], b.box[1] + b.box[3])
+    mask = np.zeros((y1 - y0, x1 - x0), bool)
+    for r in (a, b):
+        x, y, w, h = r.box
+        mask[y - y0:y - y0 + h, x - x0:x - x0 + w] |= r.mask
+    return Region((x0, y0, x1 - x0, y1 - y0), mask)
 
 
-def ink_map(gray: np.ndarray) -> np.ndarray:
-    """Ink strength (0 = background) with the background's slow light changes removed,
-    whether the ink is darker (pen on paper) or lighter (chalk on a board, MNIST)."""
+# ---- 1. working image -------------------------------------------------------------------
+
+def working_gray(image: np.ndarray) -> tuple[np.ndarray, int]:
+    """uint8 gray at working size and the integer factor it was reduced by (1 for frames
+    up to WORK_MAX_SHORT_SIDE on their short side)."""
+    gray = to_gray(image)
+    f = max(1, min(gray.shape) // T.WORK_MAX_SHORT_SIDE)
+    if f > 1:
+        gray = cv2.resize(gray, (gray.shape[1] // f, gray.shape[0] // f),
+                          interpolation=cv2.INTER_AREA)
+    return gray, f
+
+
+# ---- 2. polarity and background ---------------------------------------------------------
+
+def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ink strength (uint8, 0 = background) and whether the ink is lighter than its
+    surface (chalk, white-on-black canvases, MNIST) rather than darker (pen on paper).
+
+    At low resolution three surfaces are estimated: a median (what most of each
+    neighbourhood is), the frame with dark strokes closed over and with light strokes
+    opened away (kernels wider than any stroke). Ink differs from the median AND from
+    its own polarity's surface: a fat brush or a loop does not pull the median over, and
+    a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
+    the one with more such pixels; its surface is the background, removed.
+
+    A small image, or a smallish one where neither polarity finds much thin ink and the
+    ink touches all four edges (a tight crop whose strokes are wider than the kernel),
+    is one digit already: its background is one level, the median of its border
+    (``_one_level``)."""
     h, w = gray.shape
-    if min(h, w) < 96:  # a crop that is a digit already: one background level will do
-        med = float(np.median(gray))
-        light = float(np.percentile(gray, 99)) - med > med - float(np.percentile(gray, 1))
-        bg = np.full_like(gray, round(med))
-        return cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
-    f = max(1, min(h, w) // 60)
-    small = cv2.resize(gray, (w // f, h // f), interpolation=cv2.INTER_AREA)
-    med = cv2.medianBlur(small, 5)
-    diff = small.astype(np.int16) - med
-    light = int((diff > 25).sum()) > int((diff < -25).sum())
-    # a max (min) filter wider than a stroke sees only paper (board) around dark (light) ink
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
-    bg = cv2.erode(small, k) if light else cv2.dilate(small, k)
-    bg = cv2.GaussianBlur(bg, (5, 5), 0)
-    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
-    return cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)
+    if min(h, w) < T.SMALL_IMAGE:
+        return _one_level(gray)
+    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
+    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
+                       interpolation=cv2.INTER_AREA)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
+    half = gray[::2, ::2]
+    dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened)
+    if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+        share = max(dark, light) / half.size
+        if share < T.THIN_INK_SHARE:
+            return _one_level(gray)
+        if share < T.TIGHT_CROP_THIN_INK_SHARE:
+            one = _one_level(gray)
+            mask = binarize(one[0])[0]
+            if mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any():
+                return one  # ink touches all four edges: a tight crop
+    is_light = light > dark
+    if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
+        is_light = _light_from_border(small, half, k, is_light)
+    bg = cv2.resize(cv2.GaussianBlur(opened if is_light else closed, (5, 5), 0), (w, h),
+                    interpolation=cv2.INTER_LINEAR)
+    return ((cv2.subtract(gray, bg), True) if is_light
+            else (cv2.subtract(bg, gray), False))
 
+
+def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
+                       counted: bool) -> bool:
+    """Polarity when the counts of thin ink are close (a fat 8's loops count as light
+    ink): the frame's border is the surface and ink is the side that stands further
+    from it (1st and 99th percentiles at half resolution), unless a solid area unlike
+    the border (a card on a desk) is the surface; then the counts stand."""
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    level = float(np.median(border))
+    far = (np.abs(small.astype(np.int16) - level) > T.POLARITY_MIN_CONTRAST).astype(np.uint8)
+    if cv2.erode(far, kernel).any():
+        return counted
+    lo, hi = np.percentile(half, (1, 99))  # (thin ink fades at low resolution)
+    return float(hi) - level > level - float(lo)
+
+
+def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ink against one background level, the median of the image's border (a digit that
+    fills its image touches the border only briefly); light ink when the brightest
+    pixels stand further from it than the darkest."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    level = float(np.median(border))
+    light = float(np.percentile(gray, 99)) - level > level - float(np.percentile(gray, 1))
+    bg = np.full_like(gray, round(level))
+    return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
+
+
+def _thin_ink(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
+              opened: np.ndarray) -> tuple[int, int]:
+    """Pixels of dark and of light thin ink, counted on a half-resolution frame against
+    the low-resolution surfaces."""
+    size = (half.shape[1], half.shape[0])
+    med, cl, op = (cv2.resize(s, size, interpolation=cv2.INTER_LINEAR).astype(np.int16)
+                   for s in (median, closed, opened))
+    g = half.astype(np.int16)
+    c = T.POLARITY_MIN_CONTRAST
+    dark = np.count_nonzero((med - g > c) & (cl - g > c))
+    light = np.count_nonzero((g - med > c) & (g - op > c))
+    return dark, light
+
+
+# ---- 3. threshold -----------------------------------------------------------------------
 
 def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
-    """Otsu on the ink map, floored above the noise so an empty page stays empty."""
+    """Otsu on the ink map, floored above the noise of the background (the pixels below
+    Otsu's level) so an empty page stays empty. Returns the uint8 mask (255 = ink) and
+    the threshold."""
     blur = cv2.GaussianBlur(ink, (3, 3), 0)
     otsu, _ = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     sample = blur[::4, ::4]  # a sparse sample is enough for the noise level
-    med = float(np.median(sample))
+    sample = sample[sample < otsu] if (sample < otsu).any() else sample  # the background:
+    med = float(np.median(sample))  # ink may cover half of a tight crop
     mad = float(np.median(np.abs(sample - med)))
-    noise = med + 6.0 * max(1.0, 1.4826 * mad)
-    t = max(float(otsu), noise, 18.0)
+    noise = med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
+    t = max(float(otsu), noise, T.MIN_INK_LEVEL)
     _, binary = cv2.threshold(blur, t, 255, cv2.THRESH_BINARY)
     return binary, t
 
 
+def outer_boxes(binary: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
+    """(x, y, w, h, outer contour) of each 8-connected region of a uint8 mask. Contours
+    cost ~0.1 ms on a 640x480 frame; labelling costs ~1 ms and connectedComponentsWithStats
+    ~6 ms, so labels are made only where a region's own pixels are needed."""
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return []
+    return [(*cv2.boundingRect(c), c) for c, h in zip(contours, hierarchy[0], strict=True)
+            if h[3] == -1]  # (a hole's boundary has a parent)
+
+
+# ---- 4. printed structure ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _LineScale:
+    """The line constants of ``tuning`` (working pixels) at the resolution lines are
+    found at."""
+
+    thick: int
+    slant_rows: int
+    min_run: int
+    row_tolerance: int
+
+    @classmethod
+    def at(cls, factor: int) -> _LineScale:
+        def scaled(v: int) -> int:
+            return max(2, -(-v // factor))
+        return cls(scaled(T.LINE_MAX_THICK), scaled(T.LINE_SLANT_ROWS),
+                   scaled(T.LINE_MIN_RUN), scaled(T.LINE_ROW_TOLERANCE))
+
+
 def remove_lines(binary: np.ndarray) -> np.ndarray:
-    """Drop ruled lines: ink that is thin vertically and part of a long horizontal run.
-    A stroke crossing a line is thick vertically there, so it is kept. Lines are found
-    at half resolution (a mask is enough) with a band that tolerates perspective slant."""
+    """Printed lines out, digits crossing them kept.
+
+    A line is thin ink (at most LINE_MAX_THICK across) in a long straight run: rows of
+    runs spanning LINE_SPAN_H of the width (ruled paper, grid, a row of form boxes),
+    columns spanning LINE_SPAN_V of the height (margins, grid), and the vertical edges
+    that join two horizontal lines (boxes, table cells). One line alone is not enough
+    (a tight crop of a 7 is one long thin bar): two in one orientation, or a full-height
+    one beside horizontal lines. A stroke that crosses a line keeps its pixels there.
+    Frames of LINE_HALF_RES_SIDE and more are searched at half resolution (a 2x2 block
+    with any ink is ink), which is 4x cheaper; the line pixels found are cut at full."""
     h, w = binary.shape
-    if min(h, w) < 96:
+    if min(h, w) < T.SMALL_IMAGE:
         return binary
-    half = cv2.resize(binary, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    half = cv2.threshold(half, 0, 255, cv2.THRESH_BINARY)[1]
-    thin = cv2.subtract(half, cv2.morphologyEx(half, cv2.MORPH_OPEN, np.ones((5, 1), np.uint8)))
-    if not thin.any():
+    f = 2 if min(h, w) >= T.LINE_HALF_RES_SIDE else 1
+    small = binary if f == 1 else cv2.resize(binary, (w // f, h // f),
+                                             interpolation=cv2.INTER_AREA)
+    if f > 1:
+        small = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY)[1]
+    cut = _line_pixels(small, _LineScale.at(f))
+    if cut is None:
         return binary
-    band = cv2.dilate(thin, np.ones((7, 1), np.uint8))
-    lines = cv2.morphologyEx(band, cv2.MORPH_OPEN,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (max(30, w // 8), 1)))
-    # a line broken by a digit (or by uneven light) leaves short pieces in its row that
-    # are too short to be found alone: thin ink on a found line's row, a quarter frame on
-    # either side, is line too (3 rows tall: the slant of a mild perspective)
-    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 4 | 1, 3)))
-    cut = cv2.bitwise_and(lines, thin)
-    if not cut.any():
-        return binary
-    cut = cv2.resize(cut, (w, h), interpolation=cv2.INTER_NEAREST)
-    cut = cv2.dilate(cut, np.ones((3, 1), np.uint8))
-    # keep pixels with stroke ink (not line) just above and below: a stroke crossing it
-    rest = cv2.subtract(binary, cut)
-    k = 4
+    if f > 1:
+        cut = cv2.resize(cut, (w // f * f, h // f * f), interpolation=cv2.INTER_NEAREST)
+        cut = cv2.copyMakeBorder(cut, 0, h - cut.shape[0], 0, w - cut.shape[1],
+                                 cv2.BORDER_REPLICATE)
+    return cv2.subtract(binary, cut)
+
+
+def _line_pixels(binary: np.ndarray, g: _LineScale) -> np.ndarray | None:
+    """The pixels of printed lines that no stroke crosses (``remove_lines``), or None."""
+    h, w = binary.shape
+    horizontal = _lines(binary, w, T.LINE_SPAN_H, g)
+    vertical = _lines(binary.T, h, T.LINE_SPAN_V, g).T
+    nh, nv = _count(horizontal), _count(vertical.T)
+    if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
+        vertical[:] = 0
+    if nh < 2 and not _hairline(horizontal):
+        horizontal[:] = 0
+    else:  # boxes between these lines; then faint or broken lines of the same family
+        vertical = cv2.bitwise_or(vertical, _cell_edges(binary, horizontal, g))
+        horizontal = _lines(binary, w, T.LINE_SPAN_FAMILY, g)
+    lines = cv2.bitwise_or(horizontal, vertical)
+    if not lines.any():
+        return None
+    if horizontal.any() and vertical.any():  # where lines cross, each is thick for the other
+        near = np.ones((2 * g.thick + 1,) * 2, np.uint8)
+        lines |= binary & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
+    rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
+    keep = cv2.bitwise_or(_crossing(rest, horizontal, g, vertical=False),
+                          _crossing(rest, vertical, g, vertical=True))
+    return cv2.subtract(lines, keep)
+
+
+def _thin(binary: np.ndarray, g: _LineScale) -> np.ndarray:
+    """Ink at most LINE_MAX_THICK pixels tall (thin in y): horizontal line material."""
+    k = np.ones((g.thick + 1, 1), np.uint8)
+    return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, k))
+
+
+def _lines(binary: np.ndarray, length: int, span: float, g: _LineScale) -> np.ndarray:
+    """Horizontal line pixels of a (possibly transposed) mask: thin ink on runs whose rows
+    together span ``span`` of ``length``. Runs are found on the ink mask thickened by a
+    few rows (slant, strokes crossing keep a line whole), and grouped into rows by their
+    centre (``_pieces``)."""
+    binary = np.ascontiguousarray(binary)
+    run = max(g.min_run, length // T.LINE_RUN_DIVISOR)
+    band = cv2.dilate(binary, np.ones((g.slant_rows, 1), np.uint8))
+    runs = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+    out = np.zeros_like(binary)
+    tall = cv2.dilate(runs, np.ones((2 * g.row_tolerance + 1, 1), np.uint8))
+    if np.count_nonzero(tall, axis=1).max() < span * length:
+        return out  # no row is covered enough (most frames: no printed lines)
+    thin = _thin(binary, g)
+    rows: list[list[tuple[float, int, int, int, int, int]]] = []
+    for piece in sorted(_pieces(runs, thin, run, g)):
+        if rows and piece[0] - rows[-1][-1][0] <= g.row_tolerance:
+            rows[-1].append(piece)
+        else:
+            rows.append([piece])
+    for row in rows:
+        if sum(p[1] for p in row) < span * length:
+            continue
+        for _cy, _width, y0, y1, x0, x1 in row:
+            out[y0:y1, x0:x1] |= cv2.bitwise_and(runs[y0:y1, x0:x1], thin[y0:y1, x0:x1])
+    return out
+
+
+def _pieces(runs: np.ndarray, thin: np.ndarray, run: int,
+            g: _LineScale) -> list[tuple[float, int, int, int, int, int]]:
+    """(centre y, columns covered by thin ink, first row, end row, first column, end
+    column) per line piece of a run mask. A run region that is not flat (lines joined
+    by a digit's strokes: two grid lines and a 4's stem between them) is cut into bands
+    of rows that each hold a long run. Columns count only where the piece is thin ink:
+    a thick bar (a 4's, a 7's) covers none."""
+    out = []
+    for x, y, w, h, _c in outer_boxes(runs):
+        if h <= T.LINE_MAX_SLANT * w + g.slant_rows + 4:
+            covered = int(np.count_nonzero(thin[y:y + h, x:x + w].any(axis=0)))
+            out.append((y + h / 2, covered, y, y + h, x, x + w))
+            continue
+        own = runs[y:y + h, x:x + w] > 0
+        long_rows = np.flatnonzero(own.sum(axis=1) >= run)
+        if not len(long_rows):
+            continue
+        breaks = np.flatnonzero(np.diff(long_rows) > 1)
+        for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(long_rows) - 1], strict=True):
+            r0, r1 = int(long_rows[a]), int(long_rows[b]) + 1
+            covered = int(np.count_nonzero(
+                (own[r0:r1] & (thin[y + r0:y + r1, x:x + w] > 0)).any(axis=0)))
+            out.append((y + (r0 + r1) / 2, covered, y + r0, y + r1, x, x + w))
+    return out
+
+
+def _hairline(lines: np.ndarray) -> bool:
+    """One horizontal line that is a line even alone: it crosses LINE_ALONE_SPAN of the
+    frame and is LINE_ALONE_ASPECT times longer than thick (a margin whose ruled lines
+    were too faint to find; a fine-pen 1 is 15-25 times, a tight crop's bar less)."""
+    cols = np.count_nonzero(lines.any(axis=0))
+    if cols < T.LINE_ALONE_SPAN * lines.shape[1]:
+        return False
+    return cols >= T.LINE_ALONE_ASPECT * np.count_nonzero(lines) / max(cols, 1)
+
+
+def _count(lines: np.ndarray) -> int:
+    """Distinct lines in a horizontal line mask: rows of ink separated by empty rows."""
+    rows = lines.any(axis=1)
+    return int(np.count_nonzero(rows[1:] & ~rows[:-1]) + rows[0])
+
+
+def _cell_edges(binary: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np.ndarray:
+    """Vertical thin runs that start at one horizontal line and end at the next: the
+    sides of form boxes and table cells. A digit's stroke inside a box is shorter than
+    the box; one crossing lines runs on past them."""
+    ys = np.flatnonzero(horizontal.any(axis=1))
+    out = np.zeros_like(binary)
+    if len(ys) < 2:
+        return out
+    # line rows -> one y per line
+    starts = [int(ys[0])] + [int(b) for a, b in itertools.pairwise(ys) if b > a + 1]
+    ends = [int(a) for a, b in itertools.pairwise(ys) if b > a + 1] + [int(ys[-1])]
+    thin_v = _thin(np.ascontiguousarray(binary.T), g).T
+    tol = g.slant_rows + g.thick
+    for (top0, top1), (bot0, bot1) in zip(zip(starts, ends, strict=True),
+                                          list(zip(starts, ends, strict=True))[1:],
+                                          strict=False):
+        gap = bot0 - top1
+        if gap < g.min_run:
+            continue
+        y0, y1 = max(0, top0 - tol), min(binary.shape[0], bot1 + tol + 1)
+        band = np.ascontiguousarray(thin_v[y0:y1])
+        runs = cv2.morphologyEx(band, cv2.MORPH_OPEN,
+                                np.ones((int(T.CELL_EDGE_SPAN * gap), 1), np.uint8))
+        for x, y, ww, hh, _c in outer_boxes(runs):
+            top, bottom = y0 + y, y0 + y + hh
+            if abs(top - top0) <= tol and abs(bottom - bot1) <= tol:
+                out[y0 + y:y0 + y + hh, x:x + ww] |= runs[y:y + hh, x:x + ww]
+    return out
+
+
+def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
+              vertical: bool) -> np.ndarray:
+    """Line pixels with stroke ink (``rest``: ink that is no line) just beyond the line on
+    both sides: where a stroke crosses it (kept, so the digit stays whole)."""
+    if not lines.any():
+        return np.zeros_like(rest)
+    if vertical:
+        return _crossing(np.ascontiguousarray(rest.T), np.ascontiguousarray(lines.T), g,
+                         vertical=False).T.copy()
+    k = g.thick
     above, below = np.zeros_like(rest), np.zeros_like(rest)
     above[k:], below[:-k] = rest[:-k], rest[k:]
-    wide = np.ones((1, 7), np.uint8)
-    crossing = cv2.bitwise_and(cv2.dilate(above, wide), cv2.dilate(below, wide))
-    return cv2.subtract(binary, cv2.subtract(cut, crossing))
+    wide = np.ones((1, 5), np.uint8)
+    both = cv2.bitwise_and(cv2.dilate(above, wide), cv2.dilate(below, wide))
+    return cv2.bitwise_and(cv2.dilate(lines, np.ones((3, 1), np.uint8)), both)
 
 
-def _union(a: list, b: list) -> list:
-    """One region from two: the box around both, their areas and ids together."""
-    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return [x0, y0, x1 - x0, y1 - y0, a[4] + b[4], a[5] + b[5]]
+# ---- 5. candidate regions ---------------------------------------------------------------
+
+def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
+    """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
+    and the frame's stroke width (pixels). Both are judged against the strokes, not the
+    frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
+    is hardly taller than one stroke; a 5's detached bar is merged before it is judged."""
+    boxes = outer_boxes(binary)
+    if not boxes:
+        return [], 0.0
+    _n, labels = cv2.connectedComponents(binary, connectivity=8)
+    stroke = crops.stroke_width(binary)
+    regions = []
+    for x, y, w, h, contour in boxes:
+        length = max(w, h)
+        if length < T.SPECK_MIN_PX:
+            continue
+        px, py = contour[0, 0]
+        mask = labels[y:y + h, x:x + w] == labels[py, px]
+        if length < T.SPECK_STROKES * stroke and length < T.SPECK_STROKES * crops.stroke_width(
+                mask.astype(np.uint8)):
+            continue  # (its own strokes are measured only when the frame's say "small")
+        regions.append(Region((x, y, w, h), mask))
+    regions = _drop_surface(regions, binary.shape)
+    regions = _merge_pieces(regions)
+    regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
+    return regions, stroke
 
 
-def _merge(boxes: list[list], gap: float) -> list[list]:
-    """Join regions of one broken digit: they overlap in x and sit close in y."""
+def _merge_pieces(regions: list[Region]) -> list[Region]:
+    """Join the pieces of one digit: a 5's detached bar, a broken loop: regions that
+    overlap (unless one surrounds the other), or sit one above the other mostly within
+    each other's columns."""
     merged = True
     while merged:
         merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[j]
+        for i in range(len(regions)):
+            for j in range(i + 1, len(regions)):
+                a, b = regions[i].box, regions[j].box
                 ox = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
                 oy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-                overlapping = ox > 0 and oy > 0 and ox * oy > 0.2 * min(a[2] * a[3], b[2] * b[3])
-                stacked = ox >= 0.6 * min(a[2], b[2]) and oy >= -gap * min(a[3], b[3])
-                if not (overlapping or stacked):
-                    continue
-                boxes[i] = _union(a, b)
-                del boxes[j]
-                merged = True
-                break
+                around = _around(a, b) or _around(b, a)
+                inside = ox > 0 and oy > 0 and ox * oy > T.MERGE_OVERLAP * min(
+                    a[2] * a[3], b[2] * b[3]) and not around
+                stacked = not around and (ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
+                           and oy >= -T.MERGE_STACK_GAP * max(a[3], b[3])
+                           and min(a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
+                if inside or stacked:
+                    regions[i] = union(regions[i], regions[j])
+                    del regions[j]
+                    merged = True
+                    break
             if merged:
                 break
-    return boxes
+    return regions
 
 
-def _gap(a: list, b: list) -> int:
-    """Chebyshev distance between two boxes (0 when they touch or overlap)."""
-    dx = max(a[0] - (b[0] + b[2]), b[0] - (a[0] + a[2]), 0)
-    dy = max(a[1] - (b[1] + b[3]), b[1] - (a[1] + a[3]), 0)
-    return max(dx, dy)
+def _around(a: Box, b: Box) -> bool:
+    """Box a is MERGE_AROUND times b's size both ways: it surrounds b (a frame, a ring of
+    desk), it is not a piece of the same digit."""
+    return a[2] > T.MERGE_AROUND * b[2] and a[3] > T.MERGE_AROUND * b[3]
 
 
-def _attach(boxes: list[list]) -> list[list]:
-    """A fragment much smaller than a close neighbour and not shaped like a digit (a 5's
-    detached bar, a 2's tail: wide and flat, or tiny) is part of that neighbour."""
-    i = 0
-    while i < len(boxes):
-        a = boxes[i]
-        near = [(_gap(a, b), j) for j, b in enumerate(boxes)
-                if j != i and a[3] < 0.5 * b[3] and (a[2] > 1.5 * a[3] or a[3] < 0.3 * b[3])]
-        near = [(d, j) for d, j in near if d <= 0.2 * boxes[j][3]]
-        if not near:
-            i += 1
-            continue
-        j = min(near)[1]
-        boxes[j] = _union(a, boxes[j])
-        del boxes[i]
-        i = 0
-    return boxes
+def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]:
+    """A desk's band or a shadow at the frame's border is not ink: a region lying along
+    the border (SURFACE_EDGE_CONTACT of a side), or touching it with strokes
+    SURFACE_STROKES times thicker than the other regions', or SURFACE_AROUND_STROKES
+    times thicker while it surrounds another region (a band of desk around a card).
+    A lone region is kept: a tight crop touches all four borders."""
+    if len(regions) < 2:
+        return regions
+    widths = [crops.stroke_width(r.mask.astype(np.uint8)) for r in regions]
+    h, w = shape
+    out = []
+    for i, (r, sw) in enumerate(zip(regions, widths, strict=True)):
+        x, y, rw, rh = r.box
+        border = x == 0 or y == 0 or x + rw >= w or y + rh >= h
+        if border:
+            if _contact(r, shape) >= T.SURFACE_EDGE_CONTACT:
+                continue  # lies along the border: a desk strip, the paper's edge
+            typical = float(np.median([o for j, o in enumerate(widths) if j != i]))
+            around = any(_around(r.box, o.box) for j, o in enumerate(regions) if j != i)
+            if sw > T.SURFACE_STROKES * typical or (
+                    around and sw > T.SURFACE_AROUND_STROKES * typical):
+                continue
+        out.append(r)
+    return out
 
 
-def _split(box: list, binary: np.ndarray) -> list[list]:
-    """Cut a region too wide for one digit at columns with little ink. Wide single digits
-    (a 5 with a long bar, a 2 with a long tail) are kept whole: a cut needs a clear neck."""
-    x, y, w, h, _area, ids = box
-    if w < 1.25 * h:
-        return [box]
-    cols = (binary[y:y + h, x:x + w] > 0).sum(axis=0).astype(np.float32)
-    guess = max(2, round(w / (0.9 * h)))
-    for n in dict.fromkeys((guess, guess - 1, guess + 1)):
-        cuts = _cuts(cols, n) if n >= 2 else None
-        if cuts:
-            break
-    else:
-        return [box]
-    parts = []
-    for a, b in itertools.pairwise(cuts):
-        sub = binary[y:y + h, x + a:x + b]
-        ys = np.flatnonzero(sub.any(axis=1))
-        if len(ys) == 0:
-            continue
-        parts.append([x + a, y + int(ys[0]), b - a, int(ys[-1] - ys[0] + 1),
-                      int((sub > 0).sum()), ids])
-    if any(p[3] < 0.55 * h for p in parts):  # a flat piece is a bar or tail, not a digit
-        return [box]
-    return parts
-
-
-def _cuts(cols: np.ndarray, n: int) -> list[int] | None:
-    """Column cuts for n digits, each at a clear neck near its expected place, or None."""
-    w = len(cols)
-    cuts = [0]
-    for i in range(1, n):
-        c = int(i * w / n)
-        lo, hi = max(cuts[-1] + 2, c - w // (3 * n)), min(w - 2, c + w // (3 * n))
-        if hi <= lo:
-            return None
-        cut = lo + int(np.argmin(cols[lo:hi]))
-        if cols[cut] > 0.3 * float(cols.mean()):
-            return None
-        cuts.append(cut)
-    return [*cuts, w]
+def _contact(region: Region, shape: tuple[int, int]) -> float:
+    """The largest share of a frame side that a region's ink touches."""
+    h, w = shape
+    x, y, rw, rh = region.box
+    m = region.mask
+    shares = [0.0]
+    if x == 0:
+        shares.append(np.count_nonzero(m[:, 0]) / h)
+    if x + rw >= w:
+        shares.append(np.count_nonzero(m[:, -1]) / h)
+    if y == 0:
+        shares.append(np.count_nonzero(m[0]) / w)
+    if y + rh >= h:
+        shares.append(np.count_nonzero(m[-1]) / w)
+    return max(shares)
 
 
 def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
@@ -230,128 +516,128 @@ def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
     return out, line_of
 
 
-def _components(binary: np.ndarray) -> tuple[np.ndarray, list[list]]:
-    """Region labels and [x, y, w, h, area, [id]] per region. Boxes come from outer
-    contours: OpenCV's connectedComponentsWithStats costs ~6x more here."""
-    _n, labels = cv2.connectedComponents(binary, connectivity=8)
-    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    stats = []
-    for c, (_next, _prev, _child, parent) in zip(contours, hierarchy[0] if contours else [],
-                                                 strict=True):
-        if parent != -1:
-            continue  # a hole's boundary
-        x, y, w, h = cv2.boundingRect(c)
-        px, py = c[0, 0]
-        area = cv2.contourArea(c) + cv2.arcLength(c, True) / 2 + 1  # pixels, about
-        stats.append([x, y, w, h, int(area), [int(labels[py, px])]])
-    return labels, stats
+# ---- 6. crops and cuts ------------------------------------------------------------------
+
+@dataclass
+class Segmentation:
+    """Candidate regions of one frame in reading order, their crops and boxes.
+
+    ``crops``: float32 [N,1,28,28] for the model; ``boxes``: (x, y, w, h) in pixels of
+    the original frame; ``regions`` the same candidates in working pixels."""
+
+    crops: np.ndarray
+    boxes: list[Box]
+    regions: list[Region] = field(default_factory=list)
+    ink: np.ndarray | None = None  # uint8 ink strength at working size
+    level: float = 0.0  # the ink threshold
+    scale: int = 1  # original pixels per working pixel
+    stroke: float = 0.0  # the frame's stroke width, working pixels
+
+    def crop(self, region: Region) -> np.ndarray:
+        """The region's own ink, scaled to [0,1] and fitted: float32 [28, 28]."""
+        assert self.ink is not None
+        x, y, w, h = region.box
+        mask = region.mask.astype(np.uint8)
+        soft = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # the strokes' soft edges
+        ink = self.ink[y:y + h, x:x + w].astype(np.float32)
+        strokes = ink[mask > 0]
+        top = float(np.percentile(strokes, 90)) if strokes.size else self.level
+        low = 0.5 * self.level
+        img = np.clip((ink - low) / max(1.0, top - low), 0, 1)
+        img[soft == 0] = 0
+        return crops.fit(img, crops.stroke_width(mask))
+
+    def frame_box(self, region: Region) -> Box:
+        """A region's box in pixels of the original frame."""
+        x, y, w, h = region.box
+        s = self.scale
+        return (x * s, y * s, w * s, h * s)
+
+    def split_options(self, region: Region) -> list[list[Region]]:
+        """Ways to cut a region too wide for one digit into 2..MAX_TOUCHING parts, each
+        along the cheapest path through the ink near where a cut is expected (not only
+        straight empty columns). Touching digits stand side by side: every part keeps
+        SPLIT_PART_HEIGHT of the region's height (pieces of one digit, a 6's loop and
+        its stem, do not). The model scores them; none when the region is narrow."""
+        _x, _y, w, h = region.box
+        ref = max(h, 1)
+        if w < T.SPLIT_MIN_ASPECT * ref:
+            return []
+        tall = T.SPLIT_PART_HEIGHT * h
+        cost = region.mask.astype(np.float32)
+        options = []
+        lo_n = 2
+        hi_n = min(T.MAX_TOUCHING, max(2, round(w / (T.SPLIT_DIGIT_ASPECT_MIN * ref))))
+        for n in range(lo_n, hi_n + 1):
+            paths = []
+            for i in range(1, n):
+                centre = i * w / n
+                half = w / (3 * n)
+                lo, hi = int(max(1, centre - half)), int(min(w - 1, centre + half))
+                if hi - lo < 2:
+                    break
+                paths.append(_cut_path(cost, lo, hi))
+            else:
+                parts = _cut(region, paths)
+                if len(parts) == n and all(p.height >= tall for p in parts):
+                    options.append(parts)
+        return options
 
 
-def _unlink(box: list, labels: np.ndarray, next_id: int,
-            speck: int) -> tuple[list[list], int]:
-    """Split a long region at its vertically thin links; relabels `labels` in place."""
-    x, y, w, h, _area, ids = box
-    view = labels[y:y + h, x:x + w]
-    own = np.isin(view, ids)
-    mask = cv2.morphologyEx(own.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 1), np.uint8))
-    view[own & (mask == 0)] = 0
-    n, sub, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+def _cut_path(cost: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The top-to-bottom path through columns [lo, hi) crossing the least ink, moving at
+    most one column per row (a drop-fall cut): the path's column in each row."""
+    h = cost.shape[0]
+    band = cost[:, lo:hi]
+    width = hi - lo
+    acc = band[0].copy()
+    back = np.zeros((h, width), np.int8)
+    for r in range(1, h):
+        left = np.concatenate(([np.inf], acc[:-1])) + T.CUT_STEP_COST
+        right = np.concatenate((acc[1:], [np.inf])) + T.CUT_STEP_COST
+        stack = np.stack([left, acc, right])
+        choice = stack.argmin(axis=0)
+        acc = stack[choice, np.arange(width)] + band[r]
+        back[r] = choice.astype(np.int8) - 1
+    col = int(acc.argmin())
+    path = np.zeros(h, np.int32)
+    for r in range(h - 1, -1, -1):
+        path[r] = col + lo
+        col += int(back[r, col])
+    return path
+
+
+def _cut(region: Region, paths: list[np.ndarray]) -> list[Region]:
+    """Parts of a region between consecutive cut paths, each trimmed to its ink."""
+    x, y, w, h = region.box
+    cols = np.arange(w)[None, :]
+    bounds = [np.zeros(h, np.int32), *paths, np.full(h, w, np.int32)]
     parts = []
-    for k in range(1, n):
-        view[sub == k] = next_id
-        sx, sy, sw, sh, area = map(int, stats[k])
-        if area >= speck:
-            parts.append([x + sx, y + sy, sw, sh, area, [next_id]])
-        next_id += 1
-    return parts, next_id
-
-
-def find_digits(binary: np.ndarray) -> tuple[list[Box], list[list[int]], np.ndarray]:
-    """Connected regions that look like digits, merged and split: boxes, the region ids
-    of each, and the region label image (so a crop holds only its own strokes)."""
-    h, w = binary.shape
-    labels, stats = _components(binary)
-    min_h = max(8, int(0.035 * min(h, w)))
-    speck = max(4, min_h * min_h // 40)
-    # thin flat runs are ruled-line remnants: alone they would be dropped below, but
-    # merged into a digit they widen its box (and bring their ink into its crop)
-    boxes = [s for s in stats if s[4] >= speck and not (s[3] <= 5 and s[2] > 10 * s[3])]
-    boxes = _merge(boxes, gap=0.25)
-    next_id = int(labels.max()) + 1
-    for b in [b for b in boxes if b[2] > 3 * b[3] and b[3] >= min_h]:
-        boxes.remove(b)  # digits chained by a leftover line: cut thin links, label again
-        parts, next_id = _unlink(b, labels, next_id, speck)
-        boxes += parts
-    boxes = _attach(_merge(boxes, gap=0.25))
-    out: list[Box] = []
-    ids: list[list[int]] = []
-    for b in boxes:
-        _bx, _by, bw, bh, area, _ = b
-        if bh < min_h or bh > 0.95 * h or bw > 0.95 * w:
+    for a, b in itertools.pairwise(bounds):
+        inside = (cols >= a[:, None]) & (cols < b[:, None]) & region.mask
+        ys, xs = np.nonzero(inside)
+        if len(ys) == 0:
             continue
-        if bw > 8 * bh or bh > 12 * bw:  # lines and rule fragments, not digits
-            continue
-        fill = area / float(bw * bh)
-        if fill > 0.85 and bw > 0.5 * bh:  # solid blobs (stains, fingers)
-            continue
-        for p in _split(b, binary):
-            if p[3] >= min_h * 0.8:
-                out.append((p[0], p[1], p[2], p[3]))
-                ids.append(p[5])
-    return out, ids, labels
-
-
-def _inked(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
-           level: float) -> bool:
-    """Whether a region's ink looks like a digit's. Ruled-line remnants stacked into one
-    box leave most of its rows empty; at the frame's border, a shade (a dark corner, the
-    light falling off at the paper's edge) is ink barely above the threshold."""
-    x, y, w, h = box
-    own = np.isin(labels[y:y + h, x:x + w], ids)
-    if own.any(axis=1).mean() < 0.5:
-        return False
-    H, W = ink.shape
-    if x > 0 and y > 0 and x + w < W and y + h < H:
-        return True  # (faint digits well inside the frame are real often enough)
-    return float(np.percentile(ink[y:y + h, x:x + w][own], 90)) >= 1.6 * level
-
-
-def normalize(ink: np.ndarray, labels: np.ndarray, ids: list[int], box: Box,
-              level: float) -> np.ndarray:
-    """The digit's own strokes, ink scaled to [0,1], fitted by ``digits.crops.fit``."""
-    x, y, w, h = box
-    pad = max(1, int(0.04 * max(w, h)))
-    H, W = ink.shape
-    x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
-    # only this digit's strokes (and their soft edges): a neighbour's stay out
-    strokes_mask = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8)
-    inner_mask = np.zeros_like(strokes_mask)
-    inner_mask[y - y0:y - y0 + h, x - x0:x - x0 + w] = 1  # a split digit ends at its cut
-    strokes_mask &= inner_mask
-    mask = cv2.dilate(strokes_mask, np.ones((3, 3), np.uint8))
-    region = ink[y0:y1, x0:x1].astype(np.float32)
-    strokes = region[strokes_mask > 0]
-    top = float(np.percentile(strokes, 90)) if strokes.size else level
-    img = np.clip((region - 0.5 * level) / max(1.0, top - 0.5 * level), 0, 1)
-    img[mask == 0] = 0
-    inner = img[y - y0:y - y0 + h, x - x0:x - x0 + w]
-    return crops.fit(inner, crops.stroke_width(strokes_mask[y - y0:y - y0 + h,
-                                                            x - x0:x - x0 + w]))
+        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+        parts.append(Region((x + int(x0), y + int(y0), int(x1 - x0), int(y1 - y0)),
+                            inside[y0:y1, x0:x1]))
+    return parts
 
 
 def segment(frame: np.ndarray) -> Segmentation:
-    """All digits of a BGR (or gray) frame as a model-ready batch, in reading order."""
-    gray = _gray(frame)
-    ink = ink_map(gray)
+    """Every candidate digit region of a frame (any dtype/channels: see
+    ``digits.runtime.image``) in reading order, with model-ready crops float32
+    [N,1,28,28] and boxes in frame pixels."""
+    gray, scale = working_gray(frame)
+    ink, _light = ink_map(gray)
     binary, level = binarize(ink)
     binary = remove_lines(binary)
-    boxes, ids, labels = find_digits(binary)
-    keep = [i for i, (box, own) in enumerate(zip(boxes, ids, strict=True))
-            if _inked(ink, labels, own, box, level)]
-    boxes, ids = [boxes[i] for i in keep], [ids[i] for i in keep]
-    order, _lines = reading_order(boxes)
-    crops = np.zeros((len(boxes), 1, 28, 28), np.float32)
-    for n, i in enumerate(order):
-        crops[n, 0] = normalize(ink, labels, ids[i], boxes[i], level)
-    boxes = [boxes[i] for i in order]
-    return Segmentation(crops, boxes)
+    regions, stroke = candidates(binary)
+    order, _lines = reading_order([r.box for r in regions])
+    regions = [regions[i] for i in order]
+    seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,
+                       level, scale, stroke)
+    for n, r in enumerate(regions):
+        seg.crops[n, 0] = seg.crop(r)
+    seg.boxes = [seg.frame_box(r) for r in regions]
+    return seg

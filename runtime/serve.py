@@ -22,12 +22,9 @@ import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import python_multipart
 import uvicorn
@@ -38,11 +35,8 @@ from starlette.exceptions import HTTPException
 
 from digits import __version__
 from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
-from digits.imagefile import header_size
-from digits.runtime.model import Model
-from digits.runtime.recognize import Digit, record
-from digits.runtime.segment import segment
-from digits.runtime.sources import MAX_PIXELS, Frame
+from digits.runtime.reader import Reader, Result
+from digits.runtime.sources import MAX_PIXELS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # the issue's default; a 12 MP phone JPEG is 3-6 MB
 REQUEST_TIMEOUT_S = 30.0  # body upload + wait for a worker + read; a read takes ~5 ms
@@ -52,89 +46,6 @@ REQUEST_TIMEOUT_S = 30.0  # body upload + wait for a worker + read; a read takes
 MAX_WAITING = 64
 TOP_K = 3  # probabilities per digit shown by the page (the ONNX Runtime MNIST demo's bars)
 UPLOAD_SOURCE = "upload"  # the record's `source` for a raw body (a multipart file: its name)
-
-
-# --- the reader ------------------------------------------------------------------------
-# Stand-in for `from digits import Reader` (issue 11) with its agreed surface, over what
-# the runtime offers today; the server uses nothing else of it.
-
-
-@dataclass
-class Result:
-    """What one image reads as: digits in reading order, and each digit's softmax over
-    the model's labels (float32 [10] in `Model.labels` order), for its top 3."""
-
-    source: str
-    digits: list[Digit] = field(default_factory=list)
-    probabilities: list[np.ndarray] = field(default_factory=list)
-    frame: int | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(str(d.label) for d in self.digits)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON record of `digits recognize --json` (DESIGN.md, recognition output)."""
-        return record(Frame(self.source, self.frame), self.digits)
-
-
-def decode_image(data: bytes) -> np.ndarray:
-    """Encoded image bytes -> uint8 BGR [H,W,3], with the CLI's limits.
-
-    Raises ImageTooLarge when the image declares more than MAX_PIXELS pixels (refused
-    before decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
-    formats), UnreadableInput when the bytes are empty, not a decodable image, or
-    an image smaller than 8 px a side."""
-    if not data:
-        raise UnreadableInput("empty image")
-    size = header_size(data)
-    if size and size[0] * size[1] > MAX_PIXELS:
-        raise ImageTooLarge(f"image is {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP), "
-                            f"above the {MAX_PIXELS / 1e6:.0f} MP limit; downscale it first")
-    try:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error:  # OpenCV's own size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused it
-        raise ImageTooLarge(f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (the "
-                            "limit); downscale it first") from None
-    if image is None:
-        raise UnreadableInput("not a decodable image (corrupt, truncated or not an image)")
-    if min(image.shape[:2]) < 8:
-        raise UnreadableInput(f"image is {image.shape[1]}x{image.shape[0]}: too small to hold "
-                              "a digit")
-    return image
-
-
-class Reader:
-    """Reads digits off one image at a time; safe to share between threads.
-
-    `model`: an ONNX file (default: ./artifacts/digits.onnx, else the installed one);
-    `device`: auto, cpu or cuda; digits read with less than `min_confidence` are dropped.
-    Raises DigitsError for a missing or invalid model or a device that cannot be had."""
-
-    def __init__(self, model: Path | str | None = None, device: str = "auto",
-                 min_confidence: float = 0.3) -> None:
-        self.model = Model(model, device=device)  # .path, .provider, .arch
-        self.min_confidence = min_confidence
-
-    def read(self, image: bytes | np.ndarray | Path | str, source: str | None = None) -> Result:
-        """`image`: encoded bytes, a uint8 BGR [H,W,3] (or gray [H,W]) array, or a path.
-        Raises UnreadableInput (ImageTooLarge for a decompression bomb)."""
-        if isinstance(image, np.ndarray):
-            array = image
-        elif isinstance(image, bytes | bytearray | memoryview):
-            array = decode_image(bytes(image))
-        else:
-            try:
-                data = Path(image).read_bytes()
-            except OSError as e:
-                raise UnreadableInput(f"{image}: cannot read ({e.strerror or e})") from None
-            array, source = decode_image(data), source or str(image)
-        # `recognize.read`, keeping the probabilities it does not hand back
-        seg = segment(array)
-        kept = [(Digit(self.model.labels[int(p.argmax())], float(p.max()), box), p)
-                for p, box in zip(self.model.probabilities(seg.crops), seg.boxes, strict=True)
-                if p.max() >= self.min_confidence]
-        return Result(source or "", [d for d, _ in kept], [p for _, p in kept])
 
 
 # --- HTTP ------------------------------------------------------------------------------
@@ -149,16 +60,33 @@ class DigitRecord(BaseModel):
     label: int
     confidence: float
     box: list[int]  # x, y, w, h in pixels of the posted image
+    line: int  # index into `lines`
+    number: int  # index into `numbers`
     top3: list[TopK]  # the three most probable labels, most probable first
 
 
+class LineRecord(BaseModel):
+    text: str  # its numbers joined by a space
+    box: list[int]
+
+
+class NumberRecord(BaseModel):
+    text: str  # its digits, with a decimal point or comma where one was found
+    box: list[int]
+    line: int
+
+
 class ReadRecord(BaseModel):
-    """The record of `digits recognize --json`, each digit with `top3` added."""
+    """The record of `digits recognize --json` (schema 2), each digit with `top3` added."""
 
     source: str
     frame: int | None
     digits: list[DigitRecord]
-    text: str
+    text: str  # numbers joined by a space, lines by a newline
+    schema_version: int
+    lines: list[LineRecord]
+    numbers: list[NumberRecord]
+    rejected: int
 
 
 class ErrorBody(BaseModel):
@@ -187,9 +115,10 @@ class Refused(Exception):
 
 def with_top3(result: Result, labels: list[int]) -> dict[str, Any]:
     """`result.to_dict()` with `top3` ([{label, probability}] x 3, most probable first) in
-    each digit, from the softmax the reader kept (`labels`: the model's, in its order)."""
+    each digit, from its softmax (`labels`: the model's, in its order)."""
     rec = result.to_dict()
-    for out, p in zip(rec["digits"], result.probabilities, strict=True):
+    for out, d in zip(rec["digits"], result.digits, strict=True):
+        p = d.probabilities
         out["top3"] = [{"label": labels[i], "probability": round(float(p[i]), 4)}
                        for i in np.argsort(-p)[:TOP_K]]
     return rec

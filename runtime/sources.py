@@ -14,7 +14,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +22,11 @@ import cv2
 import numpy as np
 
 from digits import MAX_IMAGE_PIXELS
-from digits.errors import DigitsError
+from digits.errors import DigitsError, ImageTooLarge, UnreadableInput
 from digits.imagefile import header_size
 from digits.paths import IMAGE_EXT, VIDEO_EXT
 from digits.runtime.globs import iglob
+from digits.runtime.image import decode, to_bgr8
 
 # Larger images are refused before decoding: our header check below for PNG, JPEG and
 # BMP, OpenCV's own limit (set when the digits package is imported) for every format.
@@ -33,7 +34,9 @@ MAX_PIXELS = MAX_IMAGE_PIXELS
 # An image file is read whole before decoding: a 50 MP photo is at most ~150 MB even
 # uncompressed (BMP, PPM); anything bigger is not a photo of digits.
 MAX_IMAGE_BYTES = 160 * 1024 * 1024
+STDIN = "-"  # a SOURCE that means: one encoded image on standard input
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our errors say it once
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stream chatter: quiet
 
 
 @contextlib.contextmanager
@@ -102,27 +105,41 @@ def _read_bounded(path: Path, limit: int) -> bytes | str:
     return data if len(data) <= limit else "file grew past the size limit while being read"
 
 
-def read_image(path: Path) -> np.ndarray | str:
-    """The decoded BGR image, or a one-line reason it cannot be used."""
-    data = _read_bounded(path, MAX_IMAGE_BYTES)
-    if isinstance(data, str):
-        return data
+def decode_image(data: bytes) -> np.ndarray:
+    """An encoded image (PNG, JPEG, BMP, WebP, TIFF...) as uint8 BGR [H,W,3], normalised
+    by ``digits.runtime.image`` (alpha flattened onto the colour opposite the strokes,
+    16 bits scaled, palette and gray as BGR, EXIF orientation applied).
+
+    Raises ImageTooLarge when it declares more than MAX_PIXELS pixels (refused before
+    decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
+    formats); UnreadableInput when it is empty, not decodable, or smaller than 8 px a
+    side."""
     if not data:
-        return "empty file"
+        raise UnreadableInput("empty file")
     size = header_size(data)
     if size and size[0] * size[1] > MAX_PIXELS:
-        return _too_large(*size)
+        raise ImageTooLarge(_too_large(*size))
     try:
         with quiet_stderr():
-            image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            image = decode(data)  # alpha flattened, 16 bits scaled, EXIF orientation applied
     except cv2.error:  # OpenCV's size check (OPENCV_IO_MAX_IMAGE_PIXELS) refused the header
-        return (f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (or a malformed size); "
-                "refused before decoding")
+        raise ImageTooLarge(f"image declares more than {MAX_PIXELS / 1e6:.0f} MP (or a "
+                            "malformed size); refused before decoding") from None
     if image is None:
-        return "not a decodable image (corrupt, truncated or not an image)"
+        raise UnreadableInput("not a decodable image (corrupt, truncated or not an image)")
     if min(image.shape[:2]) < 8:
-        return f"image is {image.shape[1]}x{image.shape[0]}: too small to hold a digit"
+        raise UnreadableInput(f"image is {image.shape[1]}x{image.shape[0]}: too small to hold "
+                              "a digit")
     return image
+
+
+def read_image(path: Path) -> np.ndarray:
+    """The decoded BGR image of a regular file of at most MAX_IMAGE_BYTES; raises
+    UnreadableInput (ImageTooLarge above the pixel limit) with a one-line reason."""
+    data = _read_bounded(path, MAX_IMAGE_BYTES)
+    if isinstance(data, str):
+        raise UnreadableInput(data)
+    return decode_image(data)
 
 
 def _too_large(width: int, height: int) -> str:
@@ -143,6 +160,8 @@ def expand(sources: list[str]) -> Iterator[tuple[str, Path | None, str | None]]:
                 yield src, None, "folder has no image or video files"
             for p in files:
                 yield str(p), p, None
+        elif src == STDIN:
+            yield src, None, None
         elif path.exists() or path.is_symlink():
             yield src, path, None
         elif glob.has_magic(src):
@@ -199,7 +218,7 @@ def _capture_frames(cap: cv2.VideoCapture, name: str, max_frames: int | None,
                 ok, image = cap.read()
             if not ok:
                 break
-            yield Frame(name, index, image, fps=fps)
+            yield Frame(name, index, to_bgr8(image), fps=fps)
             index += 1
             done += 1
         if index == 0:
@@ -209,68 +228,129 @@ def _capture_frames(cap: cv2.VideoCapture, name: str, max_frames: int | None,
 
 
 def files(sources: list[str], max_frames: int | None, stride: int) -> Iterator[Frame]:
-    """Frames of every image and video named by SOURCEs, in order."""
+    """Frames of every image and video named by SOURCEs, in order; "-" is one encoded
+    image read from standard input (its source name is "stdin")."""
     for name, path, error in expand(sources):
-        if error or path is None:
+        if name == STDIN and path is None:
+            yield _image_frame("stdin", _read_stdin)
+        elif error or path is None:
             yield Frame(name, None, error=error)
         elif path.suffix.lower() in VIDEO_EXT:
             yield from video_frames(path, name, max_frames, stride)
         else:
-            image = read_image(path)
-            if isinstance(image, str):
-                yield Frame(name, None, error=image)
-            else:
-                yield Frame(name, None, image)
+            yield _image_frame(name, lambda p=path: read_image(p))
+
+
+def _read_stdin() -> np.ndarray:
+    data = sys.stdin.buffer.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise UnreadableInput(f"more than {MAX_IMAGE_BYTES / 2**20:.0f} MiB on stdin: not an "
+                              "image")
+    return decode_image(data)
+
+
+def _image_frame(name: str, load: Callable[[], np.ndarray]) -> Frame:
+    try:
+        return Frame(name, None, load())
+    except UnreadableInput as e:
+        return Frame(name, None, error=str(e))
+
+
+# A stream that has not sent a frame this long after opening (or mid-stream) is not
+# there: long enough for an RTSP/HTTP handshake over a slow link, short enough to say so.
+STREAM_TIMEOUT_S = 5.0
+# A camera or stream that stops sending is reopened this many times, this far apart,
+# before the run ends with an error: rides out a camera's USB reset or a server restart.
+RECONNECTS = 3
+RECONNECT_WAIT_S = 1.0
+
+
+def _is_stream(device: int | str) -> bool:
+    return isinstance(device, str) and "://" in device
 
 
 class Camera:
-    """A webcam read on its own thread; the newest frame wins, stale ones are dropped,
-    so recognition never lags behind what the camera sees."""
+    """A webcam, a video device or a network stream, read on its own thread; the newest
+    frame wins, stale ones are dropped, so recognition never lags behind what the camera
+    sees. A camera or stream that stops sending is reopened RECONNECTS times, then its
+    `frames()` ends with one Frame that carries the error (the run exits 1). A plain
+    file standing in for a camera (in tests) just ends."""
 
-    def __init__(self, index: int | str) -> None:
-        self.index = index  # a device number; a file path stands in for one in tests
-        self.cap = cv2.VideoCapture(index)
-        ok = self.cap.isOpened()
-        first = self.cap.read()[1] if ok else None
+    def __init__(self, device: int | str) -> None:
+        self.device = device
+        self.name = f"camera:{device}"
+        self.cap = self._open()
+        first = self.cap.read()[1] if self.cap.isOpened() else None
         if first is None:
             self.cap.release()
-            raise DigitsError(f"camera {index} does not open (no such device, busy, or no "
+            if _is_stream(device):
+                raise DigitsError(f"stream {device} does not open within {STREAM_TIMEOUT_S:.0f} s"
+                                  " (wrong address, server down, or not an RTSP/MJPEG stream)")
+            raise DigitsError(f"camera {device} does not open (no such device, busy, or no "
                               "permission); see `digits checks`")
         self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 30.0
+        self.reconnects = RECONNECTS if (isinstance(device, int) or _is_stream(device)
+                                         or str(device).startswith("/dev/")) else 0
+        self.error: str | None = None
         self._frame, self._seq = first, 0
         self._cond = threading.Condition()
-        self._stop = False
+        self._stop = threading.Event()  # asked to stop
+        self._ended = False  # no more frames will come
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def _open(self) -> cv2.VideoCapture:
+        if _is_stream(self.device):
+            ms = int(STREAM_TIMEOUT_S * 1000)
+            return cv2.VideoCapture(self.device, cv2.CAP_FFMPEG,
+                                    [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms,
+                                     cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms])
+        return cv2.VideoCapture(self.device)
+
     def _run(self) -> None:
-        while not self._stop:
+        failures = 0  # failed reads in a row; each one reopens the device or stream
+        while not self._stop.is_set():
             ok, image = self.cap.read()
+            if not ok and failures < self.reconnects:
+                failures += 1
+                if not self._stop.wait(RECONNECT_WAIT_S):
+                    self.cap.release()
+                    self.cap = self._open()
+                continue
             with self._cond:
                 if not ok:
-                    self._stop = True
-                else:
-                    self._frame, self._seq = image, self._seq + 1
+                    if self.reconnects:
+                        self.error = (f"{'stream' if _is_stream(self.device) else 'camera'} "
+                                      f"stopped sending frames; {self.reconnects} reconnects "
+                                      "failed")
+                    self._ended = True
+                    self._cond.notify()
+                    return
+                failures = 0
+                self._frame, self._seq = image, self._seq + 1
                 self._cond.notify()
 
     def frames(self, max_frames: int | None, stride: int) -> Iterator[Frame]:
-        name, last, done = f"camera:{self.index}", -1, 0
+        """Live frames (numbered as the camera sent them) until it ends or `max_frames`."""
+        last, done = -1, 0
         try:
             while max_frames is None or done < max_frames:
                 with self._cond:
-                    while self._seq == last and not self._stop:
+                    while self._seq == last and not self._ended:
                         self._cond.wait(timeout=1.0)
                     if self._seq == last:
+                        if self.error:
+                            yield Frame(self.name, None, error=self.error)
                         return
                     image, last = self._frame, self._seq
                 if last % stride:
                     continue
-                yield Frame(name, last, image, fps=self.fps, live=True)
+                yield Frame(self.name, last, to_bgr8(image), fps=self.fps, live=True)
                 done += 1
         finally:
             self.close()
 
     def close(self) -> None:
-        self._stop = True
-        self._thread.join(timeout=2.0)
+        self._stop.set()
+        self._thread.join(timeout=STREAM_TIMEOUT_S + 1)
         self.cap.release()

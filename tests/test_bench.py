@@ -15,7 +15,8 @@ from conftest import REPO
 
 @pytest.mark.parametrize("script, args, key", [
     ("train.py", ["--seeds", "0", "--limit", "2048", "--epochs", "1"], "median"),
-    ("frame.py", ["--frames", "5"], None),
+    ("frame.py", ["--frames", "5", "--pages", "1"], "issue8"),
+    ("kinds.py", ["--frames", "1"], "kinds"),
     ("scenes.py", ["--frames", "4"], None),
     ("coldstart.py", ["--repeats", "1"], None),
     ("serve.py", ["--requests", "20", "--concurrency", "1", "4", "--rounds", "1",

@@ -95,9 +95,11 @@ def test_no_torch_images_video_json(files, onnx_model, tmp_path) -> None:
     assert r.returncode == 0, r.stderr
     recs = [json.loads(line) for line in r.stdout.splitlines()]
     assert len(recs) == 2 + 1 + 2
-    assert set(recs[0]) == {"source", "frame", "digits", "text"}
+    assert set(recs[0]) == {"source", "frame", "digits", "text", "schema_version", "lines",
+                            "numbers", "rejected"}
     for d in recs[0]["digits"]:
-        assert set(d) == {"label", "confidence", "box"} and len(d["box"]) == 4
+        assert set(d) == {"label", "confidence", "box", "line", "number", "low_confidence"}
+        assert len(d["box"]) == 4
     assert "Speed:" in r.stderr
     r = digits(str(files["mnist"]), model=onnx_model, no_torch=True)  # text output
     assert r.returncode == 0 and r.stdout.strip().endswith(f"{files['label']}(" + r.stdout
@@ -210,7 +212,7 @@ def test_checks_runs(onnx_model) -> None:
 def test_camera_thread_and_live_loop(files, onnx_model, tmp_path, capsys) -> None:
     """The capture thread and the live path (smoothing, FPS overlay, saved video), with
     a video file standing in for the webcam."""
-    from digits.runtime.model import Model
+    from digits.runtime.reader import Reader
     from digits.runtime.recognize import recognize_frames
     from digits.runtime.sources import Camera
 
@@ -219,8 +221,8 @@ def test_camera_thread_and_live_loop(files, onnx_model, tmp_path, capsys) -> Non
     indices = [f.index for f in frames]
     assert indices == sorted(set(indices))
     camera = Camera(str(files["video"]))
-    rc = recognize_frames(Model(onnx_model, "cpu"), camera.frames(max_frames=4, stride=1),
-                          as_json=True, min_confidence=0.3, save=tmp_path, show=False)
+    rc = recognize_frames(Reader(onnx_model, "cpu"), camera.frames(max_frames=4, stride=1),
+                          as_json=True, save=tmp_path, show=False)
     assert rc == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     # a file feeds the thread faster than frames are read: stale ones are dropped

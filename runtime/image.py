@@ -1,0 +1,78 @@
+"""Input normalisation: every image, video frame and camera frame becomes 8-bit BGR here.
+
+One place for what decoders hand over: 16-bit and float images (scaled to 8 bits),
+gray and palette images (palette PNGs decode to BGR already), and images with an alpha
+channel, which are flattened onto the colour opposite their strokes, so black strokes
+on a transparent canvas and white strokes on one both read as ink on a plain surface.
+EXIF orientation is applied at decode (``decode``).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Flags that keep 16 bits and colour AND apply EXIF orientation; IMREAD_UNCHANGED (the only
+# flag that keeps alpha) ignores EXIF orientation, so it is used only where alpha can be.
+_KEEP_DEPTH = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
+
+
+def decode(data: bytes) -> np.ndarray | None:
+    """Encoded image bytes -> uint8 BGR [H,W,3], normalised by ``to_bgr8``;
+    None when OpenCV cannot decode them. JPEGs (no alpha, often EXIF-rotated) decode once
+    with orientation applied; other formats are first read with their alpha channel, and
+    read again with orientation applied when they have none."""
+    buf = np.frombuffer(data, np.uint8)
+    if data[:2] == b"\xff\xd8":
+        image = cv2.imdecode(buf, _KEEP_DEPTH)
+    else:
+        image = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        if image is not None and not (image.ndim == 3 and image.shape[2] == 4):
+            image = cv2.imdecode(buf, _KEEP_DEPTH)
+    return None if image is None else to_bgr8(image)
+
+
+def to_bgr8(image: np.ndarray) -> np.ndarray:
+    """Any decoded image or frame -> uint8 BGR [H,W,3] (a uint8 BGR image is returned as
+    it is): what sources hand on, and what annotations are drawn on."""
+    image = to_8bit(image)
+    return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Any decoded image or frame -> uint8 gray [H,W]: what segmentation reads."""
+    image = to_8bit(image)
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def to_8bit(image: np.ndarray) -> np.ndarray:
+    """Any decoded image -> uint8, gray [H,W] or BGR [H,W,3].
+
+    uint16 is scaled by 1/257, float taken in [0,1]; [H,W,1] becomes [H,W]; BGRA is
+    flattened by ``flatten_alpha``. A uint8 gray or BGR image is returned as it is."""
+    if image.dtype == np.uint16:
+        image = (image / 257.0 + 0.5).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = (np.clip(image.astype(np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = flatten_alpha(image)
+    return image
+
+
+def flatten_alpha(bgra: np.ndarray) -> np.ndarray:
+    """uint8 BGRA [H,W,4] -> BGR [H,W,3] on a plain background opposite the strokes.
+
+    The strokes are the opaque pixels; when they are dark (mean gray < 128) the
+    background becomes white, else black. A fully opaque image only loses its alpha."""
+    alpha = bgra[:, :, 3]
+    bgr = bgra[:, :, :3]
+    if alpha.min() == 255:
+        return np.ascontiguousarray(bgr)
+    opaque = alpha > 127
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    dark = float(gray[opaque].mean()) < 128 if opaque.any() else True
+    background = 255.0 if dark else 0.0
+    a = alpha.astype(np.float32)[:, :, None] / 255
+    return (bgr * a + background * (1 - a) + 0.5).astype(np.uint8)

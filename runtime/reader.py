@@ -1,0 +1,545 @@
+"""The Python API: ``from digits import Reader``. Digits, lines and numbers off an image.
+
+    from digits import Reader
+
+    reader = Reader()                          # the default model, CPU or CUDA
+    result = reader.read("meter.jpg")          # or a numpy BGR/gray array, or encoded bytes
+    print(result.text)                         # "12 3.5\\n78": numbers by spaces, lines by \\n
+    for n in result.numbers:
+        print(n.text, n.box)                   # "3.5" (x, y, w, h) in pixels of the image
+
+Coordinates: pixels of the image as given, x to the right and y down from its top-left
+corner; a box is (x, y, w, h). Reading order: lines top to bottom, left to right within a
+line. `Result.to_dict()` is the JSON record `digits recognize --json` prints for the same
+input (DESIGN.md, Recognition output). One Reader may be shared by many threads: it holds
+one onnxruntime session and nothing that changes per call.
+
+Only numpy, OpenCV and onnxruntime are imported: never torch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from digits.errors import UnreadableInput
+from digits.runtime import sources as src
+from digits.runtime import tuning
+from digits.runtime.model import Model
+from digits.runtime.segment import Box, reading_order, segment
+from digits.runtime.segment import Region as SegRegion
+
+# Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
+# text. 2: digits gain line and number; lines, numbers, rejected; text keeps the structure.
+SCHEMA_VERSION = 2
+
+# A gap between two digits of a line wider than this many digit heights starts a new
+# number. Inside a number the widest gap over 200 generated frames (digits.scenes, seed 5)
+# is 0.60 of the line's median digit height; a space between numbers is a digit's width
+# (~0.7 h) or more.
+NUMBER_GAP = 0.75
+# A decimal point or comma is looked for in gaps of this many digit heights (narrower
+# leaves no room for one; a wider one is two numbers, whatever sits between them)...
+SEPARATOR_GAP = (0.12, 1.5)
+# ...as a solid blob of ink whose sides are this share of the digit height or more (and
+# 2 px: noise and broken rules are smaller) and no side is longer than the second figure
+# (a pen's dot up to a short comma), in the window from POINT_LOW of the digits' height
+# to below their baseline. Dots drawn at 0.10-0.16 h (digits.scenes) sit well inside.
+SEPARATOR_SIZE = (0.06, 0.35)
+POINT_LOW = 0.6
+# The segmentation joins a point to a digit within 0.2 h of it (a fragment it takes for
+# a detached stroke), widening that digit's box: the window reaches this many digit
+# heights into each box. A digit's own strokes there run out of the window's top or
+# sides and are not taken for a point. Generated frames (seed 6, 300 frames): frames
+# with a point missed 27 of 282 -> 0 with it.
+INTO_BOX = 0.3
+# Ink is what differs from the paper by this share of digit a's contrast or more (0.3
+# lets blur join a point to its digit: 7 of 282 missed), and a point has no other ink
+# within CLEARANCE digit heights: a broken stroke's pieces do. Seed 6, 300 frames: false
+# points 4 -> 1 of 282 at 0.08 (0.04: 3; 0.12: 1), none missed.
+INK_LEVEL = 0.5
+CLEARANCE = 0.08
+# The window is looked at in every f-th pixel, f bringing the digit height down to about
+# this many (the smallest point, 0.06 h, is then still 2 px): a quarter of the cost or
+# less for large digits, and the same points found (seeds 5 and 6).
+SEPARATOR_SCALE = 40
+# A blob taller than this many times its width that reaches below the digits' baseline
+# is a comma; any other one a point.
+COMMA_ASPECT = 1.5
+
+
+@dataclass(frozen=True)
+class Digit:
+    """One digit read off the image.
+
+    label: 0-9. confidence: the model's softmax probability of that label, in [0,1].
+    box: (x, y, w, h) in pixels of the image. line, number: indices into the Result's
+    `lines` and `numbers`. region: index into the Reader's `rois` (None without ROIs).
+    probabilities: the softmax over the model's labels, float32 [10] in `Model.labels`
+    order (not in the record)."""
+
+    label: int
+    confidence: float
+    box: Box
+    line: int = 0
+    number: int = 0
+    region: int | None = None
+    probabilities: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def low_confidence(self) -> bool:
+        """Read, but below LOW_CONFIDENCE (runtime/tuning.py): reported, and marked so."""
+        return self.confidence < tuning.LOW_CONFIDENCE
+
+
+@dataclass(frozen=True)
+class Number:
+    """Digits of one line close enough to be one number, with a decimal point or comma
+    kept where one was found between two of them. text: "3.5"; box: around its digits
+    (x, y, w, h, pixels); line: index into the Result's `lines`; digits: indices into its
+    `digits`."""
+
+    text: str
+    box: Box
+    line: int
+    digits: tuple[int, ...]
+    region: int | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text: its numbers joined by a space, and the box around them."""
+
+    text: str
+    box: Box
+    numbers: tuple[int, ...]
+    region: int | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region of interest as read: its box in pixels of the frame and its text."""
+
+    box: Box
+    text: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one image or video frame holds, in reading order.
+
+    source: the file, "stdin", "camera:N" or what `read(source=...)` was given (None for
+    an array read without one). frame: the frame number of a video or camera; None for an
+    image. rejected: regions that looked like ink but not like a digit. regions: one per
+    ROI when the Reader has ROIs, else None. error: why this input could not be read
+    (only from `read_many`, which goes on past it); then there are no digits.
+    times: seconds spent on preprocess (segmentation), inference and postprocess (labels,
+    lines, numbers); not part of the record."""
+
+    source: str | None
+    frame: int | None
+    digits: tuple[Digit, ...] = ()
+    lines: tuple[Line, ...] = ()
+    numbers: tuple[Number, ...] = ()
+    rejected: int = 0
+    regions: tuple[Region, ...] | None = None
+    error: str | None = None
+    times: tuple[float, float, float] = field(default=(0.0, 0.0, 0.0), compare=False)
+
+    @property
+    def text(self) -> str:
+        """Numbers joined by a space, lines by a newline: "12 3.5\\n78"."""
+        return "\n".join(line.text for line in self.lines)
+
+    def relabel(self, digits: Sequence[Digit]) -> Result:
+        """This result with its digits' labels and confidences replaced by those of
+        `digits` (the same digits, same order: a live source's smoothed labels), lines,
+        numbers and regions re-spelt to match."""
+        labels = iter(str(d.label) for d in digits)
+        numbers = tuple(replace(n, text="".join(next(labels) if c.isdigit() else c
+                                                for c in n.text)) for n in self.numbers)
+        lines = tuple(replace(ln, text=" ".join(numbers[i].text for i in ln.numbers))
+                      for ln in self.lines)
+        regions = None if self.regions is None else tuple(
+            replace(r, text="\n".join(ln.text for ln in lines if ln.region == k))
+            for k, r in enumerate(self.regions))
+        new = tuple(replace(old, label=d.label, confidence=d.confidence)
+                    for old, d in zip(self.digits, digits, strict=True))
+        return replace(self, digits=new, lines=lines, numbers=numbers, regions=regions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON record of `digits recognize --json` (DESIGN.md, Recognition output)."""
+        def where(thing: Digit | Line | Number) -> dict[str, int]:
+            return {} if thing.region is None else {"region": thing.region}
+
+        rec: dict[str, Any] = {
+            "source": self.source, "frame": self.frame,
+            "digits": [{"label": d.label, "confidence": round(d.confidence, 3),
+                        "box": list(d.box), "line": d.line, "number": d.number,
+                        "low_confidence": d.low_confidence, **where(d)}
+                       for d in self.digits],
+            "text": self.text,
+            "schema_version": SCHEMA_VERSION,
+            "lines": [{"text": ln.text, "box": list(ln.box), **where(ln)} for ln in self.lines],
+            "numbers": [{"text": n.text, "box": list(n.box), "line": n.line, **where(n)}
+                        for n in self.numbers],
+            "rejected": self.rejected,
+        }
+        if self.regions is not None:
+            rec["regions"] = [{"box": list(r.box), "text": r.text} for r in self.regions]
+        if self.error is not None:
+            rec["error"] = self.error
+        return rec
+
+
+# Sees every region the model decided on, digit or rejected, before the confidence floor:
+# crops float32 [N,1,28,28] (the model's input), boxes (x, y, w, h) in pixels of the image,
+# probabilities float32 [N,C] (harvest.CropSaver, `recognize --save-crops`).
+Regions = Callable[[np.ndarray, list[Box], np.ndarray], object]
+
+
+def read_digits(model: Model, image: np.ndarray, min_confidence: float,
+                times: list[float] | None = None,
+                regions: Regions | None = None) -> tuple[list[Digit], int]:
+    """The bare pipeline: segmentation proposes regions, the model decides. Digits in
+    reading order (line and number not set yet) and the count of rejected regions;
+    `times` gets preprocess, inference and postprocess seconds appended.
+
+    A region is a digit when the model's top class is a digit (not
+    ``model.reject_index``) read with at least ``min_confidence`` (and, for a model
+    without a reject class, the calibrated NO_REJECT_MIN_CONFIDENCE); every other region
+    counts as rejected. A region wide enough to hold touching digits is also cut along
+    candidate paths (``Segmentation.split_options``); a cut wins when its weakest part
+    is read more confidently than the whole, by SPLIT_MARGIN of the whole's doubt.
+
+    image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.runtime.image``
+    takes)."""
+    t0 = time.perf_counter()
+    seg = segment(image)  # the one call of the segmentation
+    t1 = time.perf_counter()
+    probs = model.probabilities(seg.crops)
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
+    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
+               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX}
+    options = {i: o for i, o in options.items() if o}
+    parts = [p for opts in options.values() for opt in opts for p in opt]
+    part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
+                  if parts else np.zeros((0, probs.shape[1]), np.float32))
+    t2 = time.perf_counter()
+    found: list[tuple[SegRegion, np.ndarray]] = []
+    k = 0
+    for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
+        whole = _digit_score(model, p)
+        best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
+        for opt in options.get(i, []):
+            scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
+            k += len(opt)
+            score = min(_digit_score(model, q) for _r, q in scored)
+            if score > best_score:
+                best, best_score = scored, score
+        found += best
+    floor = min_confidence if model.reject_index is not None else max(
+        min_confidence, tuning.NO_REJECT_MIN_CONFIDENCE)
+    digits, rejected = [], 0
+    order, _ = reading_order([r.box for r, _p in found])
+    for j in order:
+        region, p = found[j]
+        score = _digit_score(model, p)
+        if score >= floor and score > 0:
+            x, y, w, h = seg.frame_box(region)
+            digits.append(Digit(model.labels[int(p.argmax())], score,
+                                (int(x), int(y), int(w), int(h)), probabilities=p))
+        else:
+            rejected += 1
+    if regions is not None and found:
+        regions(np.stack([seg.crop(r)[None] for r, _p in found]),
+                [seg.frame_box(r) for r, _p in found], np.stack([p for _r, p in found]))
+    if times is not None:
+        times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
+    return digits, rejected
+
+
+def _shifted(regions: Regions, x: int, y: int, crops: np.ndarray, boxes: list[Box],
+             probs: np.ndarray) -> object:
+    """An ROI's regions, boxes moved into pixels of the whole frame."""
+    return regions(crops, [(bx + x, by + y, bw, bh) for bx, by, bw, bh in boxes], probs)
+
+
+def _digit_score(model: Model, p: np.ndarray) -> float:
+    """The probability of the top class when it is a digit; 0 when it is "not a digit"."""
+    top = int(p.argmax())
+    return 0.0 if top == model.reject_index else float(p[top])
+
+
+def _union(boxes: Iterable[Box]) -> Box:
+    bs = list(boxes)
+    x0, y0 = min(b[0] for b in bs), min(b[1] for b in bs)
+    x1, y1 = max(b[0] + b[2] for b in bs), max(b[1] + b[3] for b in bs)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _separator(image: np.ndarray, a: Box, b: Box, height: float) -> str:
+    """"." or "," when a point or comma sits between boxes a and b (a left of b) near
+    their baseline, else "". image: the whole uint8 image (BGR, BGRA or gray); only the
+    window between the two (reaching INTO_BOX into each) and digit a are looked at."""
+    reach = int(INTO_BOX * height)
+    x0 = max(a[0] + a[2] - reach, a[0] + a[2] // 2)
+    x1 = min(b[0] + reach, b[0] + b[2] // 2)
+    bottom = max(a[1] + a[3], b[1] + b[3])
+    y0, y1 = int(min(a[1], b[1]) + POINT_LOW * height), int(bottom + 0.25 * height)
+    f = max(1, int(height // SEPARATOR_SCALE))
+    window = _gray(image[max(0, y0):y1:f, max(0, x0):x1:f])  # every f-th pixel
+    if min(window.shape) < 3:
+        return ""
+    height /= f
+    ax, ay, aw, ah = a  # ink and paper levels from every other pixel of digit a
+    darkest, lightest, _, _ = cv2.minMaxLoc(_gray(image[ay:ay + ah:2, ax:ax + aw:2]))
+    flat = window.ravel()
+    bg = float(np.partition(flat, flat.size // 2)[flat.size // 2])  # mostly paper or board
+    dark = bg - darkest > lightest - bg  # ink as dark as digit a's, or as light
+    level = bg + INK_LEVEL * ((darkest if dark else lightest) - bg)
+    binary = cv2.threshold(window, level, 1, cv2.THRESH_BINARY_INV if dark
+                           else cv2.THRESH_BINARY)[1]
+    if not cv2.countNonZero(binary):
+        return ""
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    lo, hi = max(2.0, SEPARATOR_SIZE[0] * height), SEPARATOR_SIZE[1] * height
+    c = max(2, round(CLEARANCE * height))
+    wh, ww = binary.shape
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if x == 0 or y == 0 or x + w == ww or y + h == wh:
+            continue  # part of a digit, a rule or a neighbour line
+        if not (lo <= min(w, h) and max(w, h) <= hi):
+            continue  # noise, a fragment of a rule, or too big for a point
+        own = cv2.countNonZero(binary[y:y + h, x:x + w])
+        if own < 0.4 * w * h:
+            continue  # not solid: a fragment of a stroke or a rule
+        if cv2.countNonZero(binary[max(0, y - c):y + h + c, max(0, x - c):x + w + c]) > own:
+            continue  # other ink close by: a piece of a broken stroke
+        if h > COMMA_ASPECT * w and max(0, y0) + f * (y + h) > bottom:
+            return ","
+        if w <= 2 * h:
+            return "."
+    return ""
+
+
+def structure(digits: Sequence[Digit], image: np.ndarray | None, first_line: int = 0,
+              first_number: int = 0, region: int | None = None,
+              ) -> tuple[list[Digit], list[Line], list[Number]]:
+    """Digits grouped into lines (reading order) and, within a line, into numbers by the
+    gaps between them (NUMBER_GAP), a point or comma between two digits of a number kept.
+
+    image: the uint8 image the boxes are in (BGR, BGRA or gray), to look for separators
+    (None: not looked for). Lines and numbers are numbered from `first_line` and
+    `first_number`; the digits come back in reading order with line, number and region
+    set."""
+    order, line_of = reading_order([d.box for d in digits])
+    out: list[Digit] = []
+    lines: list[Line] = []
+    numbers: list[Number] = []
+    for line in sorted(set(line_of)):
+        row = [digits[i] for i, n in zip(order, line_of, strict=True) if n == line]
+        height = statistics.median(d.box[3] for d in row)
+        groups = [[row[0]]]
+        texts = [str(row[0].label)]
+        for a, b in itertools.pairwise(row):
+            gap = b.box[0] - (a.box[0] + a.box[2])
+            sep = ""
+            if image is not None and SEPARATOR_GAP[0] * height <= gap <= SEPARATOR_GAP[1] * height:
+                sep = _separator(image, a.box, b.box, height)
+            if not sep and gap > NUMBER_GAP * height:
+                groups.append([b])
+                texts.append(str(b.label))
+            else:
+                groups[-1].append(b)
+                texts[-1] += sep + str(b.label)
+        line_index, first = first_line + len(lines), len(numbers)
+        for group, text in zip(groups, texts, strict=True):
+            n = first_number + len(numbers)
+            idx = tuple(range(len(out), len(out) + len(group)))
+            out += [Digit(d.label, d.confidence, d.box, line_index, n, region, d.probabilities)
+                    for d in group]
+            numbers.append(Number(text, _union(d.box for d in group), line_index, idx, region))
+        lines.append(Line(" ".join(texts), _union(d.box for d in row),
+                          tuple(range(first_number + first, first_number + len(numbers))),
+                          region))
+    return out, lines, numbers
+
+
+@dataclass(frozen=True)
+class Roi:
+    """A region of interest: (x, y, w, h) in pixels, or in fractions of the frame's width
+    and height when `fractional`."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    fractional: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Roi:
+        """ "x,y,w,h": integers are pixels; with a decimal point, fractions in [0,1] of
+        the frame ("0.5,0,0.5,1" is its right half). Raises ValueError."""
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 4:
+            raise ValueError(f"{text!r}: expected x,y,w,h")
+        fractional = any("." in p for p in parts)
+        values = [float(p) for p in parts]
+        if any(v < 0 for v in values) or values[2] <= 0 or values[3] <= 0:
+            raise ValueError(f"{text!r}: x and y must be >= 0, w and h > 0")
+        if fractional and any(v > 1 for v in values):
+            raise ValueError(f"{text!r}: fractions of the frame are between 0 and 1")
+        if not fractional:
+            return cls(*(int(v) for v in values))
+        return cls(*values, fractional=True)
+
+    def pixels(self, width: int, height: int) -> Box:
+        """This region in pixels of a width x height frame, clipped to it. Raises
+        UnreadableInput when nothing of it lies inside the frame."""
+        sx, sy = (width, height) if self.fractional else (1, 1)
+        x0, y0 = round(self.x * sx), round(self.y * sy)
+        x1 = min(width, round((self.x + self.w) * sx))
+        y1 = min(height, round((self.y + self.h) * sy))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            raise UnreadableInput(f"region {self} is not inside the {width}x{height} frame")
+        return (x0, y0, x1 - x0, y1 - y0)
+
+    def __str__(self) -> str:
+        return ",".join(f"{v:g}" for v in (self.x, self.y, self.w, self.h))
+
+
+def as_image(image: np.ndarray | str | Path | bytes) -> np.ndarray:
+    """A uint8 image array from what `Reader.read` takes: an array (BGR [H,W,3], BGRA
+    [H,W,4] or gray [H,W]) as it is, a path or encoded bytes decoded to BGR.
+
+    Raises UnreadableInput (ImageTooLarge above the pixel limit) when it cannot be used;
+    TypeError for other types."""
+    if isinstance(image, np.ndarray):
+        if image.dtype != np.uint8 or not (image.ndim == 2 or (
+                image.ndim == 3 and image.shape[2] in (1, 3, 4))):
+            raise UnreadableInput(f"expected a uint8 [H,W], [H,W,3] or [H,W,4] array, got "
+                                  f"{image.dtype} {list(image.shape)}")
+        if min(image.shape[:2]) < 8:
+            raise UnreadableInput(f"image is {image.shape[1]}x{image.shape[0]}: too small to "
+                                  "hold a digit")
+        return image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
+    if isinstance(image, bytes | bytearray | memoryview):
+        return src.decode_image(bytes(image))
+    if isinstance(image, str | Path):
+        return src.read_image(Path(image))
+    raise TypeError(f"cannot read a {type(image).__name__}: give an array, a path or bytes")
+
+
+def _gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+    return cv2.cvtColor(image, code)
+
+
+class Reader:
+    """Reads digits, lines and numbers off images, videos and cameras.
+
+    model: an ONNX file from `digits export` (default: ./artifacts/digits.onnx, else the
+    one installed with the package). device: "auto", "cpu" or "cuda" (see `Model`).
+    min_confidence: digits read with a lower softmax probability are dropped. rois:
+    regions of interest (`Roi` or "x,y,w,h" strings): only those parts of each frame are
+    read, each reported separately; boxes stay in pixels of the whole frame.
+
+    Raises DigitsError when the model is missing or invalid, or the device cannot be had.
+    Safe to share between threads."""
+
+    def __init__(self, model: str | Path | None = None, device: str = "auto",
+                 min_confidence: float = 0.3, rois: Sequence[Roi | str] = ()) -> None:
+        self.model = Model(model, device=device)
+        self.min_confidence = min_confidence
+        self.rois = tuple(r if isinstance(r, Roi) else Roi.parse(r) for r in rois)
+        # called as regions(source, frame, crops, boxes, probabilities) per image read
+        self.regions: Callable[..., object] | None = None
+
+    def read(self, image: np.ndarray | str | Path | bytes, source: str | None = None,
+             frame: int | None = None) -> Result:
+        """Everything one image holds.
+
+        image: uint8 BGR [H,W,3], gray [H,W] or BGRA [H,W,4] array; a path; encoded bytes
+        (PNG, JPEG...). source, frame: carried into the Result (a path is its own source).
+        Raises UnreadableInput when it cannot be decoded or used, ImageTooLarge when it
+        declares more pixels than the limit."""
+        if source is None and isinstance(image, str | Path):
+            source = str(image)
+        pixels = as_image(image)
+        times: list[float] = []
+        if not self.rois:
+            hook = partial(self.regions, source, frame) if self.regions else None
+            found, rejected = read_digits(self.model, pixels, self.min_confidence, times, hook)
+            t = time.perf_counter()
+            digits, lines, numbers = structure(found, pixels)
+            times[2] += time.perf_counter() - t
+            return Result(source, frame, tuple(digits), tuple(lines), tuple(numbers),
+                          rejected, times=(times[0], times[1], times[2]))
+        return self._read_regions(pixels, source, frame)
+
+    def _read_regions(self, pixels: np.ndarray, source: str | None,
+                      frame: int | None) -> Result:
+        height, width = pixels.shape[:2]
+        boxes = [roi.pixels(width, height) for roi in self.rois]
+        digits: list[Digit] = []
+        lines: list[Line] = []
+        numbers: list[Number] = []
+        regions: list[Region] = []
+        rejected = 0
+        times: list[float] = []
+        for k, (x, y, w, h) in enumerate(boxes):
+            part = pixels[y:y + h, x:x + w]
+            hook = None if self.regions is None else partial(
+                _shifted, partial(self.regions, source, frame), x, y)
+            found, r = read_digits(self.model, part, self.min_confidence, times, hook)
+            t = time.perf_counter()
+            rejected += r
+            found = [replace(d, box=(d.box[0] + x, d.box[1] + y, d.box[2], d.box[3]))
+                     for d in found]
+            ds, ls, ns = structure(found, pixels, len(lines),
+                                   len(numbers), region=k)
+            offset = len(digits)
+            digits += ds
+            numbers += [replace(n, digits=tuple(i + offset for i in n.digits)) for n in ns]
+            lines += ls
+            regions.append(Region((x, y, w, h), "\n".join(ln.text for ln in ls)))
+            times[-1] += time.perf_counter() - t
+        t3 = np.array(times).reshape(-1, 3).sum(axis=0)
+        return Result(source, frame, tuple(digits), tuple(lines), tuple(numbers), rejected,
+                      tuple(regions), times=(float(t3[0]), float(t3[1]), float(t3[2])))
+
+    def read_frames(self, frames: Iterable[src.Frame]) -> Iterator[tuple[src.Frame, Result]]:
+        """Each frame with its Result; a frame that could not be read gets a Result with
+        its `error` and no digits, and the rest go on."""
+        for f in frames:
+            if f.error is not None or f.image is None:
+                yield f, Result(f.source, f.index, error=f.error or "no image")
+                continue
+            try:
+                yield f, self.read(f.image, f.source, f.index)
+            except UnreadableInput as e:  # e.g. an ROI outside this frame
+                yield f, Result(f.source, f.index, error=str(e))
+
+    def read_many(self, sources: str | Iterable[str | Path], max_frames: int | None = None,
+                  stride: int = 1) -> Iterator[Result]:
+        """Results for every image and video frame named by sources, in order, as
+        `digits recognize` reads them: files, folders (their images and videos, sorted),
+        glob patterns, videos (every `stride`-th frame, at most `max_frames` of each) and
+        "-" (one encoded image on stdin). An input that cannot be read yields a Result
+        with its `error` set; the rest are still read."""
+        names = [sources] if isinstance(sources, str) else [str(s) for s in sources]
+        for _frame, result in self.read_frames(src.files(names, max_frames, stride)):
+            yield result

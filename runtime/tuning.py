@@ -1,0 +1,152 @@
+"""Every tuning constant of the reader, in one place, with its reason.
+
+Pixels are working pixels (``segment.working_gray``) unless said otherwise. "Field
+cases" are the 17 everyday inputs of issue 8; "kinds" the generated inputs of
+tests/test_reader_kinds.py; "scenes" ``python bench/scenes.py``.
+"""
+
+# ---- working size -----------------------------------------------------------------------
+# Photos are reduced by an integer factor until the short side is at most this. A 12 MP
+# page (short side 3024) becomes 1008: its ~60 px digits become ~20 px, still above the
+# 20 px box the model reads; 640x480 frames are untouched. Speed: the page then costs
+# ~10x a 640x480 frame instead of ~40x.
+WORK_MAX_SHORT_SIDE = 1000
+
+# Images whose short side is below this are taken as one digit already (a 28x28 paint
+# drawing, a tight crop): one background level, no line removal.
+SMALL_IMAGE = 96
+
+# ---- background and polarity ------------------------------------------------------------
+# The background is estimated on a copy reduced to a short side of this many pixels,
+# with an elliptic kernel of BACKGROUND_KERNEL pixels there: 11/60 of the short side,
+# wider than a 30 px brush on a 280 px canvas (the widest brush of issue 8), and a slow
+# enough surface for uneven light and shadow. Generated fat brushes (tests/kinds.py,
+# seed 1): 7/12 read at 9, 11/12 at 11 and 13; 13 let a desk band narrower than the
+# kernel outvote the ink (card-on-desk field case read nothing).
+BACKGROUND_SHORT_SIDE = 60
+BACKGROUND_KERNEL = 11
+# Gray levels a pixel must differ from the surfaces to count as ink when polarity is
+# decided: above JPEG noise and paper texture; 25 let the halo around a card's edge
+# outvote the ink (card-on-desk field case).
+POLARITY_MIN_CONTRAST = 40
+# The polarity with more thin ink wins when it has POLARITY_CLEAR times the other's;
+# closer than that, the border decides (segment._light_from_border). A fat 8's loops
+# counted 791 light against 690 dark pixels (generated fat brushes, seed 0).
+POLARITY_CLEAR = 2.0
+# When less than this share of the frame is thin ink of either polarity, the frame is
+# one digit whose strokes are wider than the kernel (a tight crop): one background
+# level is used instead. Generated tight crops (seed 1) had 0.1-0.3 %; frames with
+# digits 1-10 %.
+THIN_INK_SHARE = 0.005
+# ... in images whose short side is below this (a page with a few small digits also has
+# little thin ink, and a shaded corner is no digit: whole-page field case).
+ONE_DIGIT_MAX_SIDE = 400
+# ... or less than this share, when one level's ink touches all four edges (a tight
+# crop): generated tight crops had 1.7-5.3 %, squared paper (whose grid also touches
+# every edge) 13.7 %.
+TIGHT_CROP_THIN_INK_SHARE = 0.06
+
+# ---- threshold --------------------------------------------------------------------------
+NOISE_MADS = 6.0  # the ink threshold sits this many noise deviations above the median
+MIN_INK_LEVEL = 18.0  # gray levels: an empty page stays empty under JPEG noise
+
+# ---- printed structure ------------------------------------------------------------------
+# Printed lines are at most this thick (ruled, grid and form lines of the field cases are
+# 2-3 px; pens there are 5-12 px).
+LINE_MAX_THICK = 5
+# Frames with a short side of at least this are searched for lines at half resolution
+# (4x cheaper; 10 ms -> ~3 ms per 640x480 scene frame); the constants below are in
+# working pixels and are halved there.
+LINE_HALF_RES_SIDE = 400
+# A line piece is a run of at least max(LINE_MIN_RUN, side / LINE_RUN_DIVISOR) pixels.
+LINE_MIN_RUN = 20
+LINE_RUN_DIVISOR = 16
+# Runs are found on ink thickened by this many rows, so a line slanted by perspective
+# (3 % corners in the scenes) and a stroke crossing it stay one run.
+LINE_SLANT_ROWS = 5
+LINE_MAX_SLANT = 0.08  # a run's height over its width: steeper is not a printed line
+LINE_ROW_TOLERANCE = 6  # pixels: pieces whose centres are this close are one row
+# A row of runs is a line when they span this share of the width: ruled paper and grid
+# span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
+# alone (a single line is never removed: remove_lines).
+LINE_SPAN_H = 0.5
+# Once two lines are found (ruled paper, a grid), faint or broken lines of the same
+# family need only span this share (scenes seed 99: lines faded by uneven light were
+# merged into digits; a 7's bar spans at most ~0.16 of a scene's width).
+LINE_SPAN_FAMILY = 0.2
+# Vertical lines must span more of the height: two thin upright 1s span ~55 % of the
+# field case's height, a margin or grid line all of it. Box sides are found as cell
+# edges instead.
+LINE_SPAN_V = 0.75
+# A single line is removed only when it crosses LINE_ALONE_SPAN of the frame and is
+# LINE_ALONE_ASPECT times longer than thick (a margin line whose faint rules were not
+# found read as a 1: generated ruled paper, seed 0; it was 100x longer than thick).
+LINE_ALONE_SPAN = 0.9
+LINE_ALONE_ASPECT = 60
+# A cell edge runs at least this share of the way between two horizontal lines.
+CELL_EDGE_SPAN = 0.8
+
+# ---- candidates -------------------------------------------------------------------------
+# Specks: regions shorter than SPECK_STROKES times their own stroke width: dots, JPEG
+# dirt, a line's crumb. Judged on each region's own strokes (not the frame's): small
+# digits beside big thick ones (scenes with two lines of digits) are no specks. A
+# fine-pen 1 is 15-25 stroke widths long. Below SPECK_MIN_PX pixels nothing is a digit.
+SPECK_STROKES = 2.5
+SPECK_MIN_PX = 6
+# Flat pieces: regions less tall than FLAT_STROKES stroke widths are not digits (no digit
+# is flat; they were 89 % of the false digits on scenes seed 5: ruled-line remnants).
+FLAT_STROKES = 1.8
+# Pieces of one digit: overlapping boxes (share of the smaller box), or one above the
+# other sharing this share of the narrower one's columns, closer than MERGE_STACK_GAP
+# of the taller's height, the smaller less than MERGE_PIECE_HEIGHT of the taller's
+# height (two digits on two lines are both full height and are not merged).
+MERGE_OVERLAP = 0.2
+MERGE_AROUND = 3.0  # a box this many times larger both ways surrounds, it is no piece
+MERGE_STACK_COLUMNS = 0.6
+MERGE_STACK_GAP = 0.15
+MERGE_PIECE_HEIGHT = 0.6
+# A desk band at the frame's border is this many times thicker than the strokes.
+SURFACE_STROKES = 3.0
+# ... or this many times thicker when it surrounds another region (generated cards on
+# desks, seed 1: a desk band around bold digits was 1.8-2.5x their strokes).
+SURFACE_AROUND_STROKES = 1.5
+# A region whose ink runs along this share of a frame side lies along the border (a
+# desk strip beside a card read as a 1 in generated cards, seed 1); a digit touching
+# the border touches it briefly.
+SURFACE_EDGE_CONTACT = 0.3
+
+# ---- touching digits --------------------------------------------------------------------
+# Regions at least this wide for their height are offered to the model cut in 2..5 parts.
+# Single MNIST digits are up to ~0.9 as wide as tall, so a wider one may be two; at 0.9
+# hershey 6s and 0s were cut in two (scenes seed 99), at 1.1 none was.
+# Parts keep at least SPLIT_PART_HEIGHT of the region's height: pieces of one digit (a
+# 6's loop, 0.66 of it) are mostly refused, while a short 0 beside a 7 with a tall 1 is
+# not (0.75 left "071" unread; at 0.6 generated touching digits, seed 0, read 12/12 and
+# scenes seed 99 stayed at 98.5 % / 94.5 %).
+SPLIT_MIN_ASPECT = 1.1
+SPLIT_PART_HEIGHT = 0.6
+SPLIT_DIGIT_ASPECT_MIN = 0.45  # the narrowest digit (but a 1) for the most parts tried
+MAX_TOUCHING = 5
+CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels crossed)
+
+# ---- the model decides ------------------------------------------------------------------
+# A cut is taken when its weakest part is read more confidently than the whole region,
+# by SPLIT_MARGIN of the whole's doubt: over a whole read at 0.8, parts need 0.82; over
+# 0.99, 0.991. A flat margin of 0.1 kept "7718" whole at 0.80 against parts at 0.85
+# (generated touching digits, seed 0). Wholes read at SPLIT_WHOLE_MAX or more are not cut
+# (saves the cut search on most regions: frame p50 2.7x -> 1.0x the old reader).
+SPLIT_MARGIN = 0.1
+SPLIT_WHOLE_MAX = 0.95
+# Without a "not a digit" class (model.reject_index is None), a region is a digit when
+# the model's top probability reaches this (and the caller's min_confidence). Measured
+# (every region read at min_confidence 0 on scenes seed 2, 100 frames, and tests/kinds.py
+# seed 2: 665 digits, 100 no-digit frames of letters, scribbles, empty grids and forms):
+#   threshold            0.3   0.4   0.5   0.6   0.7   0.8
+#   true digits lost %   0.45  1.80  2.86  4.36  5.11  7.22
+#   false digits/frame   1.33  1.12  0.89  0.66  0.38  0.21
+# A 10-class model cannot tell letters from digits by confidence without losing real
+# digits; 0.3 keeps the digits, and the reject class (issue 8, item 5) removes the rest.
+NO_REJECT_MIN_CONFIDENCE = 0.3
+# Digits read below this confidence are reported, marked "low_confidence": 0.21 false
+# digits per no-digit frame reach it (table above), 7 % of true digits do not.
+LOW_CONFIDENCE = 0.8

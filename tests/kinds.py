@@ -1,0 +1,341 @@
+"""Everyday inputs of each kind in issue 8, generated with OpenCV: web canvases with
+alpha, fat brushes, tight crops, thin upright 1s, touching digits, form boxes, whole
+pages, ruled paper with a margin, a card on a desk, squared paper, squarish zeros, and
+frames with no digits at all (letters, scribbles, empty grids and forms).
+
+Each ``make_*`` takes a numpy Generator and returns (image, text): the image as a
+decoder would hand it over (uint8; BGR, BGRA or gray) and the digits it shows in reading
+order ("" for no-digit frames). Digits come from two hands: OpenCV's Hershey fonts
+(any size, pen, colour, position) and MNIST test images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+Kind = Callable[[np.random.Generator], tuple[np.ndarray, str]]
+FONTS = (cv2.FONT_HERSHEY_SIMPLEX,)
+INKS = ((30, 30, 30), (120, 40, 20), (140, 60, 10), (40, 30, 150))
+
+
+def _mnist() -> tuple[np.ndarray, np.ndarray]:
+    from digits.mnist import default_root, load_arrays
+
+    return load_arrays(default_root(), train=False)
+
+
+def glyph(text: str, height: int, thickness: int, font: int = FONTS[0]) -> np.ndarray:
+    """A Hershey text's ink as float32 alpha in [0,1], cropped to the ink; ``height`` is
+    the digits' height in pixels."""
+    scale = height / 22.0  # Hershey digits are ~22 px tall at scale 1
+    (w, h), base = cv2.getTextSize(text, font, scale, thickness)
+    pad = thickness + 4
+    canvas = np.zeros((h + base + 2 * pad, w + 2 * pad), np.uint8)
+    if text == "0":  # Hershey's zero is slashed; people write an oval
+        centre = (pad + w // 2, pad + h // 2)
+        cv2.ellipse(canvas, centre, (max(2, w // 2 - thickness // 2),
+                                     max(2, h // 2 - thickness // 2)), 0, 0, 360, 255,
+                    thickness, cv2.LINE_AA)
+    else:
+        cv2.putText(canvas, text, (pad, pad + h), font, scale, 255, thickness, cv2.LINE_AA)
+    ys, xs = np.nonzero(canvas)
+    return canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+
+
+def mnist_glyph(image: np.ndarray, height: int) -> np.ndarray:
+    """An MNIST digit's ink as alpha, cropped and scaled to ``height`` pixels."""
+    a = image.astype(np.float32) / 255
+    ys, xs = np.nonzero(a > 0.1)
+    a = a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    w = max(2, round(a.shape[1] * height / a.shape[0]))
+    return np.clip(cv2.resize(a, (w, height), interpolation=cv2.INTER_CUBIC), 0, 1)
+
+
+def paste(canvas: np.ndarray, alpha: np.ndarray, x: int, y: int, ink) -> None:
+    """Blend ink into a float32 BGR canvas where alpha says, top-left at (x, y)."""
+    h, w = alpha.shape
+    region = canvas[y:y + h, x:x + w]
+    a = alpha[:region.shape[0], :region.shape[1], None]
+    region[:] = region * (1 - a) + np.array(ink, np.float32) * a
+
+
+def paper(h: int, w: int, rng: np.random.Generator, level: float = 235) -> np.ndarray:
+    """Float32 BGR paper under a gentle light gradient with sensor noise."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    gx, gy = rng.uniform(-0.15, 0.15, 2)
+    light = 1 + gx * (xx / w - 0.5) + gy * (yy / h - 0.5)
+    out = level * light[:, :, None] * np.ones(3, np.float32)
+    return out + rng.normal(0, 2, out.shape).astype(np.float32)
+
+
+def finish(canvas: np.ndarray) -> np.ndarray:
+    return np.clip(canvas, 0, 255).astype(np.uint8)
+
+
+def digits_text(rng: np.random.Generator, n: int) -> str:
+    return "".join(str(int(d)) for d in rng.integers(0, 10, n))
+
+
+def _row(canvas: np.ndarray, text: str, x: int, y: int, height: int, thickness: int,
+         ink, rng: np.random.Generator, gap: float = 0.35) -> int:
+    """Hershey digits side by side from (x, y); returns the x after the last one."""
+    font = FONTS[int(rng.integers(len(FONTS)))]
+    for ch in text:
+        a = glyph(ch, height, thickness, font)
+        paste(canvas, a, x, y + height - a.shape[0], ink)
+        x += a.shape[1] + int(gap * height)
+    return x
+
+
+# ---- the kinds --------------------------------------------------------------------------
+
+def make_canvas_alpha(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A web canvas saved as PNG: strokes only in alpha, black or white, on transparent."""
+    text = digits_text(rng, int(rng.integers(1, 5)))
+    height = int(rng.integers(80, 180))
+    thick = max(2, height // int(rng.integers(8, 16)))
+    h, w = height + 120, len(text) * int(height * 0.95) + 120
+    alpha = np.zeros((h, w, 3), np.float32)
+    _row(alpha, text, 60, 60, height, thick, (255, 255, 255), rng)
+    colour = 0 if rng.random() < 0.5 else 255
+    bgra = np.zeros((h, w, 4), np.uint8)
+    bgra[:, :, :3] = colour
+    bgra[:, :, 3] = finish(alpha[:, :, 0])
+    return bgra, text
+
+
+def make_fat_brush(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """One digit on a 280 px canvas with a round brush of 16-30 px, either polarity."""
+    text = digits_text(rng, 1)
+    size = 280
+    a = glyph(text, int(rng.integers(150, 200)), int(rng.integers(16, 31)))
+    a = a[:size - 20, :size - 20]
+    dark = rng.random() < 0.5
+    canvas = np.full((size, size, 3), 255.0 if dark else 0.0, np.float32)
+    x = int(rng.integers(5, size - a.shape[1] - 5))
+    y = int(rng.integers(5, size - a.shape[0] - 5))
+    paste(canvas, a, x, y, (0, 0, 0) if dark else (255, 255, 255))
+    return cv2.cvtColor(finish(canvas), cv2.COLOR_BGR2GRAY), text
+
+
+def make_tight_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """One digit cut out tight: the ink touches the image's edges; any size."""
+    images, labels = _mnist()
+    i = int(rng.integers(len(images)))
+    height = int(rng.integers(40, 320))
+    a = mnist_glyph(images[i], height)
+    canvas = paper(*a.shape, rng)
+    paste(canvas, a, 0, 0, INKS[int(rng.integers(len(INKS)))])
+    return finish(canvas), str(int(labels[i]))
+
+
+def make_thin_ones(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Upright 1s written with a fine pen (a stroke 15-25x taller than wide) among other
+    digits."""
+    height = int(rng.integers(120, 200))
+    pen = max(2, height // int(rng.integers(15, 26)))
+    text = "".join(rng.choice(list("1123456789"), int(rng.integers(3, 6))))
+    if "1" not in text:
+        text = text[:-1] + "1"
+    h, w = height + 120, len(text) * int(height * 1.3) + 100
+    canvas = paper(h, w, rng)
+    x = 50
+    ink = INKS[int(rng.integers(len(INKS)))]
+    for ch in text:
+        if ch == "1":
+            cv2.line(canvas, (x + pen, 60), (x + pen, 60 + height), ink, pen, cv2.LINE_AA)
+            x += 2 * pen + int(0.5 * height)
+        else:
+            x = _row(canvas, ch, x, 60, height, pen, ink, rng, gap=0.5)
+    return finish(canvas)[:, :x + 50], text
+
+
+def make_touching(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """2-5 digits written fast: neighbours touch."""
+    text = digits_text(rng, int(rng.integers(2, 6)))
+    height = int(rng.integers(90, 140))
+    thick = max(3, height // int(rng.integers(10, 16)))
+    h, w = height + 100, len(text) * height + 100
+    canvas = paper(h, w, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    x = 50
+    font = FONTS[int(rng.integers(len(FONTS)))]
+    for ch in text:
+        a = glyph(ch, height, thick, font)
+        paste(canvas, a, x, 50 + height - a.shape[0], ink)
+        x += a.shape[1] - thick // 2  # the next one starts on this one's last stroke
+    return finish(canvas)[:, :x + 60], text
+
+
+def make_form_boxes(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A form with one printed box per digit."""
+    text = digits_text(rng, int(rng.integers(1, 7)))
+    box_w, box_h = int(rng.integers(70, 120)), int(rng.integers(100, 160))
+    gap = int(rng.integers(0, 25))
+    h, w = box_h + 80, len(text) * (box_w + gap) + 80
+    canvas = paper(h, w, rng, level=240)
+    line = int(rng.integers(1, 4))
+    ink = INKS[int(rng.integers(len(INKS)))]
+    for k, ch in enumerate(text):
+        x0 = 40 + k * (box_w + gap)
+        cv2.rectangle(canvas, (x0, 40), (x0 + box_w, 40 + box_h), (50, 50, 50), line)
+        height = int(box_h * rng.uniform(0.55, 0.75))
+        a = glyph(ch, height, max(3, height // int(rng.integers(10, 16))))
+        ax = x0 + (box_w - a.shape[1]) // 2 + int(rng.integers(-5, 6))
+        paste(canvas, a, max(x0 + line + 3, ax), 40 + (box_h - a.shape[0]) // 2, ink)
+    return finish(canvas), text
+
+
+def make_page(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A whole page photographed by a phone: 4032x3024, digits ~2-3 % of the short side."""
+    text = digits_text(rng, int(rng.integers(3, 7)))
+    h, w = 3024, 4032
+    yy, xx = np.mgrid[0:h:8, 0:w:8].astype(np.float32)
+    light = cv2.resize(1 - 0.2 * (xx / w) - 0.15 * (yy / h), (w, h))
+    canvas = (225 * light)[:, :, None] * np.ones(3, np.float32)
+    height = int(rng.integers(60, 100))
+    x, y = int(rng.integers(300, 2500)), int(rng.integers(300, 2500))
+    _row(canvas, text, x, y, height, max(3, height // 12), INKS[0], rng)
+    return finish(canvas), text
+
+
+def make_ruled_margin(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Ruled notebook paper with a vertical margin line; digits cross the rules."""
+    text = digits_text(rng, int(rng.integers(2, 6)))
+    h, w = int(rng.integers(500, 900)), int(rng.integers(700, 1200))
+    canvas = paper(h, w, rng, level=238)
+    step = int(rng.integers(25, 45))
+    blue = (rng.uniform(190, 230), rng.uniform(150, 190), rng.uniform(110, 150))
+    for y in range(step, h, step):
+        cv2.line(canvas, (0, y), (w, y), blue, int(rng.integers(1, 3)), cv2.LINE_AA)
+    margin = int(rng.integers(60, 140))
+    cv2.line(canvas, (margin, 0), (margin, h), (90, 90, 220), 2, cv2.LINE_AA)
+    height = int(step * rng.uniform(1.2, 2.2))
+    y = step * int(rng.integers(2, max(3, h // step - 4))) - height // 3
+    _row(canvas, text, margin + int(rng.integers(30, 150)), y, height,
+         max(3, height // 12), INKS[int(rng.integers(len(INKS)))], rng)
+    return finish(canvas), text
+
+
+def make_card_on_desk(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A webcam frame: a white card covering 25-70 % of a desk of any colour."""
+    text = digits_text(rng, int(rng.integers(1, 6)))
+    h, w = 480, 640
+    desk = rng.uniform(20, 200, 3)
+    canvas = np.ones((h, w, 3), np.float32) * desk + rng.normal(0, 4, (h, w, 3))
+    share = rng.uniform(0.25, 0.7)
+    cw = int(w * np.sqrt(share) * rng.uniform(0.9, 1.1))
+    ch = min(h - 10, int(share * w * h / cw))
+    x0, y0 = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
+    canvas[y0:y0 + ch, x0:x0 + cw] = paper(ch, cw, rng, level=rng.uniform(215, 245))
+    height = int(min(ch * 0.5, (cw - 40) / (len(text) * 0.95)))
+    _row(canvas, text, x0 + 20, y0 + (ch - height) // 2, height, max(3, height // 12),
+         INKS[int(rng.integers(len(INKS)))], rng, gap=0.3)
+    return finish(canvas), text
+
+
+def make_squared(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Squared (grid) paper whose lines are nearly as dark as the ink."""
+    text = digits_text(rng, int(rng.integers(2, 6)))
+    h, w = int(rng.integers(360, 500)), int(rng.integers(560, 760))
+    canvas = paper(h, w, rng, level=245)
+    step = int(rng.integers(25, 45))
+    grid = tuple(float(v) for v in rng.uniform(90, 140, 3))
+    for y in range(int(rng.integers(3, step)), h, step):
+        cv2.line(canvas, (0, y), (w, y), grid, 2)
+    for x in range(int(rng.integers(3, step)), w, step):
+        cv2.line(canvas, (x, 0), (x, h), grid, 2)
+    height = int(min(h * 0.4, (w - 80) / (len(text) * 1.0)))
+    _row(canvas, text, 40, (h - height) // 2, height, max(5, height // 14), (110, 40, 20), rng)
+    return finish(canvas), text
+
+
+def make_squarish_zeros(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Zeros written as rounded rectangles, beside other digits."""
+    text = "".join(rng.choice(list("0123456789"), int(rng.integers(2, 5))))
+    if "0" not in text:
+        text = text[:-1] + "0"
+    height = int(rng.integers(90, 140))
+    pen = max(3, height // int(rng.integers(10, 16)))
+    h, w = height + 100, len(text) * height + 100
+    canvas = paper(h, w, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    x = 50
+    for ch in text:
+        if ch == "0":
+            zw, r = int(height * rng.uniform(0.5, 0.65)), int(height * rng.uniform(0.12, 0.25))
+            mask = np.zeros((height, zw), np.uint8)
+            pts = cv2.ellipse2Poly((0, 0), (r, r), 0, 0, 90, 10)
+            corners = [(zw - r - pen, height - r - pen, 0), (r + pen, height - r - pen, 90),
+                       (r + pen, r + pen, 180), (zw - r - pen, r + pen, 270)]
+            outline = np.concatenate([cv2.ellipse2Poly((cx, cy), (r, r), a, 0, 90, 10)
+                                      for cx, cy, a in corners])
+            del pts
+            cv2.polylines(mask, [outline], True, 255, pen, cv2.LINE_AA)
+            paste(canvas, mask.astype(np.float32) / 255, x, 50, ink)
+            x += zw + int(0.3 * height)
+        else:
+            x = _row(canvas, ch, x, 50, height, pen, ink, rng, gap=0.3)
+    return finish(canvas)[:, :x + 40], text
+
+
+# ---- no digits --------------------------------------------------------------------------
+
+def make_letters(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A word in capitals or small letters on paper."""
+    word = "".join(rng.choice(list("ACEFHKMNRTUVWXYacehkmnrtuvwxy"), int(rng.integers(2, 6))))
+    height = int(rng.integers(60, 130))
+    h, w = height + 120, len(word) * height + 100
+    canvas = paper(h, w, rng)
+    _row(canvas, word, 50, 60, height, max(3, height // 12), INKS[0], rng, gap=0.2)
+    return finish(canvas), ""
+
+
+def make_scribble(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A scribble: a long random pen path, and a tick mark."""
+    h, w = 480, 640
+    canvas = paper(h, w, rng)
+    pts = np.cumsum(rng.normal(0, 25, (40, 2)), axis=0) + np.array([w / 2, h / 2])
+    pts = np.clip(pts, 20, [w - 20, h - 20]).astype(np.int32)
+    cv2.polylines(canvas, [pts], False, INKS[0], int(rng.integers(3, 8)), cv2.LINE_AA)
+    return finish(canvas), ""
+
+
+def make_empty_grid(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """Squared paper with nothing written on it."""
+    h, w = 480, 640
+    canvas = paper(h, w, rng, level=245)
+    step = int(rng.integers(25, 45))
+    for y in range(int(rng.integers(3, step)), h, step):
+        cv2.line(canvas, (0, y), (w, y), (120, 110, 100), 2)
+    for x in range(int(rng.integers(3, step)), w, step):
+        cv2.line(canvas, (x, 0), (x, h), (120, 110, 100), 2)
+    return finish(canvas), ""
+
+
+def make_empty_form(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A form's empty boxes."""
+    n = int(rng.integers(1, 7))
+    box_w, box_h = int(rng.integers(70, 120)), int(rng.integers(100, 160))
+    gap = int(rng.integers(0, 25))
+    canvas = paper(box_h + 80, n * (box_w + gap) + 80, rng, level=240)
+    for k in range(n):
+        x0 = 40 + k * (box_w + gap)
+        cv2.rectangle(canvas, (x0, 40), (x0 + box_w, 40 + box_h), (50, 50, 50), 2)
+    return finish(canvas), ""
+
+
+DIGIT_KINDS: dict[str, Kind] = {
+    "canvas_alpha": make_canvas_alpha, "fat_brush": make_fat_brush,
+    "tight_crop": make_tight_crop, "thin_ones": make_thin_ones, "touching": make_touching,
+    "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
+    "card_on_desk": make_card_on_desk, "squared": make_squared,
+    "squarish_zeros": make_squarish_zeros,
+}
+NO_DIGIT_KINDS: dict[str, Kind] = {
+    "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,
+    "empty_form": make_empty_form,
+}

@@ -1,0 +1,119 @@
+"""The reader on every kind of everyday input of issue 8, built by tests/kinds.py (never
+the shared field-case files): the text read, and nothing read where there is no digit.
+
+Each kind is generated 6 times from seed 0 (other sizes, pens, colours, positions); the
+figures each test asks for are what the reader reached there, a little below where a
+kind is still hard (see the closing note of issue 8 for the rates on 100+ frames)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import kinds
+import numpy as np
+import pytest
+
+from conftest import run_cli
+from digits.runtime.model import Model
+from digits.runtime.reader import read_digits
+
+N = 6
+# exact reads needed out of N; the hardest kinds are allowed a miss more: bold brushes
+# and blurred MNIST digits whose strokes outgrow the background kernel, and faint 1 px
+# form boxes whose broken pieces join bold digits
+NEEDED = {"tight_crop": 4, "form_boxes": 4}
+
+
+@pytest.fixture(scope="module")
+def model(onnx_model) -> Model:
+    return Model(onnx_model, "cpu")
+
+
+def _text(model: Model, image: np.ndarray) -> str:
+    return "".join(str(d.label) for d in read_digits(model, image, 0.3)[0])
+
+
+def _texts(model: Model, kind: kinds.Kind) -> list[tuple[str, str]]:
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(N):
+        image, text = kind(rng)
+        out.append((text, _text(model, image)))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(kinds.DIGIT_KINDS))
+def test_each_kind_reads_its_digits(model: Model, name: str) -> None:
+    got = _texts(model, kinds.DIGIT_KINDS[name])
+    exact = sum(want == read_ for want, read_ in got)
+    assert exact >= NEEDED.get(name, N - 1), got
+
+
+@pytest.mark.slow
+def test_whole_page_12mp(model: Model) -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(2):
+        image, text = kinds.make_page(rng)
+        assert image.shape[:2] == (3024, 4032)
+        assert _text(model, image) == text
+
+
+@pytest.mark.parametrize("name", ["empty_grid", "empty_form"])
+def test_printed_structure_alone_reads_nothing(model: Model, name: str) -> None:
+    got = _texts(model, kinds.NO_DIGIT_KINDS[name])
+    assert sum(read_ == "" for _want, read_ in got) >= N - 1, got
+
+
+@pytest.mark.parametrize("name", ["letters", "scribble"])
+def test_letters_and_scribbles_read_nothing(model: Model, name: str) -> None:
+    if model.reject_index is None:
+        pytest.xfail("a 10-class model reads letters as digits: needs the reject class")
+    got = _texts(model, kinds.NO_DIGIT_KINDS[name])
+    assert all(read_ == "" for _want, read_ in got), got
+
+
+def test_alpha_canvas_both_polarities(model: Model) -> None:
+    """Black strokes and white strokes on a transparent canvas read the same."""
+    rng = np.random.default_rng(4)
+    image, text = kinds.make_canvas_alpha(rng)
+    for colour in (0, 255):
+        image[:, :, :3] = colour
+        assert _text(model, image) == text
+
+
+def test_cli_never_silent(model: Model, tmp_path) -> None:
+    """Ink that is not read says so: a stderr line in text mode, `rejected` in JSON;
+    low-confidence digits are marked."""
+    rng = np.random.default_rng(0)
+    image, _ = kinds.make_scribble(rng)
+    path = tmp_path / "scribble.png"
+    cv2.imwrite(str(path), image)
+    proc = run_cli("recognize", str(path), "--no-show", "--min-confidence", "0.999",
+                   "--model", str(model.path))
+    assert proc.returncode == 0, proc.stderr
+    notes = [ln for ln in proc.stderr.splitlines() if ln.startswith(f"digits: {path}:")]
+    assert len(notes) == 1 and "nothing read" in notes[0], proc.stderr
+    proc = run_cli("recognize", str(path), "--no-show", "--json", "--min-confidence", "0.999",
+                   "--model", str(model.path))
+    rec = json.loads(proc.stdout)
+    assert rec["text"] == "" and rec["rejected"] >= 1
+    image, text = kinds.make_thin_ones(np.random.default_rng(0))
+    cv2.imwrite(str(path), image)
+    proc = run_cli("recognize", str(path), "--no-show", "--json", "--model", str(model.path))
+    rec = json.loads(proc.stdout)
+    assert "".join(c for c in rec["text"] if c.isdigit()) == text and rec["rejected"] == 0
+    for d in rec["digits"]:
+        assert d["low_confidence"] == (d["confidence"] < 0.8)
+
+
+def test_reject_class_is_obeyed(onnx_model) -> None:
+    """With a reject class, regions the model puts there are rejected, not digits: here
+    the class of 7s stands in for "not a digit" on a real session."""
+    model = Model(onnx_model, "cpu")
+    image, text = kinds.make_thin_ones(np.random.default_rng(0))
+    assert _text(model, image) == text
+    model.reject_index = model.labels.index(int(text[0]))
+    got, rejected = read_digits(model, image, 0.3)
+    assert "".join(str(d.label) for d in got) == text.replace(text[0], "")
+    assert rejected == text.count(text[0])
