@@ -131,12 +131,14 @@ def bench(model: Path, compare: tuple[Path, ...], n_images: int, reps: int, seco
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the confusion matrix as a PNG here.")
 @click.option("--images", type=click.Path(file_okay=False, path_type=Path),
-              help="Judge on a folder of your own digits (DIR/0/ ... DIR/9/, as `digits train "
-                   "--images` reads it) instead of MNIST test.")
+              help="Judge on a folder of your own digits (DIR/0/ ... DIR/9/, and "
+                   "DIR/not-a-digit/ for a model with that class, as `digits train --images` "
+                   "reads it) instead of MNIST test.")
 def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: Path | None,
              images: Path | None) -> None:
-    """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images,
-    or on a folder of labelled images (--images). An ONNX model needs no PyTorch."""
+    """Accuracy, per-class accuracy, the share answered "not a digit" and the confusion
+    matrix on the 10,000 MNIST test images, or on a folder of labelled images (--images).
+    An ONNX model needs no PyTorch."""
     from digits.export import evaluate as ev
     from digits.files import check_writable
 

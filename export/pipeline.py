@@ -40,8 +40,9 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
     wanted = set(keys) | {f.needs for f in EXPORTED if f.key in keys and f.needs}
     images, labels = load_inputs(root, train=False)
     reference = parity.logits(torch_predict(model, "cpu", GATE_THREADS), images, len(images))
-    figures: dict[str, Any] = {"pytorch": {"accuracy": float((reference.argmax(1) == labels)
-                                                            .mean())},
+    accuracy = float((reference.argmax(1) == labels).mean())
+    reject_rate = float((reference.argmax(1) >= 10).mean())  # "not a digit" on MNIST digits
+    figures: dict[str, Any] = {"pytorch": {"accuracy": accuracy, "reject_rate": reject_rate},
                                "images": len(images), "batch_sizes": list(parity.BATCH_SIZES)}
     export: dict[str, Any] = {"command": command, "opset": opset,
                               "example_batch": exporters.EXAMPLE_BATCH}
@@ -66,7 +67,8 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
     log(parity.table(gates))
     log("MNIST test accuracy: " + ", ".join(f"{k} {100 * figures[k]['accuracy']:.2f} %" for k in
                                             ("pytorch", "torchscript", "onnx", "int8")
-                                            if k in figures))
+                                            if k in figures)
+        + f"; PyTorch answers not-a-digit on {100 * reject_rate:.2f} %")
     failed = [g.name for g in gates if not g.passed]
     if failed:
         raise DigitsError(f"parity gate failed ({'; '.join(failed)}); nothing written to {out}",

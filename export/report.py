@@ -35,7 +35,7 @@ def metadata(ckpt: dict[str, Any], ckpt_sha256: str, parity: dict[str, Any],
     return {
         "format": ONNX_FORMAT, "format_version": ONNX_FORMAT_VERSION,
         "labels": list(ckpt["labels"]), "input": ckpt["input_spec"],
-        "output": {"name": "logits", "shape": [None, 10]},
+        "output": {"name": "logits", "shape": [None, len(ckpt["labels"])]},
         "precision": precision,
         "arch": ckpt["arch"], "arch_config": ckpt["arch_config"],
         "source_checkpoint_sha256": ckpt_sha256,
@@ -45,10 +45,12 @@ def metadata(ckpt: dict[str, Any], ckpt_sha256: str, parity: dict[str, Any],
 
 
 def accuracy(ckpt: dict[str, Any], parity: dict[str, Any]) -> dict[str, Any]:
-    """MNIST test accuracy (measured by this export, PyTorch eager on 10,000 images) beside
-    the accuracy on the held-out part of the user's --images folder, as training measured
-    it, when the checkpoint was trained on one (fractions in [0, 1])."""
-    out: dict[str, Any] = {"mnist_test": parity["pytorch"]["accuracy"]}
+    """MNIST test accuracy and the share of it answered "not a digit" (measured by this
+    export, PyTorch eager on 10,000 images) beside the accuracy on the held-out part of the
+    user's --images folder, as training measured it, when the checkpoint was trained on one
+    (fractions in [0, 1])."""
+    out: dict[str, Any] = {"mnist_test": parity["pytorch"]["accuracy"],
+                           "mnist_test_reject_rate": parity["pytorch"]["reject_rate"]}
     metrics = ckpt.get("metrics", {})
     if "images_accuracy" in metrics:
         folder = (ckpt.get("dataset") or {}).get("images") or {}

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
+from digits import labels as classes
 from digits.errors import DigitsError
 from digits.options import DEVICES
 from digits.paths import default_model_path
@@ -63,8 +64,9 @@ def _validate(session: Any, path: Path) -> dict[str, Any]:
     if inp.type != "tensor(float)" or len(inp.shape) != 4 or list(inp.shape[1:]) != [1, 28, 28]:
         raise DigitsError(f"{path}: input {inp.name!r} is {inp.type} {inp.shape}; "
                           "a digits model takes float32 [N,1,28,28]")
-    if len(out.shape) != 2 or out.shape[1] != 10:
-        raise DigitsError(f"{path}: output {out.name!r} has shape {out.shape}; expected [N,10]")
+    if len(out.shape) != 2 or out.shape[1] not in (10, 11):
+        raise DigitsError(f"{path}: output {out.name!r} has shape {out.shape}; "
+                          "expected [N,10] or [N,11]")
     raw = session.get_modelmeta().custom_metadata_map.get("digits")
     if raw is None:
         raise DigitsError(f"{path}: no 'digits' metadata; not a model exported by `digits export`")
@@ -73,9 +75,12 @@ def _validate(session: Any, path: Path) -> dict[str, Any]:
     except ValueError as e:
         raise DigitsError(f"{path}: 'digits' metadata is not JSON ({e})") from None
     labels = meta.get("labels") if isinstance(meta, dict) else None
-    if not isinstance(labels, list) or len(labels) != 10 or not all(
-            type(x) is int for x in labels):
-        raise DigitsError(f"{path}: 'digits' metadata must list 10 integer labels")
+    if not classes.is_valid(labels):
+        raise DigitsError(f"{path}: 'digits' metadata must list the labels 0-9, optionally "
+                          f"followed by {classes.NOT_A_DIGIT!r}")
+    if len(labels) != out.shape[1]:
+        raise DigitsError(f"{path}: output {out.name!r} has {out.shape[1]} columns but the "
+                          f"metadata lists {len(labels)} labels")
     return meta
 
 
@@ -110,26 +115,29 @@ class Model:
                               f"({_first_line(e)})") from None
         self.provider = check_providers(device, requested, self.session.get_providers())
         self.meta = _validate(self.session, self.path)
-        self.labels = list(self.meta["labels"])
-        # index of the "not a digit" class among the logits, for models that have one
-        self.reject_index: int | None = None
+        # the digit of each logit column; the "not a digit" column (if any) is reject_index
+        self.reject_index: int | None = classes.reject_index(self.meta["labels"])
+        self.labels = [int(x) for x in self.meta["labels"] if x != classes.NOT_A_DIGIT]
+        self.classes = len(self.meta["labels"])
         self.input_name = self.session.get_inputs()[0].name
         self.arch = self.meta.get("arch")
         self.probabilities(np.zeros((SMOKE_BATCH, 1, 28, 28), np.float32))  # smoke run
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
-        """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame)."""
+        """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame):
+        float32 [N, classes], columns the digits 0-9 then, when ``reject_index`` is set,
+        "not a digit"."""
         if len(batch) == 0:
-            return np.zeros((0, 10), np.float32)
+            return np.zeros((0, self.classes), np.float32)
         try:
             logits = self.session.run(None, {self.input_name: batch})[0]
         except Exception as e:  # onnxruntime raises several types for a failing graph
             raise DigitsError(f"model {self.path} fails when run on a batch of "
                               f"{len(batch)}: {_first_line(e)}") from None
-        if not isinstance(logits, np.ndarray) or logits.shape != (len(batch), 10):
+        if not isinstance(logits, np.ndarray) or logits.shape != (len(batch), self.classes):
             raise DigitsError(f"model {self.path} gave logits of shape "
                               f"{getattr(logits, 'shape', None)} for a batch of {len(batch)}; "
-                              "expected [N,10]")
+                              f"expected [N,{self.classes}]")
         z = logits - logits.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)

@@ -115,10 +115,11 @@ class Refused(Exception):
 
 def with_top3(result: Result, labels: list[int]) -> dict[str, Any]:
     """`result.to_dict()` with `top3` ([{label, probability}] x 3, most probable first) in
-    each digit, from its softmax (`labels`: the model's, in its order)."""
+    each digit, from its softmax (`labels`: the model's digits, in its order; a "not a
+    digit" column after them is left out, its probability not spread over the digits)."""
     rec = result.to_dict()
     for out, d in zip(rec["digits"], result.digits, strict=True):
-        p = d.probabilities
+        p = d.probabilities[:len(labels)]
         out["top3"] = [{"label": labels[i], "probability": round(float(p[i]), 4)}
                        for i in np.argsort(-p)[:TOP_K]]
     return rec

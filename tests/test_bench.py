@@ -17,7 +17,7 @@ from conftest import REPO
     ("train.py", ["--seeds", "0", "--limit", "2048", "--epochs", "1"], "median"),
     ("frame.py", ["--frames", "5", "--pages", "1"], "issue8"),
     ("kinds.py", ["--frames", "1"], "kinds"),
-    ("scenes.py", ["--frames", "4"], None),
+    ("scenes.py", ["--frames", "2", "--page-frames", "1"], "conditions"),
     ("coldstart.py", ["--repeats", "1"], None),
     ("serve.py", ["--requests", "20", "--concurrency", "1", "4", "--rounds", "1",
                   "--round-requests", "10", "--files", "5"], "ratio_c4_median"),

@@ -110,7 +110,7 @@ def test_dynamic_batch(exported: Path, test_set: tuple) -> None:
     x, _ = test_set
     sess = ort.InferenceSession(str(exported / "digits.onnx"), providers=["CPUExecutionProvider"])
     outs = {n: sess.run(None, {"image": x[:n]})[0] for n in (1, 3, 300)}
-    assert {n: o.shape for n, o in outs.items()} == {1: (1, 10), 3: (3, 10), 300: (300, 10)}
+    assert {n: o.shape for n, o in outs.items()} == {1: (1, 11), 3: (3, 11), 300: (300, 11)}
     np.testing.assert_allclose(outs[3], outs[300][:3], atol=1e-4)
 
 
@@ -121,9 +121,9 @@ def test_metadata_round_trip(exported: Path, ckpt_path: Path, report: dict) -> N
     for name in ("digits.onnx", "digits.int8.onnx"):
         props = {p.key: p.value for p in onnx.load(str(exported / name)).metadata_props}
         doc = json.loads(props["digits"])
-        assert doc["format"] == "digits-onnx" and doc["labels"] == list(range(10))
+        assert doc["format"] == "digits-onnx" and doc["labels"] == [*range(10), "not-a-digit"]
         assert doc["input"]["name"] == "image" and doc["output"] == {"name": "logits",
-                                                                      "shape": [None, 10]}
+                                                                      "shape": [None, 11]}
         assert doc["source_checkpoint_sha256"] == sha == pipeline.rep.sha256(ckpt_path)
         assert doc["arch"] == "cnn" and doc["arch_config"] == SMALL
         assert doc["parity"]["onnx"]["max_abs_diff"] == report["parity"]["onnx"]["max_abs_diff"]
@@ -157,7 +157,7 @@ def test_torchscript_loads_without_the_project(exported: Path, test_set: tuple,
     r = subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-500:]
-    assert r.stdout.strip() == str(list(range(10)))
+    assert r.stdout.strip() == str([*range(10), "not-a-digit"])
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), BY_KEY["torchscript"].load(
         exported / "digits.torchscript.pt", "cpu", 1)(x[:50]), atol=1e-5)
 
@@ -175,7 +175,7 @@ def test_opencv_and_reference_evaluator_agree(exported: Path, test_set: tuple) -
     cv = net.forward()
     ref = ReferenceEvaluator(path).run(None, {"image": x})[0]
     for other in (cv, ref):
-        assert other.shape == (32, 10)
+        assert other.shape == (32, 11)
         np.testing.assert_allclose(other, ours, atol=1e-3)
         assert (other.argmax(1) == ours.argmax(1)).all()
 

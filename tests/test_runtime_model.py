@@ -59,10 +59,10 @@ def test_cuda_listed_but_failed(onnx_model: Path) -> None:
 
 def test_real_session_cpu(onnx_model: Path) -> None:
     m = Model(onnx_model, "cpu")
-    assert m.provider == CPU and m.labels == list(range(10))
+    assert m.provider == CPU and m.labels == list(range(10)) and m.reject_index == 10
     p = m.probabilities(np.zeros((3, 1, 28, 28), np.float32))
-    assert p.shape == (3, 10) and np.allclose(p.sum(1), 1, atol=1e-5)
-    assert m.probabilities(np.zeros((0, 1, 28, 28), np.float32)).shape == (0, 10)
+    assert p.shape == (3, 11) and np.allclose(p.sum(1), 1, atol=1e-5)
+    assert m.probabilities(np.zeros((0, 1, 28, 28), np.float32)).shape == (0, 11)
 
 
 def test_cuda_without_cuda_build(onnx_model: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -33,7 +34,7 @@ def trained(mnist_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("arch", list(models.ARCHITECTURES))
 def test_model_shapes(arch: str) -> None:
     model = models.build(arch).eval()
-    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 11)  # digits 0-9, not-a-digit
     assert models.count_parameters(model) <= 250_000
 
 
@@ -46,7 +47,7 @@ def test_unknown_architecture_is_clear() -> None:
 def test_short_run_learns(trained: Path) -> None:
     ckpt = torch.load(trained, weights_only=True)  # the contract: plain values + tensors
     assert ckpt["format"] == "digits-checkpoint" and ckpt["arch"] == "cnn"
-    assert ckpt["resume"] is None and ckpt["labels"] == list(range(10))
+    assert ckpt["resume"] is None and ckpt["labels"] == [*range(10), "not-a-digit"]
     assert ckpt["metrics"]["test_accuracy"] > 0.90  # from 10 % chance, on 4k images
     assert (trained.parent / "training_curve.png").stat().st_size > 1000
     assert not (trained.parent / "digits.last.pt").exists()
@@ -121,6 +122,7 @@ def test_help_does_not_import_torch() -> None:
     (["--epochs", "-3"], "--epochs must be at least 1"),
     (["--arch", "resnet"], "'resnet' is not one of"),
     (["--resume", "missing.pt"], "no such file"),
+    (["--negatives", "1.5"], "1.5 is not in the range"),
 ])
 def test_train_bad_options(args: list[str], needle: str, tmp_path: Path) -> None:
     line = assert_one_line_error(run_cli("train", *args, "--out", tmp_path, cwd=tmp_path))
@@ -162,6 +164,23 @@ def test_evaluate_json_matches_training_metrics(trained: Path) -> None:
     assert result["accuracy"] == pytest.approx(
         torch.load(trained, weights_only=True)["metrics"]["test_accuracy"], abs=1e-4)
     assert sum(map(sum, result["confusion"])) == 10000 and len(result["per_class"]) == 10
+    assert result["reject_rate"] == pytest.approx(
+        torch.load(trained, weights_only=True)["metrics"]["test_reject_rate"], abs=1e-4)
+
+
+@pytest.mark.slow
+def test_no_negatives_trains_the_10_class_model(mnist_root: Path, tmp_path: Path) -> None:
+    """--negatives 0: no reject class; checkpoint, export and runtime take 10 columns."""
+    from digits.runtime.model import Model
+
+    cfg = loop.TrainConfig(limit=1024, epochs=1, negatives=0)
+    ckpt = loop.train(cfg, mnist_root, tmp_path, log=quiet, progress=False)
+    assert ckpt["labels"] == list(range(10)) and ckpt["arch_config"]["classes"] == 10
+    proc = run_cli("export", "--onnx", "--model", tmp_path / "digits.pt", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    model = Model(tmp_path / "digits.onnx", "cpu")
+    assert model.reject_index is None and model.labels == list(range(10))
+    assert model.probabilities(np.zeros((2, 1, 28, 28), np.float32)).shape == (2, 10)
 
 
 def test_train_without_torch_says_which_extra(tmp_path: Path) -> None:

@@ -14,13 +14,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from digits import labels
 from digits.errors import DigitsError
 from digits.files import atomic_write
 from digits.train import models
 
 FORMAT = "digits-checkpoint"
 FORMAT_VERSION = 1
-LABELS = list(range(10))
+LABELS = labels.LABELS  # the digits 0-9, then "not-a-digit" (logit column 10)
 INPUT_SPEC = {
     "name": "image", "shape": [None, 1, 28, 28], "dtype": "float32", "range": [0.0, 1.0],
     "polarity": "ink=1, background=0 (MNIST)", "normalization": "inside the model",
@@ -52,7 +53,7 @@ def make(model: nn.Module, arch: str, config: dict[str, Any], train_config: dict
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "arch": arch, "arch_config": config,
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
-        "input_spec": INPUT_SPEC, "labels": LABELS,
+        "input_spec": INPUT_SPEC, "labels": LABELS[:config.get("classes", len(LABELS))],
         "train_config": train_config, "metrics": metrics, "dataset": dataset,
         "versions": versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -126,9 +127,9 @@ def _check_schema(ckpt: dict[str, Any], path: Path) -> None:
     if not all(isinstance(k, str) and isinstance(v, torch.Tensor)
                for k, v in ckpt["state_dict"].items()):
         raise DigitsError(f"{path}: 'state_dict' must map names to tensors")
-    if ckpt["labels"] != LABELS:
-        raise DigitsError(f"{path}: 'labels' must be the integers 0-9, found "
-                          f"{str(ckpt['labels'])[:80]}")
+    if not labels.is_valid(ckpt["labels"]):
+        raise DigitsError(f"{path}: 'labels' must be the integers 0-9, optionally followed "
+                          f"by {labels.NOT_A_DIGIT!r}; found {str(ckpt['labels'])[:80]}")
     resume = ckpt["resume"]
     if resume is not None and any(k not in resume for k in RESUME_KEYS):
         missing = [k for k in RESUME_KEYS if k not in resume]
@@ -137,9 +138,11 @@ def _check_schema(ckpt: dict[str, Any], path: Path) -> None:
 
 def build_model(ckpt: dict[str, Any], path: Path | str = "checkpoint") -> nn.Module:
     """The checkpoint's model with its weights, in eval mode; DigitsError when
-    ``arch_config`` or the weights do not fit the architecture."""
+    ``arch_config`` or the weights do not fit the architecture. Its output columns are its
+    ``labels`` (10 for checkpoints written before the reject class)."""
     try:
-        model = models.build(ckpt["arch"], ckpt["arch_config"])
+        model = models.build(ckpt["arch"],
+                             {"classes": len(ckpt["labels"]), **ckpt["arch_config"]})
     except (TypeError, ValueError) as e:
         raise DigitsError(f"{path}: 'arch_config' does not fit {ckpt['arch']} "
                           f"({' '.join(str(e).split())[:160]})") from None

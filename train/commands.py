@@ -45,11 +45,16 @@ ARCH_CHOICES = ("cnn", "mlp")
 @click.option("--no-augment", is_flag=True, help="Train on plain MNIST (no random affine/stroke).")
 @click.option("--limit", type=click.IntRange(min=0), default=0,
               help="Use only the first N training images (quick runs).")
+@click.option("--negatives", type=click.FloatRange(0, 1),
+              help="'Not a digit' examples added per digit in a batch (default 0.1; 0 trains "
+                   "a 10-class model without the reject class). With --init the classes are "
+                   "the model's: default 0.1 with its reject class, none without.")
 @data_option
 @out_option(ARTIFACTS, "Folder for digits.pt and training_curve.png.")
 @click.option("--images", type=click.Path(file_okay=False, path_type=Path),
-              help="Also train on a folder of your own digits: DIR/0/ ... DIR/9/ (what "
-                   "`digits recognize --save-crops DIR` writes, or any single-digit images).")
+              help="Also train on a folder of your own digits: DIR/0/ ... DIR/9/, and "
+                   "DIR/not-a-digit/ for a model with that class (what `digits recognize "
+                   "--save-crops DIR` writes, or any single-digit images).")
 @click.option("--mnist-ratio", type=click.FloatRange(min=0), default=4.0, show_default=True,
               help="With --images: MNIST training images per folder image in each epoch "
                    "(keeps what the model knew; 0 = the folder only).")
@@ -62,9 +67,9 @@ ARCH_CHOICES = ("cnn", "mlp")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Continue an INTERRUPTED run exactly from its digits.last.pt.")
 def train(arch: str | None, epochs: int | None, batch_size: int, lr: float | None, seed: int,
-          device: str, val_split: int, no_augment: bool, limit: int, data_root: Path | None,
-          out: Path, images: Path | None, mnist_ratio: float, holdout: float,
-          init: Path | None, resume: Path | None) -> None:
+          device: str, val_split: int, no_augment: bool, limit: int, negatives: float | None,
+          data_root: Path | None, out: Path, images: Path | None, mnist_ratio: float,
+          holdout: float, init: Path | None, resume: Path | None) -> None:
     """Train a digit classifier on MNIST with PyTorch -> OUT/digits.pt.
 
     Same seed + same device gives the same model. Ctrl-C writes OUT/digits.last.pt,
@@ -94,7 +99,7 @@ def train(arch: str | None, epochs: int | None, batch_size: int, lr: float | Non
 
     cfg = loop.TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                            device=device, val_split=val_split, augment=not no_augment,
-                           limit=limit, init=str(init) if init else None,
+                           limit=limit, negatives=negatives, init=str(init) if init else None,
                            images=str(images) if images else None, mnist_ratio=mnist_ratio,
                            holdout=holdout)
     loop.train(cfg, mnist_root(data_root), out, resume=resume,

@@ -1,4 +1,5 @@
-"""The model registry: architectures by name, each taking [N,1,28,28] in [0,1] (ink = 1).
+"""The model registry: architectures by name, each taking [N,1,28,28] in [0,1] (ink = 1)
+and returning logits [N,classes].
 
 Normalisation is the first layer of every model, so exported graphs take raw [0,1]
 pixels and no caller has to know MNIST's mean and std.
@@ -12,8 +13,12 @@ import torch
 from torch import nn
 
 from digits.errors import DigitsError
+from digits.labels import LABELS
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+# Output columns: the digits 0-9 and "not a digit" (digits.labels.LABELS). Checkpoints
+# written before the reject class have no `classes` in their arch_config and 10 columns.
+CLASSES = len(LABELS)
 
 
 class Normalize(nn.Module):
@@ -22,19 +27,19 @@ class Normalize(nn.Module):
 
 
 class MLP(nn.Module):
-    """The seed tutorial's network, 784 -> 128 -> 64 -> 10 with ReLU.
+    """The seed tutorial's network, 784 -> 128 -> 64 -> classes with ReLU.
 
     It returns logits. The tutorial put a softmax before CrossEntropyLoss, which is a
     bug: CrossEntropyLoss applies log-softmax itself, so the double softmax flattens
     the gradients and training crawls (~93 % after 3 epochs instead of ~98 %).
     """
 
-    def __init__(self, hidden: tuple[int, int] = (128, 64)) -> None:
+    def __init__(self, hidden: tuple[int, int] = (128, 64), classes: int = CLASSES) -> None:
         super().__init__()
         a, b = hidden
         self.net = nn.Sequential(
             Normalize(), nn.Flatten(),
-            nn.Linear(784, a), nn.ReLU(), nn.Linear(a, b), nn.ReLU(), nn.Linear(b, 10),
+            nn.Linear(784, a), nn.ReLU(), nn.Linear(a, b), nn.ReLU(), nn.Linear(b, classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -55,7 +60,7 @@ class CNN(nn.Module):
     """
 
     def __init__(self, channels: tuple[int, int, int] = (16, 32, 64), hidden: int = 128,
-                 dropout: float = 0.1) -> None:
+                 dropout: float = 0.1, classes: int = CLASSES) -> None:
         super().__init__()
         c1, c2, c3 = channels
         self.features = nn.Sequential(
@@ -63,7 +68,7 @@ class CNN(nn.Module):
         )
         self.head = nn.Sequential(
             nn.Flatten(), nn.Linear(c3 * 9, hidden), nn.ReLU(inplace=True),
-            nn.Dropout(dropout), nn.Linear(hidden, 10),
+            nn.Dropout(dropout), nn.Linear(hidden, classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
