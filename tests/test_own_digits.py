@@ -259,34 +259,89 @@ def test_train_options_match_the_module_defaults() -> None:
 QUICK_FT = {"epochs": 1, "mnist_ratio": 1.0, "limit": 8192}
 
 
+def with_negatives(root: Path, count: int, seed: int = 12345) -> Path:
+    """``count`` generated "not a digit" images (letters, scribbles, ...; a seed training
+    never draws) as 28x28 PNGs in ``root/not-a-digit/``."""
+    from digits.train import negatives
+
+    (root / "not-a-digit").mkdir()
+    for i, x in enumerate(negatives.generate(count, seed)):
+        cv2.imwrite(str(root / "not-a-digit" / f"n{i}.png"),
+                    np.round(x[0] * 255).astype(np.uint8))
+    return root
+
+
 @pytest.mark.slow
 def test_finetune_records_dataset_and_held_out(mnist_root, tmp_path) -> None:
+    """--init the shipped 11-class model with a folder that has not-a-digit/: the model
+    keeps its classes and its negatives, the folder's reject class is trained and held
+    out, and the metrics report MNIST (with its reject rate) and the held-out images."""
     import torch
 
+    from digits.labels import LABELS
     from digits.train import loop
 
-    root = mnist_folder(tmp_path / "mine", per_class=5)
+    root = with_negatives(mnist_folder(tmp_path / "mine", per_class=5), 5)
     cfg = loop.TrainConfig(arch=None, init=str(CKPT), images=str(root), **QUICK_FT)
     ckpt = loop.train(cfg, mnist_root, tmp_path / "out", log=lambda m: None, progress=False)
     saved = torch.load(tmp_path / "out" / "digits.pt", weights_only=True)
+    assert saved["labels"] == LABELS and saved["arch_config"]["classes"] == 11
+    assert saved["train_config"]["negatives"] == loop.NEGATIVE_RATIO
     record = saved["dataset"]["images"]
-    assert record["counts"] == {str(c): 5 for c in range(10)}
-    assert record["file_list_sha256"] == imagefolder.read(root, list(range(10))).fingerprint()
-    assert record["held_out"] == 10 and record["trained_on"] == 40  # 1 of 5 per class
-    assert saved["metrics"]["images_held_out"] == 10
-    assert saved["metrics"]["images_accuracy"] >= 0.9
-    assert saved["metrics"]["test_accuracy"] >= 0.99  # started from the shipped weights
+    assert record["counts"] == {**{str(c): 5 for c in range(10)}, "not-a-digit": 5}
+    assert record["file_list_sha256"] == imagefolder.read(root, LABELS).fingerprint()
+    assert record["held_out"] == 11 and record["trained_on"] == 44  # 1 of 5 per class
+    metrics = saved["metrics"]
+    assert metrics["images_held_out"] == 11 and metrics["images_accuracy"] >= 0.9
+    assert metrics["test_accuracy"] >= 0.99  # started from the shipped weights
+    assert metrics["test_reject_rate"] <= 0.01 and metrics["negatives_rejected"] >= 0.9
     assert saved["train_config"]["init"] == str(CKPT) and ckpt["arch"] == "cnn"
     # evaluate --images on the checkpoint: the same folder, the same numbers as by hand
     from digits.export.evaluate import evaluate_images
 
     result = evaluate_images(tmp_path / "out" / "digits.pt", root, log=lambda m: None)
-    data = imagefolder.read(root, list(range(10)))
+    data = imagefolder.read(root, LABELS)
     model = checkpoint_model(tmp_path / "out" / "digits.pt")
     with torch.no_grad():
         pred = model(torch.from_numpy(data.images)).argmax(1).numpy()
     assert result["accuracy"] == pytest.approx(float((pred == data.targets).mean()))
+    assert result["classes"] == [*map(str, range(10)), "not-a-digit"]
+    assert np.array(result["confusion"]).shape == (11, 11)
+    digit = data.targets < 10
+    assert result["reject_rate"] == pytest.approx(float((pred[digit] == 10).mean()))
     assert result["file_list_sha256"] == record["file_list_sha256"]
+
+
+@pytest.mark.slow
+def test_finetune_a_ten_class_model_stays_ten_class(mnist_root, tmp_path) -> None:
+    """--init a model without the reject class: no negatives, not-a-digit/ ignored (and
+    said), 10 outputs out; asking for negatives is a one-line error."""
+    import torch
+
+    from digits.errors import DigitsError
+    from digits.train import checkpoint, loop
+
+    shipped = checkpoint.load(CKPT)
+    ten = {**shipped, "labels": list(range(10)),
+           "arch_config": {**shipped["arch_config"], "classes": 10},
+           "state_dict": {k: v[:10] if v.shape[:1] == (11,) else v
+                          for k, v in shipped["state_dict"].items()}}
+    checkpoint.atomic_save(ten, tmp_path / "ten.pt")
+    checkpoint.load(tmp_path / "ten.pt")  # a valid 10-class checkpoint
+    root = with_negatives(mnist_folder(tmp_path / "mine", per_class=5), 5)
+    with pytest.raises(DigitsError, match="10-class model without the not-a-digit class"):
+        loop.train(loop.TrainConfig(arch=None, init=str(tmp_path / "ten.pt"), negatives=0.2),
+                   mnist_root, tmp_path / "refused", log=lambda m: None)
+    lines: list[str] = []
+    cfg = loop.TrainConfig(arch=None, init=str(tmp_path / "ten.pt"), images=str(root),
+                           **QUICK_FT)
+    loop.train(cfg, mnist_root, tmp_path / "out", log=lines.append, progress=False)
+    saved = torch.load(tmp_path / "out" / "digits.pt", weights_only=True)
+    assert saved["labels"] == list(range(10)) and saved["arch_config"]["classes"] == 10
+    assert saved["train_config"]["negatives"] == 0
+    assert "not-a-digit" not in saved["dataset"]["images"]["counts"]
+    assert any("ignored not-a-digit/ (5 images)" in line for line in lines)
+    assert saved["metrics"]["test_reject_rate"] == 0 and saved["metrics"]["test_accuracy"] >= 0.99
 
 
 def checkpoint_model(path: Path):
@@ -360,8 +415,9 @@ def _read_truth(model: Path, folder: Path, scenes, kinds: set[int]) -> float:
 
 @pytest.mark.slow
 def test_end_to_end_harvest_fix_finetune_export_read(onnx_model, tmp_path) -> None:
-    """recognize -> save crops -> move misfiled crops -> train --images --init -> export
-    (gates pass) -> recognize reads the moved examples' kind better than before."""
+    """recognize -> save crops -> move misfiled crops (non-digits to not-a-digit/) -> train
+    --images --init -> export (gates pass) -> recognize reads the moved examples' kind
+    better than before, and the model still has and uses its reject class."""
     pool, held = tmp_path / "pool", tmp_path / "held"
     pool_scenes = generate(40, seed=21, sources=("blocks",))
     held_scenes = generate(25, seed=22, sources=("blocks",))
@@ -380,9 +436,12 @@ def test_end_to_end_harvest_fix_finetune_export_read(onnx_model, tmp_path) -> No
         x, y = int(m["x"]), int(m["y"])
         truth = [label for label, (bx, by, bw, bh) in zip(scene.labels, scene.boxes, strict=True)
                  if bx - 4 <= x <= bx + bw / 2 and by - 4 <= y <= by + bh / 2]
-        if len(truth) != 1:
-            path.unlink()  # not one digit: the person deletes it
-        elif path.parent.name != str(truth[0]):
+        if not truth and path.parent.name != "not-a-digit":
+            (crops / "not-a-digit").mkdir(exist_ok=True)  # no digit there: filed as such
+            os.replace(path, crops / "not-a-digit" / path.name)
+        elif len(truth) > 1:
+            path.unlink()  # two digits in one box: the person deletes it
+        elif truth and path.parent.name != str(truth[0]):
             (crops / str(truth[0])).mkdir(exist_ok=True)
             os.replace(path, crops / str(truth[0]) / path.name)
             moved[truth[0]] = moved.get(truth[0], 0) + 1
@@ -398,10 +457,12 @@ def test_end_to_end_harvest_fix_finetune_export_read(onnx_model, tmp_path) -> No
     assert "held-out images accuracy" in r.stdout
     report = json.loads((out / "export_report.json").read_text())
     assert report["passed"] and report["accuracy"]["mnist_test"] >= 0.99
+    assert report["accuracy"]["mnist_test_reject_rate"] <= 0.01
     own = report["accuracy"]["images_held_out"]
     assert own["folder"] == str(crops) and own["accuracy"] > 0.5
-    meta = json.loads(Model(out / "digits.onnx", "cpu").session.get_modelmeta()
-                      .custom_metadata_map["digits"])
+    tuned = Model(out / "digits.onnx", "cpu")
+    assert tuned.reject_index == 10  # the shipped model's reject class, kept
+    meta = json.loads(tuned.session.get_modelmeta().custom_metadata_map["digits"])
     assert meta["accuracy"] == report["accuracy"]
     before = _read_truth(onnx_model, held, held_scenes, kinds)
     after = _read_truth(out / "digits.onnx", held, held_scenes, kinds)
