@@ -42,7 +42,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, RESULTS, write_json
-from scenes import _inside, score
+from scenes import _centre, _holds, score
 
 from digits import labels
 from digits.mnist import default_root, ensure_mnist
@@ -75,9 +75,8 @@ class TorchReader:
 
 def truth_of(box, scene) -> int | None:
     """The true label of a region whose box and a true digit's box hold each other's centre."""
-    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
     for label, tb in zip(scene.labels, scene.boxes, strict=True):
-        if _inside(cx, cy, tb) and _inside(tb[0] + tb[2] / 2, tb[1] + tb[3] / 2, box):
+        if _holds(tb, *_centre(box)) and _holds(box, *_centre(tb)):
             return label
     return None
 
@@ -135,7 +134,7 @@ def frame_accuracy(reader, scenes) -> float:
     right = total = 0
     for scene in scenes:
         got, _rejected = read_digits(reader, scene.image, 0.3)
-        right += score(got, scene.labels, scene.boxes)
+        right += score(got, scene.labels, scene.boxes)[0]
         total += len(scene.labels)
     return right / total
 
