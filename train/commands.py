@@ -36,7 +36,7 @@ ARCH_CHOICES = ("cnn", "mlp")
               help="Epochs (default: 5 for cnn, 8 for mlp; 3 with --init).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--lr", type=FiniteFloatRange(min=0, max=MAX_LR, min_open=True),
-              help="Peak learning rate of the one-cycle schedule (default per arch; 1e-3 "
+              help="Peak learning rate of the one-cycle schedule (default per arch; 5e-4 "
                    "with --init).")
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True)
 @device_option("auto: CUDA when torch sees it, else CPU. cuda: CUDA or an error.")
