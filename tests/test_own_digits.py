@@ -203,6 +203,28 @@ def test_evaluate_images_onnx_without_torch(messy, onnx_model, tmp_path) -> None
     assert "Traceback" not in proc.stderr
 
 
+def test_evaluate_images_reject_class_onnx_without_torch(onnx_model, tmp_path) -> None:
+    """The shipped 11-output model judged on a folder with not-a-digit/: that folder is a
+    class (a confusion row), and the reject rate is over the digit images."""
+    root = with_negatives(mnist_folder(tmp_path / "mine", per_class=2), 6)
+    proc = subprocess.run([sys.executable, "-c", NO_TORCH, "evaluate", "--model",
+                           str(onnx_model), "--images", str(root), "--json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    model = Model(onnx_model, "cpu")
+    assert model.reject_index == 10
+    data = imagefolder.read(root, [*range(10), "not-a-digit"])
+    pred = model.probabilities(data.images).argmax(1)
+    assert result["images"] == 26 and result["classes"][-1] == "not-a-digit"
+    assert np.array(result["confusion"]).shape == (11, 11)
+    assert result["accuracy"] == pytest.approx(float((pred == data.targets).mean()))
+    digit = data.targets < 10
+    assert result["reject_rate"] == pytest.approx(float((pred[digit] == 10).mean()))
+    assert result["per_class"]["not-a-digit"] == pytest.approx(float((pred[~digit] == 10)
+                                                                     .mean()))
+
+
 @pytest.mark.parametrize("layout, needle", [
     ({"seven": 1}, "seven is not a class of this model"),
     ({}, "no usable image in any class folder"),
