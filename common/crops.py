@@ -71,11 +71,14 @@ def from_image(image: np.ndarray) -> np.ndarray:
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
     ink = np.abs(gray.astype(np.float32) - background)
-    if gray.shape == (SIZE, SIZE):
-        return np.clip(ink / max(float(ink.max()), 1.0), 0, 1)
+    if gray.shape == (SIZE, SIZE):  # x/255 exactly: a saved crop reads back as it was seen
+        return np.clip(ink / 255.0, 0, 1)
     level, mask = cv2.threshold(ink.astype(np.uint8), 0, 255,
                                 cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if level < 1 or not mask.any():
+    if level < 1:  # two levels only (drawn without anti-aliasing): split them halfway
+        level, mask = cv2.threshold(ink.astype(np.uint8), float(ink.max()) / 2, 255,
+                                    cv2.THRESH_BINARY)
+    if not mask.any():
         raise UnreadableInput("no ink: the image is one flat colour")
     ys, xs = np.nonzero(mask)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1

@@ -30,6 +30,13 @@ Digits come from three hands, taken in turn per frame (HANDS):
     hershey  OpenCV's Hershey script fonts, random thickness and slant
     strokes  a stroke-path model of each digit, random pen width, slant and jitter
 
+``generate()`` takes its own ``sources`` (default SOURCES: mnist, hershey), and one more:
+
+    blocks   a drawn-stroke hand MNIST does not contain: seven-segment-like skeletons
+             (square 0s, a 6 with a top bar, straight-tailed 9s...) drawn as
+             polylines with random pen width, vertex jitter, slant and aspect; the "new hand" that
+             `bench/finetune.py` teaches the model (not in SOURCES: opt in by name)
+
 Ground truth: labels in reading order (lines top to bottom, left to right) and a box
 per digit (x, y, w, h of its ink in the image).
 
@@ -49,7 +56,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-SOURCES = ("mnist", "hershey")
+SOURCES = ("mnist", "hershey")  # the default mix of `generate` and bench/scenes.py
 W, H = 640, 480
 PENS = [(120, 40, 20), (30, 30, 30), (40, 30, 150), (40, 90, 30), (90, 90, 90), (140, 60, 10)]
 FONTS = [cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX]
@@ -60,7 +67,7 @@ class Scene:
     image: np.ndarray  # uint8 [H,W,3] BGR ([H,W,4] BGRA for the canvas condition)
     labels: list[int]  # in reading order
     boxes: list[tuple[int, int, int, int]] = field(default_factory=list)  # x, y, w, h
-    source: str = "mnist"  # the hand: mnist, hershey or strokes
+    source: str = "mnist"  # the hand: mnist, hershey, strokes or (generate only) blocks
     text: str = ""  # numbers=True: the expected record text (numbers by " ", lines by "\n")
     condition: str = "camera"
 
@@ -79,6 +86,53 @@ def _hershey(label: int, rng: np.random.Generator) -> np.ndarray:
     slant = rng.uniform(-0.25, 0.25)
     m = np.float32([[1, slant, -slant * 80], [0, 1, 0]])
     canvas = cv2.warpAffine(canvas, m, (160, 160))
+    return _tight(canvas.astype(np.float32) / 255)
+
+
+# The blocks hand: each digit is one of its variants, a list of strokes, each a polyline
+# over named points of a unit box (x right, y down; T/M/B = top, middle, bottom rows,
+# L/R/C = left, right, centre), seven-segment style, plus the ways people write such digits:
+# square and slashed 0s, a 1 with flag and base (F, U*), a flat-topped 3
+# (middle at Z), a closed 4, crossed and stubbed 7s (C*), an hourglass 8. This writer's 6
+# always has its top bar and their 9 a straight tail: the shipped model reads those as 5s
+# (3 % right) and as 7s or 4s (23 % right), which no MNIST digit looks like. The hand as a
+# whole starts near 82 % (bench/finetune.py); shapes that ARE another MNIST class (a
+# flagged 1 without base is a 7, a Z-shaped 2 a 7 with a base) are left out.
+_POINTS = {"TL": (0, 0), "TR": (1, 0), "ML": (0, 0.5), "MR": (1, 0.5), "BL": (0, 1),
+           "BR": (1, 1), "BC": (0.5, 1), "F": (0.45, 0.3), "CL": (0.55, 0.5),
+           "CR": (1.2, 0.5), "UL": (0.6, 1), "UR": (1.4, 1), "Z": (0.35, 0.5)}
+_BLOCKS = {
+    0: [[["TL", "TR", "BR", "BL", "TL"]], [["TL", "TR", "BR", "BL", "TL"], ["BL", "TR"]]],
+    1: [[["TR", "BR"]], [["F", "TR", "BR"], ["UL", "UR"]]],
+    2: [[["TL", "TR", "MR", "ML", "BL", "BR"]]],
+    3: [[["TL", "TR", "BR", "BL"], ["ML", "MR"]], [["TL", "TR", "Z", "MR", "BR", "BL"]]],
+    4: [[["TL", "ML", "MR"], ["TR", "BR"]], [["TR", "ML", "MR"], ["TR", "BR"]]],
+    5: [[["TR", "TL", "ML", "MR", "BR", "BL"]]],
+    6: [[["TR", "TL", "BL", "BR", "MR", "ML"]]],
+    7: [[["TL", "TR", "BR"]], [["TL", "TR", "BR"], ["CL", "CR"]], [["ML", "TL", "TR", "BR"]]],
+    8: [[["TL", "TR", "BR", "BL", "TL"], ["ML", "MR"]], [["TL", "TR", "BL", "BR", "TL"]]],
+    9: [[["MR", "ML", "TL", "TR", "BC"]], [["MR", "ML", "TL", "TR", "BL"]]],
+}
+
+
+def _blocks(label: int, rng: np.random.Generator) -> np.ndarray:
+    """A blocks-hand digit (see the module docstring) as an alpha mask in [0,1]."""
+    height = 110.0
+    width = height * rng.uniform(0.45, 0.7)
+    slant = rng.uniform(-0.2, 0.2)
+    jitter = 0.05 * height
+    pts = {}
+    for name, (u, v) in _POINTS.items():
+        y = 25 + v * height + rng.normal(0, jitter)
+        x = 50 + u * width + slant * (height - (y - 25)) + rng.normal(0, jitter)
+        pts[name] = (x, y)
+    canvas = np.zeros((160, 220), np.uint8)
+    thick = max(2, round(height * rng.uniform(0.06, 0.14)))
+    variants = _BLOCKS[label]
+    for stroke in variants[int(rng.integers(len(variants)))]:
+        line = np.array([pts[c] for c in stroke]) * 16  # 4 fractional bits
+        cv2.polylines(canvas, [line.round().astype(np.int32)], False, 255, thick,
+                      cv2.LINE_AA, shift=4)
     return _tight(canvas.astype(np.float32) / 255)
 
 
@@ -170,7 +224,7 @@ def render(rng: np.random.Generator, source: str, images: np.ndarray,
             label, alpha = int(labels[i]), _mnist(images[i])
         else:
             label = int(rng.integers(10))
-            alpha = _hershey(label, rng)
+            alpha = (_blocks if source == "blocks" else _hershey)(label, rng)
         a = _place(alpha, height, rng.uniform(-12, 12))
         ah, aw = a.shape
         x = cursor

@@ -130,14 +130,24 @@ def bench(model: Path, compare: tuple[Path, ...], n_images: int, reps: int, seco
 @json_option
 @click.option("--plot", type=click.Path(dir_okay=False),  # str: "" is not "."
               help="Write the confusion matrix as a PNG here.")
-def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: str | None) -> None:
-    """Accuracy, per-class accuracy and confusion matrix on the 10,000 MNIST test images."""
+@click.option("--images", type=click.Path(file_okay=False, path_type=Path),
+              help="Judge on a folder of your own digits (DIR/0/ ... DIR/9/, and "
+                   "DIR/not-a-digit/ for a model with that class, as `digits train --images` "
+                   "reads it) instead of MNIST test.")
+def evaluate(model: Path, data_root: Path | None, as_json: bool, plot: str | None,
+             images: Path | None) -> None:
+    """Accuracy, per-class accuracy, the share answered "not a digit" and the confusion
+    matrix on the 10,000 MNIST test images, or on a folder of labelled images (--images).
+    An ONNX model needs no PyTorch."""
     from digits.export import evaluate as ev
     from digits.files import check_new_file
 
     if plot is not None:  # before the evaluation, not after it
         check_new_file(plot, "--plot", inputs=[model])
-    result = ev.evaluate(model, mnist_root(data_root))
+    if images is not None:
+        result = ev.evaluate_images(model, images, log=lambda m: click.echo(m, err=True))
+    else:
+        result = ev.evaluate(model, mnist_root(data_root))
     click.echo(json.dumps(result) if as_json else ev.format_report(result))
     if plot:
         click.echo(f"wrote {ev.plot_confusion(result, Path(plot))}", err=True)

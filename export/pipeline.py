@@ -76,6 +76,10 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
 
     figures["gates"] = parity.as_json(gates)
     doc = rep.metadata(ckpt, rep.sha256(checkpoint), figures, export)
+    if "images_held_out" in doc["accuracy"]:
+        own = doc["accuracy"]["images_held_out"]
+        log(f"held-out images accuracy: {100 * own['accuracy']:.2f} % ({own['images']} images "
+            f"of {own['folder']}, measured by training)")
     artifacts = {f.key: (out / f.filename, built[f.key].finish(doc)) for f in EXPORTED
                  if f.key in built}
     report = rep.report(doc, checkpoint, ckpt.get("train_config", {}), artifacts,

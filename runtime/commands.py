@@ -68,6 +68,11 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
               help="Write annotated images, and an annotated .mp4 per video, into this "
                    "folder (never where the inputs are; existing files are kept: a new "
                    "name such as x-2.jpg is used).")
+@click.option("--save-crops", type=click.Path(file_okay=False), default=None,
+              metavar="DIR", callback=_folder,
+              help="Write every region read, as the 28x28 image the model saw, to "
+                   "DIR/<label>/ (DIR/unsure/ below 0.8 confidence), to fix labels by moving "
+                   "files and then `digits train --images DIR`.")
 @click.option("--show/--no-show", default=None,
               help="Show a window [default: when a display exists]. q or Esc quits.")
 @click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
@@ -85,8 +90,9 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True,
               help="Process every N-th frame of a video or camera.")
 def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | None,
-              device: str, as_json: bool, save: Path | None, show: bool | None,
-              min_confidence: float, csv_path: str | None, rois: tuple[Roi, ...],
+              device: str, as_json: bool, save: Path | None, save_crops: Path | None,
+              show: bool | None, min_confidence: float, csv_path: str | None,
+              rois: tuple[Roi, ...],
               max_frames: int | None, stride: int) -> int:
     """Read handwritten digits off a camera, images, folders, globs or videos.
 
@@ -99,6 +105,7 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
       digits recognize --camera 0
       digits recognize --camera http://192.168.1.20:8080/video --json
       digits recognize photo.jpg scans/ --save out/ --csv digits.csv
+      digits recognize photos/ --save-crops mine/   (then: digits train --images mine/)
       digits recognize clip.mp4 --json --stride 5 > digits.jsonl
       digits recognize meter.jpg --roi 40,60,200,80 --roi 0.5,0.1,0.4,0.3
       curl -s http://host/snapshot.jpg | digits recognize - --json
@@ -139,7 +146,8 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
         frames = src.files(list(sources), max_frames, stride)
     try:
         return recognize_frames(reader, frames, as_json=as_json, save=save, show=show,
-                                csv_path=None if csv_path is None else Path(csv_path))
+                                csv_path=None if csv_path is None else Path(csv_path),
+                                save_crops=save_crops)
     except OSError as e:
         raise DigitsError(f"cannot write output: {e}", exit_code=1) from None
 

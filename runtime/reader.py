@@ -23,8 +23,9 @@ import itertools
 import math
 import statistics
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -205,8 +206,15 @@ class Result:
         return rec
 
 
+# Sees every region the model decided on, digit or rejected, before the confidence floor:
+# crops float32 [N,1,28,28] (the model's input), boxes (x, y, w, h) in pixels of the image,
+# probabilities float32 [N,C] (harvest.CropSaver, `recognize --save-crops`).
+Regions = Callable[[np.ndarray, list[Box], np.ndarray], object]
+
+
 def read_digits(model: Model, image: np.ndarray, min_confidence: float,
-                times: list[float] | None = None) -> tuple[list[Digit], int]:
+                times: list[float] | None = None,
+                regions: Regions | None = None) -> tuple[list[Digit], int]:
     """The bare pipeline: segmentation proposes regions, the model decides. Digits in
     reading order (line and number not set yet) and the count of rejected regions;
     `times` gets preprocess, inference and postprocess seconds appended.
@@ -265,6 +273,9 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
                                 (int(x), int(y), int(w), int(h)), probabilities=p))
         else:
             rejected += 1
+    if regions is not None and found:
+        regions(np.stack([seg.crop(r)[None] for r, _p in found]),
+                [seg.frame_box(r) for r, _p in found], np.stack([p for _r, p in found]))
     if times is not None:
         times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
     return digits, rejected
@@ -332,6 +343,12 @@ def _separators(regions: Sequence[SegRegion]) -> set[int]:
                 and right[0] - (m[0] + m[2]) <= tuning.SEPARATOR_REACH * tall):
             out.add(i)
     return out
+
+
+def _shifted(regions: Regions, x: int, y: int, crops: np.ndarray, boxes: list[Box],
+             probs: np.ndarray) -> object:
+    """An ROI's regions, boxes moved into pixels of the whole frame."""
+    return regions(crops, [(bx + x, by + y, bw, bh) for bx, by, bw, bh in boxes], probs)
 
 
 def _digit_score(model: Model, p: np.ndarray) -> float:
@@ -534,6 +551,8 @@ class Reader:
             self.rois = tuple(r if isinstance(r, Roi) else Roi.parse(r) for r in rois)
         except ValueError as e:
             raise DigitsError(f"rois: {e}") from None
+        # called as regions(source, frame, crops, boxes, probabilities) per image read
+        self.regions: Callable[..., object] | None = None
 
     def read(self, image: np.ndarray | str | Path | bytes, source: str | None = None,
              frame: int | None = None) -> Result:
@@ -548,7 +567,8 @@ class Reader:
         pixels = as_image(image)
         times: list[float] = []
         if not self.rois:
-            found, rejected = read_digits(self.model, pixels, self.min_confidence, times)
+            hook = partial(self.regions, source, frame) if self.regions else None
+            found, rejected = read_digits(self.model, pixels, self.min_confidence, times, hook)
             t = time.perf_counter()
             digits, lines, numbers = structure(found, pixels)
             times[2] += time.perf_counter() - t
@@ -568,7 +588,9 @@ class Reader:
         times: list[float] = []
         for k, (x, y, w, h) in enumerate(boxes):
             part = pixels[y:y + h, x:x + w]
-            found, r = read_digits(self.model, part, self.min_confidence, times)
+            hook = None if self.regions is None else partial(
+                _shifted, partial(self.regions, source, frame), x, y)
+            found, r = read_digits(self.model, part, self.min_confidence, times, hook)
             t = time.perf_counter()
             rejected += r
             found = [replace(d, box=(d.box[0] + x, d.box[1] + y, d.box[2], d.box[3]))

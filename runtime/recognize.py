@@ -19,6 +19,7 @@ import numpy as np
 
 from digits.errors import one_line
 from digits.files import write_exclusive
+from digits.runtime.harvest import CropSaver
 from digits.runtime.outputs import Saver
 from digits.runtime.reader import Digit, Reader, Result
 from digits.runtime.segment import Box
@@ -117,8 +118,11 @@ def display_available() -> bool:
 
 
 def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
-                     save: Path | None, show: bool, csv_path: Path | None = None) -> int:
-    """Read every frame through `reader`; 0 when all inputs were read, 1 when some failed."""
+                     save: Path | None, show: bool, csv_path: Path | None = None,
+                     save_crops: Path | None = None) -> int:
+    """Read every frame through `reader`; 0 when all inputs were read, 1 when some failed.
+    ``save_crops``: every region read also goes there (harvest.CropSaver)."""
+    harvest = reader.regions = CropSaver(save_crops, reader.model) if save_crops else None
     failed = 0
     times: list[tuple[float, float, float]] = []
     rows: list[list[Any]] = []
@@ -186,6 +190,8 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
         if csv_path is not None:  # what was read, also when interrupted
             write_csv(csv_path, rows)
             print(f"digits: wrote {csv_path} ({len(rows)} digits)", file=sys.stderr)
+        if harvest:
+            print(f"digits: {harvest.summary()}", file=sys.stderr)
     if times:
         t = np.array(times).mean(axis=0) * 1000
         n = len(times)

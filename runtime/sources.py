@@ -29,6 +29,7 @@ from digits.errors import (
     NotEnoughMemory,
     UnreadableInput,
 )
+from digits.imagefile import header_size
 from digits.paths import IMAGE_EXT, VIDEO_EXT
 from digits.runtime.globs import iglob
 from digits.runtime.image import decode, to_bgr8
@@ -72,26 +73,6 @@ class Frame:
     error: str | None = None
     fps: float = 0.0  # the video's frame rate, for --save
     live: bool = False  # a camera: smooth labels, show FPS
-
-
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from a PNG, JPEG or BMP header, to refuse huge images undecoded."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    if data[:2] == b"BM" and len(data) >= 26:
-        return abs(int.from_bytes(data[18:22], "little", signed=True)), abs(
-            int.from_bytes(data[22:26], "little", signed=True))
-    if data[:2] == b"\xff\xd8":
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                return None
-            marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
-            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(
-                    data[i + 5:i + 7], "big")
-            i += 2 + length
-    return None
 
 
 def not_regular(path: Path) -> str | None:
@@ -144,7 +125,7 @@ def decode_image(data: bytes) -> np.ndarray:
     left to the caller)."""
     if not data:
         raise UnreadableInput("empty file")
-    size = _header_size(data)
+    size = header_size(data)
     if size and size[0] * size[1] > MAX_PIXELS:
         raise ImageTooLarge(_too_large(*size))
     try:

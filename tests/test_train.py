@@ -145,7 +145,7 @@ def test_resume_foreign_and_finished_checkpoints(tmp_path: Path, trained: Path) 
     line = assert_one_line_error(run_cli("train", "--resume", foreign, "--out", tmp_path / "o"))
     assert "not a digits checkpoint" in line
     line = assert_one_line_error(run_cli("train", "--resume", trained, "--out", tmp_path / "o"))
-    assert "no training state to resume" in line
+    assert "is a finished checkpoint" in line and f"use --init {trained}" in line
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")

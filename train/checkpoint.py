@@ -44,14 +44,17 @@ def versions() -> dict[str, str]:
 
 
 def make(model: nn.Module, arch: str, config: dict[str, Any], train_config: dict[str, Any],
-         metrics: dict[str, Any], resume: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Assemble a checkpoint dict from plain values and tensors only."""
+         metrics: dict[str, Any], resume: dict[str, Any] | None = None,
+         dataset: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble a checkpoint dict from plain values and tensors only. ``dataset``: what it
+    was trained on (MNIST images, and the --images folder's record: counts per class,
+    file-list sha256, split and mix; train/images.py)."""
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "arch": arch, "arch_config": config,
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         "input_spec": INPUT_SPEC, "labels": LABELS[:config.get("classes", len(LABELS))],
-        "train_config": train_config, "metrics": metrics,
+        "train_config": train_config, "metrics": metrics, "dataset": dataset,
         "versions": versions(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "resume": resume,
