@@ -40,7 +40,7 @@ SHORT_HELP = {
     "train": "Train a classifier with PyTorch -> artifacts/digits.pt.",
     "evaluate": "Accuracy and confusion matrix of a checkpoint, TorchScript or ONNX file.",
     "export": "Export a checkpoint to TorchScript / ONNX (+ int8) behind parity gates.",
-    "bench": "Format x provider table: accuracy, latency, throughput, size.",
+    "bench": "Format x device table: accuracy, latency, throughput, size.",
     "recognize": "Read digits off a camera, images, folders or videos (onnxruntime).",
     "checks": "Versions, execution providers, camera/GUI support, default model.",
     "serve": "REST endpoint + drawing/camera page over the reader (needs [serve]).",
