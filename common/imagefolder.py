@@ -28,6 +28,7 @@ import numpy as np
 
 from digits import MAX_IMAGE_PIXELS as MAX_PIXELS
 from digits import crops
+from digits import image as image_io
 from digits.errors import DigitsError, UnreadableInput
 from digits.imagefile import header_size
 from digits.paths import IMAGE_EXT
@@ -92,8 +93,9 @@ def class_folders(labels: Sequence[object]) -> list[str]:
 
 
 def decode(data: bytes) -> np.ndarray:
-    """An encoded image -> uint8 gray [H,W] or BGR [H,W,3]; transparency becomes the
-    colour it is drawn on (white), so canvas drawings keep their strokes.
+    """An encoded image -> uint8 BGR [H,W,3], normalised as the runtime normalises what it
+    reads (``digits.image``: alpha flattened onto the colour opposite the strokes, 16-bit
+    and palette images converted, EXIF orientation applied).
 
     Raises UnreadableInput (empty, undecodable, too many pixels)."""
     if not data:
@@ -102,20 +104,12 @@ def decode(data: bytes) -> np.ndarray:
     if size and size[0] * size[1] > MAX_PIXELS:
         raise UnreadableInput(f"above the {MAX_PIXELS // 1_000_000} MP decode limit")
     try:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        image = image_io.decode(data)
     except cv2.error:  # OpenCV's own size check, for formats whose header we do not parse
         raise UnreadableInput(f"above the {MAX_PIXELS // 1_000_000} MP decode limit, or a "
                               "malformed header") from None
     if image is None:
         raise UnreadableInput("not a decodable image")
-    if image.dtype != np.uint8:  # 16-bit PNG/TIFF
-        image = (image / (257.0 if image.dtype == np.uint16 else max(1.0, image.max()))
-                 ).astype(np.uint8)
-    if image.ndim == 3 and image.shape[2] == 4:
-        alpha = image[:, :, 3:].astype(np.float32) / 255
-        image = (image[:, :, :3] * alpha + 255 * (1 - alpha)).astype(np.uint8)
-    elif image.ndim == 3 and image.shape[2] == 1:
-        image = image[:, :, 0]
     return image
 
 

@@ -229,7 +229,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     confidently than the whole, by SPLIT_MARGIN of the whole's doubt, and
     at SPLIT_PART_MIN at least.
 
-    image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.runtime.image``
+    image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.image``
     takes)."""
     t0 = time.perf_counter()
     seg = segment(image)  # the one call of the segmentation

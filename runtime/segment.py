@@ -29,8 +29,8 @@ import numpy as np
 
 from digits import crops
 from digits.errors import TooManyRegions
+from digits.image import to_gray
 from digits.runtime import tuning as T
-from digits.runtime.image import to_gray
 
 Box = tuple[int, int, int, int]  # x, y, w, h
 
@@ -652,7 +652,7 @@ def _cut(region: Region, paths: list[np.ndarray]) -> list[Region]:
 
 def segment(frame: np.ndarray) -> Segmentation:
     """Every candidate digit region of a frame (any dtype/channels: see
-    ``digits.runtime.image``) in reading order, with model-ready crops float32
+    ``digits.image``) in reading order, with model-ready crops float32
     [N,1,28,28] and boxes in frame pixels."""
     gray, scale = working_gray(frame)
     ink, _light = ink_map(gray)

@@ -29,10 +29,10 @@ from digits.errors import (
     NotEnoughMemory,
     UnreadableInput,
 )
+from digits.image import decode, to_bgr8
 from digits.imagefile import header_size
 from digits.paths import IMAGE_EXT, VIDEO_EXT
 from digits.runtime.globs import iglob
-from digits.runtime.image import decode, to_bgr8
 
 # Larger images are refused before decoding: our header check below for PNG, JPEG and
 # BMP, OpenCV's own limit (set when the digits package is imported) for every format.
@@ -115,7 +115,7 @@ def _read_bounded(path: Path, limit: int) -> bytes | str:
 
 def decode_image(data: bytes) -> np.ndarray:
     """An encoded image (PNG, JPEG, BMP, WebP, TIFF...) as uint8 BGR [H,W,3], normalised
-    by ``digits.runtime.image`` (alpha flattened onto the colour opposite the strokes,
+    by ``digits.image`` (alpha flattened onto the colour opposite the strokes,
     16 bits scaled, palette and gray as BGR, EXIF orientation applied).
 
     Raises ImageTooLarge when it declares more than MAX_PIXELS pixels (refused before

@@ -6,7 +6,7 @@ import cv2
 import kinds
 import numpy as np
 
-from digits.runtime import image
+from digits import image
 from digits.runtime import segment as steps
 from digits.runtime.model import Model
 from digits.runtime.reader import Digit, read_digits
