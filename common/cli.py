@@ -99,22 +99,28 @@ def data(data_root: Path | None) -> None:
 class _Signals:
     """SIGTERM (kill, docker stop, a scheduler) is handled like Ctrl-C: the same clean-up
     runs (temporary files removed, a resumable training checkpoint written), then the
-    exit status is 128 + the signal number (143), as a shell reports it."""
+    exit status is 128 + the signal number (130 for SIGINT, 143 for SIGTERM), as a shell
+    reports it. Both are recorded, because a library may swallow the KeyboardInterrupt and
+    fail in its own way instead (torch.export turns one into an AttributeError): a failure
+    after a signal is reported as the interruption it is."""
 
     received: int | None = None
 
     @classmethod
     def install(cls) -> None:
-        """From now on (in this process), SIGTERM interrupts like Ctrl-C. Only the main
-        thread can set a handler: ``main()`` called from another thread leaves it alone."""
+        """From now on (in this process), SIGINT and SIGTERM interrupt with KeyboardInterrupt.
+        Only the main thread can set a handler: ``main()`` called from another thread
+        leaves them alone."""
         cls.received = None
         if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, cls._raise)
             signal.signal(signal.SIGTERM, cls._raise)
 
     @classmethod
     def _raise(cls, signum: int, frame: object) -> None:
         cls.received = signum
-        signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        if signum == signal.SIGTERM:
+            signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
         raise KeyboardInterrupt
 
     @classmethod
@@ -131,9 +137,18 @@ def exit_code(code: int) -> int:
 
 
 def _error(message: str, code: int) -> NoReturn:
-    """One line on stderr (a message from a library may hold several), then exit."""
+    """One line on stderr (a message from a library may hold several), then exit. After a
+    SIGINT or SIGTERM a failure is that signal's doing: reported as the interruption,
+    unless the message already says so (a command's own "interrupted at ..." line)."""
+    if _Signals.received and code != INTERRUPTED:
+        _interrupted()
     click.echo("digits: error: " + " ".join(str(message).split()), err=True)
     _exit(code)
+
+
+def _interrupted() -> NoReturn:
+    click.echo("digits: interrupted", err=True)
+    _exit(INTERRUPTED)
 
 
 def _exit(code: int) -> NoReturn:
@@ -147,6 +162,12 @@ def _exit(code: int) -> NoReturn:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no second failure at shutdown
         click.echo(f"digits: error: cannot write to stdout: {e.strerror or e}", err=True)
         code = code or 1
+    if code == INTERRUPTED:
+        # CPython remembers a KeyboardInterrupt that ended code run by exec() of a string
+        # (dataclasses and namedtuples are made that way, so the signal can land there);
+        # under `python -m` it then kills itself with SIGINT at exit whatever the status
+        # passed to sys.exit. The next string exec() clears that memory.
+        exec("")
     sys.exit(_Signals.exit_code(code))
 
 
@@ -175,8 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as e:
         _exit(e.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("digits: interrupted", err=True)
-        _exit(INTERRUPTED)
+        _interrupted()
     except click.ClickException as e:
         hint = " (see --help)" if isinstance(e, click.UsageError) else ""
         _error(f"{e.format_message()}{hint}", e.exit_code)
@@ -195,6 +215,10 @@ def main(argv: list[str] | None = None) -> None:
             raise
         where = f"{e.filename}: " if e.filename else ""
         _error(f"{where}{e.strerror or e}", 1)
+    except Exception:
+        if _Signals.received:  # a library turned the KeyboardInterrupt into another error
+            _interrupted()
+        raise
     _exit(rc if isinstance(rc, int) else 0)
 
 

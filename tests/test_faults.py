@@ -254,3 +254,38 @@ def test_sigterm_during_training_leaves_a_resumable_checkpoint(mnist_root: Path,
     after = snapshot(tmp_path)
     assert after.pop(str(last)) and after == before  # digits.pt untouched
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+# A library may meet the signal in code it made with exec() of a string (dataclasses,
+# namedtuples), or swallow the KeyboardInterrupt and fail in its own way (torch.export
+# raises an AttributeError then). Either way the run is interrupted: 130, one line.
+_LIBRARY_MEETS_THE_SIGNAL = '''
+import os, signal, time, click
+from digits import cli
+
+@click.command()
+@click.argument("how")
+def meet(how):
+    if how == "exec":
+        exec("os.kill(os.getpid(), signal.SIGINT)\\nwhile True: time.sleep(0.01)",
+             {"os": os, "signal": signal, "time": time})
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        raise AttributeError("module has no attribute") from None
+
+cli.COMMANDS["meet"] = "meet:meet"
+if __name__ == "__main__":
+    cli.main(["meet", "{how}"])
+'''
+
+
+@pytest.mark.parametrize("how", ["exec", "swallowed"])
+def test_a_signal_a_library_meets_is_an_interruption(tmp_path: Path, how: str) -> None:
+    import sys
+
+    (tmp_path / "meet.py").write_text(_LIBRARY_MEETS_THE_SIGNAL.replace("{how}", how))
+    proc = subprocess.run([sys.executable, "-m", "meet"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert (proc.returncode, proc.stderr) == (130, "digits: interrupted\n")
