@@ -248,21 +248,24 @@ def _line_pixels(binary: np.ndarray, g: _LineScale) -> np.ndarray | None:
     nh, nv = _count(horizontal), _count(vertical.T)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
+    elif nv >= 2 and nh >= 2:  # a grid: its faint or broken columns too
+        vertical = _lines(binary.T, h, T.LINE_SPAN_FAMILY, g).T
     if nh < 2 and not _hairline(horizontal):
         horizontal[:] = 0
     else:  # boxes between these lines; then faint or broken lines of the same family
         vertical = cv2.bitwise_or(vertical, _cell_edges(binary, horizontal, g))
         horizontal = _lines(binary, w, T.LINE_SPAN_FAMILY, g)
-    lines = cv2.bitwise_or(horizontal, vertical)
-    if not lines.any():
+    if not (horizontal.any() or vertical.any()):
         return None
+    lines = cv2.bitwise_or(horizontal, vertical)
     if horizontal.any() and vertical.any():  # where lines cross, each is thick for the other
         near = np.ones((2 * g.thick + 1,) * 2, np.uint8)
         lines |= binary & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
     rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
     keep = cv2.bitwise_or(_crossing(rest, horizontal, g, vertical=False),
                           _crossing(rest, vertical, g, vertical=True))
-    return cv2.subtract(lines, keep)
+    cut = cv2.subtract(lines, keep)
+    return cv2.bitwise_or(cut, _remnants(cv2.subtract(binary, cut), horizontal, vertical, g))
 
 
 def _thin(binary: np.ndarray, g: _LineScale) -> np.ndarray:
@@ -323,6 +326,43 @@ def _pieces(runs: np.ndarray, thin: np.ndarray, run: int,
                 (own[r0:r1] & (thin[y + r0:y + r1, x:x + w] > 0)).any(axis=0)))
             out.append((y + (r0 + r1) / 2, covered, y + r0, y + r1, x, x + w))
     return out
+
+
+def _remnants(binary: np.ndarray, horizontal: np.ndarray,
+              vertical: np.ndarray, g: _LineScale) -> np.ndarray:
+    """Ink regions lying wholly on the extensions of found lines: the pieces of lines that
+    uneven light or a faint print broke into dashes too short to be found (a grid's
+    columns read as rows of 1s). Each line is extended across the frame along its fitted
+    slope, LINE_MAX_THICK either side; a stroke crossing a line reaches outside its band
+    and stays."""
+    band = np.maximum(_bands(horizontal, g), _bands(np.ascontiguousarray(vertical.T), g).T)
+    if not band.any():
+        return band
+    n, labels = cv2.connectedComponents(binary, connectivity=8)
+    ink = binary > 0
+    outside = np.bincount(labels[ink & (band == 0)], minlength=n)
+    inside = np.bincount(labels[ink & (band > 0)], minlength=n)
+    wholly = (outside == 0) & (inside > 0)
+    wholly[0] = False
+    return np.where(wholly[labels], np.uint8(255), np.uint8(0))
+
+
+def _bands(lines: np.ndarray, g: _LineScale) -> np.ndarray:
+    """Each horizontal line of a mask that spans LINE_SPAN_FAMILY of the width (its pieces
+    joined across the gaps where strokes or other lines crossed it), drawn across the
+    whole width along its least-squares slope, 2 * LINE_MAX_THICK + 1 pixels thick."""
+    band = np.zeros_like(lines)
+    w = lines.shape[1]
+    joined = cv2.morphologyEx(lines, cv2.MORPH_CLOSE, np.ones((1, g.min_run), np.uint8))
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    ys, xs = np.nonzero(lines)
+    of = labels[ys, xs]
+    for k in np.flatnonzero(stats[1:, cv2.CC_STAT_WIDTH] >= T.LINE_SPAN_FAMILY * w) + 1:
+        x, y = xs[of == k], ys[of == k]
+        slope, at = np.polyfit(x, y, 1)
+        cv2.line(band, (0, round(at)), (w - 1, round(at + slope * (w - 1))), 255,
+                 2 * g.thick + 1)
+    return band
 
 
 def _hairline(lines: np.ndarray) -> bool:
