@@ -7,6 +7,7 @@ imports a stage only when one of its commands runs (or its help is asked for), s
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import os
@@ -14,6 +15,7 @@ import signal
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -105,13 +107,15 @@ class _Signals:
     after a signal is reported as the interruption it is."""
 
     received: int | None = None
+    held = 0  # signals_held() blocks open
+    pending = False  # a signal came while held
 
     @classmethod
     def install(cls) -> None:
         """From now on (in this process), SIGINT and SIGTERM interrupt with KeyboardInterrupt.
         Only the main thread can set a handler: ``main()`` called from another thread
         leaves them alone."""
-        cls.received = None
+        cls.received, cls.held, cls.pending = None, 0, False
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, cls._raise)
             signal.signal(signal.SIGTERM, cls._raise)
@@ -121,6 +125,9 @@ class _Signals:
         cls.received = signum
         if signum == signal.SIGTERM:
             signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+        if cls.held:
+            cls.pending = True
+            return
         raise KeyboardInterrupt
 
     @classmethod
@@ -129,6 +136,21 @@ class _Signals:
 
 
 INTERRUPTED = 130  # 128 + SIGINT
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block is done, then interrupt (KeyboardInterrupt):
+    what the block writes (a frame's record and its annotated copy) is out whole or not
+    at all. Holds only under ``main()``'s handlers; elsewhere the block is as usual."""
+    _Signals.held += 1
+    try:
+        yield
+    finally:
+        _Signals.held -= 1
+    if _Signals.pending and not _Signals.held:
+        _Signals.pending = False
+        raise KeyboardInterrupt
 
 
 def exit_code(code: int) -> int:

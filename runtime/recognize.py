@@ -17,6 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from digits.cli import signals_held
 from digits.errors import one_line
 from digits.files import write_exclusive
 from digits.runtime.harvest import CropSaver
@@ -145,24 +146,27 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                 fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1 / max(now - last,
                                                                                     1e-6)
                 last = now
-            if csv_path is not None:
-                rows += csv_rows(result)
-            if as_json:
-                print(json.dumps(result.to_dict()), flush=True)
-            else:
-                where = one_line(frame.source if frame.index is None
-                                 else f"{frame.source} #{frame.index}")
-                detail = " ".join(f"{d.label}({d.confidence:.2f}{'?' * d.low_confidence})"
-                                  for d in result.digits)
-                text = result.text.replace("\n", " | ")
-                print(f"{where}: {text or '-'}   {detail}".rstrip(), flush=True)
-                if result.rejected and not frame.live:
-                    print(f"digits: {where}: {not_read(result)}", file=sys.stderr, flush=True)
+            annotated = None
             if saver or show:
                 banner = f"{fps:.0f} FPS  {reader.model.provider}" if frame.live else None
                 annotated = annotate(frame.image, result.digits, banner,
                                      [r.box for r in result.regions or ()])
-                if saver:
+            with signals_held():  # a record, its CSV rows, its annotated copy: all or none
+                if csv_path is not None:
+                    rows += csv_rows(result)
+                if as_json:
+                    print(json.dumps(result.to_dict()), flush=True)
+                else:
+                    where = one_line(frame.source if frame.index is None
+                                     else f"{frame.source} #{frame.index}")
+                    detail = " ".join(f"{d.label}({d.confidence:.2f}{'?' * d.low_confidence})"
+                                      for d in result.digits)
+                    text = result.text.replace("\n", " | ")
+                    print(f"{where}: {text or '-'}   {detail}".rstrip(), flush=True)
+                    if result.rejected and not frame.live:
+                        print(f"digits: {where}: {not_read(result)}", file=sys.stderr,
+                              flush=True)
+                if saver and annotated is not None:
                     try:
                         saver.save(frame, annotated)
                     except OSError as e:  # this file only: the batch goes on
@@ -170,17 +174,17 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                               f"annotated copy in {save}: {e.strerror or e}", file=sys.stderr,
                               flush=True)
                         failed += 1
-                if show:
-                    try:
-                        cv2.imshow(window, annotated)
-                        key = cv2.waitKey(1 if frame.index is not None else 0) & 0xFF
-                    except cv2.error:
-                        print("digits: cannot open a window; running without one",
-                              file=sys.stderr)
-                        show = False
-                        continue
-                    if key in (ord("q"), 27):
-                        break
+            if show and annotated is not None:
+                try:
+                    cv2.imshow(window, annotated)
+                    key = cv2.waitKey(1 if frame.index is not None else 0) & 0xFF
+                except cv2.error:
+                    print("digits: cannot open a window; running without one",
+                          file=sys.stderr)
+                    show = False
+                    continue
+                if key in (ord("q"), 27):
+                    break
     finally:
         if saver:
             for path in saver.close():
