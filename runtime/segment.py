@@ -8,7 +8,8 @@ every region that MIGHT be a digit; the model decides which ones are
 1. ``working_gray``   any image -> 8-bit gray; a large photo is reduced to a working size
 2. ``ink_map``        ink polarity for the whole frame, background (uneven light) removed
 3. ``binarize``       ink strength -> ink mask, floored above the noise
-4. ``remove_lines``   printed structure out: ruled, margin and grid lines, box edges
+4. ``remove_lines``   printed structure out: ruled, margin and grid lines, box edges,
+   ``remove_boxes``   searched on fainter ink (``faint_ink``); then boxes found as boxes
 5. ``candidates``     connected regions, broken strokes merged, specks dropped; no rule on
                       size, aspect or fill drops a plausible digit
 6. ``Segmentation``   crops for the model, and candidate cuts of wide regions
@@ -180,6 +181,13 @@ def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
     return binary, t
 
 
+def faint_ink(ink: np.ndarray, level: float) -> np.ndarray:
+    """The mask of ink at FAINT_LINE_SHARE of the ink threshold ``level`` (uint8, 255 =
+    ink): where printed lines are searched."""
+    blur = cv2.GaussianBlur(ink, (3, 3), 0)
+    return cv2.threshold(blur, T.FAINT_LINE_SHARE * level, 255, cv2.THRESH_BINARY)[1]
+
+
 def outer_boxes(binary: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
     """(x, y, w, h, outer contour) of each 8-connected region of a uint8 mask. Contours
     cost ~0.1 ms on a 640x480 frame; labelling costs ~1 ms and connectedComponentsWithStats
@@ -211,8 +219,10 @@ class _LineScale:
                    scaled(T.LINE_MIN_RUN), scaled(T.LINE_ROW_TOLERANCE))
 
 
-def remove_lines(binary: np.ndarray) -> np.ndarray:
-    """Printed lines out, digits crossing them kept.
+def remove_lines(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndarray:
+    """Printed lines out of the ink mask ``binary``, digits crossing them kept. Lines are
+    searched on ``faint`` when given (``faint_ink``: printed lines are often fainter than
+    the pen, and a box whose faint sides are missed leaves its dark ones as 1s).
 
     A line is thin ink (at most LINE_MAX_THICK across) in a long straight run: rows of
     runs spanning LINE_SPAN_H of the width (ruled paper, grid, a row of form boxes),
@@ -226,11 +236,15 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     if min(h, w) < T.SMALL_IMAGE:
         return binary
     f = 2 if min(h, w) >= T.LINE_HALF_RES_SIDE else 1
-    small = binary if f == 1 else cv2.resize(binary, (w // f, h // f),
-                                             interpolation=cv2.INTER_AREA)
-    if f > 1:
-        small = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY)[1]
-    cut = _line_pixels(small, _LineScale.at(f))
+
+    def reduced(mask: np.ndarray) -> np.ndarray:
+        if f == 1:
+            return mask
+        small = cv2.resize(mask, (w // f, h // f), interpolation=cv2.INTER_AREA)
+        return cv2.threshold(small, 0, 255, cv2.THRESH_BINARY)[1]
+
+    cut = _line_pixels(reduced(binary), reduced(binary if faint is None else faint),
+                       _LineScale.at(f))
     if cut is None:
         return binary
     if f > 1:
@@ -240,27 +254,31 @@ def remove_lines(binary: np.ndarray) -> np.ndarray:
     return cv2.subtract(binary, cut)
 
 
-def _line_pixels(binary: np.ndarray, g: _LineScale) -> np.ndarray | None:
-    """The pixels of printed lines that no stroke crosses (``remove_lines``), or None."""
-    h, w = binary.shape
-    horizontal = _lines(binary, w, T.LINE_SPAN_H, g)
-    vertical = _lines(binary.T, h, T.LINE_SPAN_V, g).T
+def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.ndarray | None:
+    """The pixels of printed lines (found on ``faint``) that no stroke of ``binary``
+    crosses (``remove_lines``), or None."""
+    # Thin in either mask: a dark line is thicker in the faint one.
+    thin_h = cv2.bitwise_or(_thin(faint, g), _thin(binary, g))
+    thin_v = cv2.bitwise_or(_thin(np.ascontiguousarray(faint.T), g),
+                            _thin(np.ascontiguousarray(binary.T), g))
+    horizontal = _lines(faint, thin_h, T.LINE_SPAN_H, g)
+    vertical = _lines(faint.T, thin_v, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
     elif nv >= 2 and nh >= 2:  # a grid: its faint or broken columns too
-        vertical = _lines(binary.T, h, T.LINE_SPAN_FAMILY, g).T
+        vertical = _lines(faint.T, thin_v, T.LINE_SPAN_FAMILY, g).T
     if nh < 2 and not _hairline(horizontal):
         horizontal[:] = 0
     else:  # boxes between these lines; then faint or broken lines of the same family
-        vertical = cv2.bitwise_or(vertical, _cell_edges(binary, horizontal, g))
-        horizontal = _lines(binary, w, T.LINE_SPAN_FAMILY, g)
+        vertical = cv2.bitwise_or(vertical, _cell_edges(thin_v.T, horizontal, g))
+        horizontal = _lines(faint, thin_h, T.LINE_SPAN_FAMILY, g)
     if not (horizontal.any() or vertical.any()):
         return None
     lines = cv2.bitwise_or(horizontal, vertical)
     if horizontal.any() and vertical.any():  # where lines cross, each is thick for the other
         near = np.ones((2 * g.thick + 1,) * 2, np.uint8)
-        lines |= binary & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
+        lines |= faint & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
     rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
     keep = cv2.bitwise_or(_crossing(rest, horizontal, g, vertical=False),
                           _crossing(rest, vertical, g, vertical=True))
@@ -274,12 +292,13 @@ def _thin(binary: np.ndarray, g: _LineScale) -> np.ndarray:
     return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, k))
 
 
-def _lines(binary: np.ndarray, length: int, span: float, g: _LineScale) -> np.ndarray:
-    """Horizontal line pixels of a (possibly transposed) mask: thin ink on runs whose rows
-    together span ``span`` of ``length``. Runs are found on the ink mask thickened by a
-    few rows (slant, strokes crossing keep a line whole), and grouped into rows by their
-    centre (``_pieces``)."""
+def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> np.ndarray:
+    """Horizontal line pixels of a (possibly transposed) mask: ``thin`` ink (``_thin``) on
+    runs whose rows together span ``span`` of the width. Runs are found on the ink mask
+    thickened by a few rows (slant, strokes crossing keep a line whole), and grouped into
+    rows by their centre (``_pieces``)."""
     binary = np.ascontiguousarray(binary)
+    length = binary.shape[1]
     run = max(g.min_run, length // T.LINE_RUN_DIVISOR)
     band = cv2.dilate(binary, np.ones((g.slant_rows, 1), np.uint8))
     runs = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
@@ -287,7 +306,6 @@ def _lines(binary: np.ndarray, length: int, span: float, g: _LineScale) -> np.nd
     tall = cv2.dilate(runs, np.ones((2 * g.row_tolerance + 1, 1), np.uint8))
     if np.count_nonzero(tall, axis=1).max() < span * length:
         return out  # no row is covered enough (most frames: no printed lines)
-    thin = _thin(binary, g)
     rows: list[list[tuple[float, int, int, int, int, int]]] = []
     for piece in sorted(_pieces(runs, thin, run, g)):
         if rows and piece[0] - rows[-1][-1][0] <= g.row_tolerance:
@@ -348,21 +366,56 @@ def _remnants(binary: np.ndarray, horizontal: np.ndarray,
 
 
 def _bands(lines: np.ndarray, g: _LineScale) -> np.ndarray:
-    """Each horizontal line of a mask that spans LINE_SPAN_FAMILY of the width (its pieces
-    joined across the gaps where strokes or other lines crossed it), drawn across the
-    whole width along its least-squares slope, 2 * LINE_MAX_THICK + 1 pixels thick."""
+    """The horizontal lines of a mask that span LINE_SPAN_FAMILY of the width (pieces
+    joined across the gaps where strokes or other lines crossed them), and the lines of
+    the same evenly spaced family that were not found (``_missing_lines``), each drawn
+    across the whole width along its least-squares slope, 2 * LINE_MAX_THICK + 1 pixels
+    thick."""
     band = np.zeros_like(lines)
     w = lines.shape[1]
     joined = cv2.morphologyEx(lines, cv2.MORPH_CLOSE, np.ones((1, g.min_run), np.uint8))
     _n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     ys, xs = np.nonzero(lines)
     of = labels[ys, xs]
+    fits = []  # (y at the middle column, slope)
     for k in np.flatnonzero(stats[1:, cv2.CC_STAT_WIDTH] >= T.LINE_SPAN_FAMILY * w) + 1:
-        x, y = xs[of == k], ys[of == k]
-        slope, at = np.polyfit(x, y, 1)
-        cv2.line(band, (0, round(at)), (w - 1, round(at + slope * (w - 1))), 255,
+        slope, at = np.polyfit(xs[of == k], ys[of == k], 1)
+        fits.append((at + slope * w / 2, slope))
+    for mid, slope in fits + _missing_lines(fits, lines.shape[0], g):
+        y0 = mid - slope * w / 2
+        cv2.line(band, (0, round(y0)), (w - 1, round(y0 + slope * (w - 1))), 255,
                  2 * g.thick + 1)
     return band
+
+
+def _missing_lines(fits: list[tuple[float, float]], height: int,
+                   g: _LineScale) -> list[tuple[float, float]]:
+    """(middle position, slope) of the lines an evenly spaced family (ruled paper, a grid)
+    has where none was found: faded by glare or shadow. Needs GRID_MIN_LINES found lines
+    whose positions fit a smooth function of their index (perspective changes the
+    spacing slowly) within LINE_MAX_THICK, spaced at least GRID_MIN_SPACING bands apart."""
+    if len(fits) < T.GRID_MIN_LINES:
+        return []
+    fits = sorted(fits)
+    pos = np.array([f[0] for f in fits])
+    gaps = np.diff(pos)
+    gaps = gaps[gaps > 2 * g.thick + 1]  # (two pieces of one line are one line)
+    if not len(gaps):
+        return []
+    spacing = float(np.median(gaps))
+    if spacing < T.GRID_MIN_SPACING * (2 * g.thick + 1):
+        return []
+    index = np.round((pos - pos[0]) / spacing)
+    degree = 2 if len(np.unique(index)) >= T.GRID_MIN_LINES + 2 else 1
+    at = np.polyfit(index, pos, degree)
+    if np.abs(np.polyval(at, index) - pos).max() > g.thick:
+        return []  # not one evenly spaced family
+    tilt = np.polyfit(index, [f[1] for f in fits], 1)
+    found = set(index.astype(int))
+    reach = int(height / spacing) + 1
+    return [(float(np.polyval(at, i)), float(np.polyval(tilt, i)))
+            for i in range(-reach, int(index.max()) + reach + 1)
+            if i not in found and 0 <= np.polyval(at, i) < height]
 
 
 def _hairline(lines: np.ndarray) -> bool:
@@ -381,18 +434,17 @@ def _count(lines: np.ndarray) -> int:
     return int(np.count_nonzero(rows[1:] & ~rows[:-1]) + rows[0])
 
 
-def _cell_edges(binary: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np.ndarray:
-    """Vertical thin runs that start at one horizontal line and end at the next: the
-    sides of form boxes and table cells. A digit's stroke inside a box is shorter than
-    the box; one crossing lines runs on past them."""
+def _cell_edges(thin_v: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np.ndarray:
+    """Runs of ``thin_v`` (ink thin in x) that start at one horizontal line and end at the
+    next: the sides of form boxes and table cells. A digit's stroke inside a box is
+    shorter than the box; one crossing lines runs on past them."""
     ys = np.flatnonzero(horizontal.any(axis=1))
-    out = np.zeros_like(binary)
+    out = np.zeros_like(thin_v)
     if len(ys) < 2:
         return out
     # line rows -> one y per line
     starts = [int(ys[0])] + [int(b) for a, b in itertools.pairwise(ys) if b > a + 1]
     ends = [int(a) for a, b in itertools.pairwise(ys) if b > a + 1] + [int(ys[-1])]
-    thin_v = _thin(np.ascontiguousarray(binary.T), g).T
     tol = g.slant_rows + g.thick
     for (top0, top1), (bot0, bot1) in zip(zip(starts, ends, strict=True),
                                           list(zip(starts, ends, strict=True))[1:],
@@ -400,15 +452,90 @@ def _cell_edges(binary: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np
         gap = bot0 - top1
         if gap < g.min_run:
             continue
-        y0, y1 = max(0, top0 - tol), min(binary.shape[0], bot1 + tol + 1)
+        y0, y1 = max(0, top0 - tol), min(thin_v.shape[0], bot1 + tol + 1)
         band = np.ascontiguousarray(thin_v[y0:y1])
         runs = cv2.morphologyEx(band, cv2.MORPH_OPEN,
                                 np.ones((int(T.CELL_EDGE_SPAN * gap), 1), np.uint8))
         for x, y, ww, hh, _c in outer_boxes(runs):
-            top, bottom = y0 + y, y0 + y + hh
-            if abs(top - top0) <= tol and abs(bottom - bot1) <= tol:
+            if _box_side(thin_v, horizontal, (x, y0 + y, ww, hh), tol, g):
                 out[y0 + y:y0 + y + hh, x:x + ww] |= runs[y:y + hh, x:x + ww]
     return out
+
+
+def remove_boxes(binary: np.ndarray) -> np.ndarray:
+    """Printed boxes out of an ink mask (uint8, 255 = ink): the boxes of a form that are
+    not in a row long enough to be found as lines, a lone box, a row of cells joined
+    into one strip, an empty box (else read as a 0).
+
+    A box is a region whose outline is a convex quadrilateral (``_quadrilateral``), at
+    least BOX_MIN_SIDE wide and tall, drawn with a thin line: its ink, divided by half its
+    outline's and holes' length, is at most LINE_MAX_THICK thick. Its outline is erased
+    that thick, and so is the outline of each hole that is a quadrilateral too (the
+    dividers of a strip of cells). A digit inside a box is its own region, or touches
+    the box and loses only the pixels on the box's line."""
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return binary
+    erase = np.zeros_like(binary)
+    holes: dict[int, list[int]] = {}
+    for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
+        if parent >= 0:
+            holes.setdefault(int(parent), []).append(i)
+    for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
+        if parent >= 0 or i not in holes:
+            continue
+        quad = _quadrilateral(contours[i])
+        if quad is None:
+            continue
+        inner = [contours[j] for j in holes[i]]
+        ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
+        length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
+        thick = 2 * ink / max(length, 1.0)
+        if thick > T.LINE_MAX_THICK:
+            continue
+        width = 2 * round(thick) + 1
+        cv2.polylines(erase, [quad], True, 255, width)
+        for c in inner:
+            hole = _quadrilateral(c)
+            if hole is not None:
+                cv2.polylines(erase, [hole], True, 255, width)
+    return cv2.subtract(binary, erase) if erase.any() else binary
+
+
+def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
+    """The contour's 4 corners (int32 [4,1,2]) when it is a convex quadrilateral at least
+    BOX_MIN_SIDE on each side that fills BOX_FILL of it (a hand-drawn 0 has round
+    corners), else None."""
+    _x, _y, w, h = cv2.boundingRect(contour)
+    if min(w, h) < T.BOX_MIN_SIDE:
+        return None
+    quad = cv2.approxPolyDP(contour, T.BOX_CORNER_TOLERANCE * cv2.arcLength(contour, True),
+                            True)
+    if len(quad) != 4 or not cv2.isContourConvex(quad):
+        return None
+    if cv2.contourArea(contour) < T.BOX_FILL * cv2.contourArea(quad):
+        return None
+    return quad
+
+
+def _box_side(thin_v: np.ndarray, horizontal: np.ndarray, run: Box, tol: int,
+              g: _LineScale) -> bool:
+    """Whether a vertical run starts at a line and ends at a line (looked for where the
+    run is: a slanted row of boxes has its lines higher at one end), and runs on past
+    neither: a stroke crossing ruled lines does, the side of a row of boxes does not (the
+    inner sides of a table do, unless long enough to be found as vertical lines)."""
+    x, top, w, h = run
+    near = horizontal[:, max(0, x - tol):x + w + tol]
+    up = np.flatnonzero(near[max(0, top - tol):top + tol + 1].any(axis=1))
+    down = np.flatnonzero(near[max(0, top + h - tol - 1):top + h + tol].any(axis=1))
+    if not len(up) or not len(down):
+        return False
+    above = max(0, top - tol) + int(up.min())  # the top line's first row
+    below = max(0, top + h - tol - 1) + int(down.max())  # the bottom line's last row
+    reach = g.min_run // 2
+    cols = thin_v[:, x:x + w]
+    return not (cols[max(0, above - reach):max(0, above - 1)].any()
+                or cols[below + 2:below + reach].any())
 
 
 def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
@@ -697,7 +824,7 @@ def segment(frame: np.ndarray) -> Segmentation:
     gray, scale = working_gray(frame)
     ink, _light = ink_map(gray)
     binary, level = binarize(ink)
-    binary = remove_lines(binary)
+    binary = remove_boxes(remove_lines(binary, faint_ink(ink, level)))
     regions, stroke = candidates(binary)
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]

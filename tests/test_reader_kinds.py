@@ -19,15 +19,16 @@ from digits.runtime.model import Model
 from digits.runtime.reader import read_digits
 
 N = 6
-# exact reads needed out of N; the hardest kinds are allowed a miss more: bold brushes
-# and blurred MNIST digits whose strokes outgrow the background kernel, faint 1 px
-# form boxes whose broken pieces join bold digits; a digit broken by a band of glare is
+# exact reads needed out of N; the hardest kinds are allowed a miss more (form boxes
+# and tight crops were, at 4/6: faint 1 px box sides left as 1s beside the digits, a
+# row of separate boxes never found as lines; 6/6 and 5/6 since printed structure is
+# searched on fainter ink and boxes are found as boxes); a digit broken by a band of glare is
 # joined again (1/6 read before the stacked-halves merge, 3/6 with it: the joined Hershey
 # 1 with its flag is still read as a 3 or 5 at times)
 # A printed receipt's words with a handwritten total: 0/6 totals read alone before words
 # were told from numbers, 3/6 with it (SOLO, a word of digit-shaped letters, still reads).
 # A comma between digits was read as a 1 (0/6); as a separator, 6/6.
-NEEDED = {"tight_crop": 4, "form_boxes": 4, "broken_stroke": 3, "receipt": 3}
+NEEDED = {"broken_stroke": 3, "receipt": 3}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,21 @@ def test_whole_page_12mp(model: Model) -> None:
         image, text = kinds.make_page(rng)
         assert image.shape[:2] == (3024, 4032)
         assert _text(model, image) == text
+
+
+@pytest.mark.parametrize("condition, frames", [
+    ("squared", [9, 12, 13]),  # 17-58 false 1s each, from grid columns faded by glare
+    ("form", [0, 4, 5, 8, 10]),  # nothing read: separate boxes, faint box sides
+    ("no-digits", [7]),  # 15 false 1s from a faded grid
+])
+def test_scene_frames_once_misread(model: Model, condition: str, frames: list[int]) -> None:
+    """Scene frames (digits.scenes, tuning seed 3) that the reader once misread, read
+    exactly: no piece of a faded grid or of a box is a digit."""
+    from digits.scenes import generate_condition
+    scenes = generate_condition(condition, max(frames) + 1, seed=3)
+    for i in frames:
+        got = [d.label for d in read_digits(model, scenes[i].image, 0.3)[0]]
+        assert got == scenes[i].labels, (i, got)
 
 
 @pytest.mark.parametrize("name", ["empty_grid", "empty_form"])

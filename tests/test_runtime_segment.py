@@ -167,6 +167,63 @@ def test_remove_lines_ruled_grid_and_boxes_keep_crossing_strokes() -> None:
     assert not steps.remove_lines(steps.binarize(ink)[0]).any()
 
 
+def _mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ink mask, faint ink mask) of a page, as ``segment`` makes them."""
+    ink, _ = steps.ink_map(steps.working_gray(page)[0])
+    binary, level = steps.binarize(ink)
+    return binary, steps.faint_ink(ink, level)
+
+
+def test_faded_grid_columns_and_faint_box_sides_are_lines() -> None:
+    """A grid whose columns fade into dashes under glare, and a row of boxes whose top
+    and bottom are much fainter than its sides: no piece of either is left to read as
+    a 1; the digit written in the grid stays whole."""
+    grid = _page(480, 640)
+    for x in range(10, 640, 30):
+        cv2.line(grid, (x, 0), (x, 479), (90, 90, 90), 2)
+    for y in range(12, 480, 30):
+        cv2.line(grid, (0, y), (639, y), (90, 90, 90), 2)
+    glare = np.zeros((480, 640), np.float32)
+    cv2.circle(glare, (450, 330), 150, 1.0, -1)
+    glare = cv2.GaussianBlur(glare, (0, 0), 40)[..., None]
+    grid = (grid * (1 - 0.85 * glare) + 240 * 0.85 * glare).astype(np.uint8)
+    cv2.putText(grid, "4", (95, 150), cv2.FONT_HERSHEY_SIMPLEX, 3, (20, 20, 20), 8)
+    kept = steps.remove_boxes(steps.remove_lines(*_mask(grid)))
+    regions, _ = steps.candidates(kept)
+    assert [r.box[:2] for r in regions if r.height > 40] == [r.box[:2] for r in regions]
+    assert len(regions) == 1 and 60 <= regions[0].height <= 80  # the 4, whole
+    form = _page(200, 600)
+    for k in range(5):
+        x = 40 + 100 * k
+        cv2.line(form, (x, 40), (x, 160), (40, 40, 40), 4)  # dark sides
+        cv2.line(form, (x + 90, 40), (x + 90, 160), (40, 40, 40), 4)
+        cv2.line(form, (x, 40), (x + 90, 40), (170, 170, 170), 2)  # faint top and bottom
+        cv2.line(form, (x, 160), (x + 90, 160), (170, 170, 170), 2)
+    assert not steps.remove_boxes(steps.remove_lines(*_mask(form))).any()
+
+
+def test_remove_boxes_keeps_digits_and_round_zeros() -> None:
+    """Separate boxes (too short a row to be lines) and an empty box go; a 7 in a box, a
+    hand-drawn 0 (an ellipse) and a boxy 0 with round corners stay."""
+    page = _page(300, 640)
+    for x in (20, 140, 260):
+        cv2.rectangle(page, (x, 40), (x + 90, 170), (50, 50, 50), 3)
+    cv2.line(page, (40, 70), (95, 70), (20, 20, 20), 8)  # a 7 inside the first box
+    cv2.line(page, (95, 70), (60, 150), (20, 20, 20), 8)
+    cv2.ellipse(page, (420, 110), (35, 60), 0, 0, 360, (20, 20, 20), 5)
+    boxy = np.zeros((120, 90), np.uint8)
+    cv2.rectangle(boxy, (5, 5), (84, 114), 255, -1)
+    boxy = cv2.morphologyEx(boxy, cv2.MORPH_OPEN, cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (45, 45)))  # corners rounded, radius ~22 of a 80x110 square
+    ring = cv2.subtract(boxy, cv2.erode(boxy, np.ones((9, 9), np.uint8)))
+    page[50:170, 520:610][ring > 0] = 20
+    binary, _ = _mask(page)
+    assert len(steps.candidates(binary)[0]) == 5  # (the 7 is one region with its box)
+    regions, _ = steps.candidates(steps.remove_boxes(binary))
+    xs = sorted(r.box[0] for r in regions)  # the 7, both 0s
+    assert len(xs) == 3 and 30 <= xs[0] <= 45 and 380 <= xs[1] <= 390 and 515 <= xs[2] <= 530
+
+
 def test_one_bar_alone_is_not_a_line() -> None:
     """A tight crop of a fine-pen 7: its long thin bar stays."""
     seven = np.full((300, 200), 240, np.uint8)
