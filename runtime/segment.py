@@ -171,21 +171,27 @@ def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
     the threshold."""
     blur = cv2.GaussianBlur(ink, (3, 3), 0)
     otsu, _ = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    sample = blur[::4, ::4]  # a sparse sample is enough for the noise level
-    sample = sample[sample < otsu] if (sample < otsu).any() else sample  # the background:
-    med = float(np.median(sample))  # ink may cover half of a tight crop
-    mad = float(np.median(np.abs(sample - med)))
-    noise = med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
-    t = max(float(otsu), noise, T.MIN_INK_LEVEL)
+    t = max(float(otsu), _noise_floor(blur, otsu), T.MIN_INK_LEVEL)
     _, binary = cv2.threshold(blur, t, 255, cv2.THRESH_BINARY)
     return binary, t
 
 
 def faint_ink(ink: np.ndarray, level: float) -> np.ndarray:
     """The mask of ink at FAINT_LINE_SHARE of the ink threshold ``level`` (uint8, 255 =
-    ink): where printed lines are searched."""
+    ink), still above the background's noise: where printed lines are searched."""
     blur = cv2.GaussianBlur(ink, (3, 3), 0)
-    return cv2.threshold(blur, T.FAINT_LINE_SHARE * level, 255, cv2.THRESH_BINARY)[1]
+    t = max(T.FAINT_LINE_SHARE * level, _noise_floor(blur, level))
+    return cv2.threshold(blur, t, 255, cv2.THRESH_BINARY)[1]
+
+
+def _noise_floor(blur: np.ndarray, below: float) -> float:
+    """NOISE_MADS median absolute deviations above the median of the background (the
+    pixels below ``below``; ink may cover half of a tight crop), on a sparse sample."""
+    sample = blur[::4, ::4]
+    sample = sample[sample < below] if (sample < below).any() else sample
+    med = float(np.median(sample))
+    mad = float(np.median(np.abs(sample - med)))
+    return med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
 
 
 def outer_boxes(binary: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
