@@ -60,14 +60,23 @@ def snapshot(*folders: Path) -> dict[str, str]:
     return out
 
 
+# The run interrupt_training() starts: many short epochs (4 steps of 128 each), so the
+# signal lands long before the end, and a resume (test_train) finishes the 11 epochs left
+# in seconds. After the first epoch's checkpoint, 44 steps and 11 checkpoints are left
+# (~2 s at the 0.04 s a step of a quiet 2-core machine; longer when it is loaded, as the
+# trainer slows too) for a signal sent within 50 ms. 30 epochs of 8 steps made that
+# resume take 101-124 s of a loaded suite run (now 34-40 s).
+INTERRUPT_LIMIT, INTERRUPT_EPOCHS = 512, 12
+
+
 def interrupt_training(out: Path, sig: int) -> str:
     """Start `digits train` into ``out``, send ``sig`` once its first epoch's resumable
     checkpoint appears, and return its stderr after checking the exit is 128 + sig.
 
     Many short epochs: however loaded the machine, the run is far from its end when the
     first epoch's checkpoint appears and the signal is sent."""
-    cmd = [sys.executable, "-m", "digits", "train", "--limit", "1024", "--epochs", "30",
-           "--out", str(out)]
+    cmd = [sys.executable, "-m", "digits", "train", "--limit", str(INTERRUPT_LIMIT),
+           "--epochs", str(INTERRUPT_EPOCHS), "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last = out / "digits.last.pt"
     deadline = time.monotonic() + 180
