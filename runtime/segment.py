@@ -123,6 +123,34 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
             else (cv2.subtract(bg, gray), False))
 
 
+def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
+    """Where the writing surface itself changes sharply (the edge of a sheet or card on a
+    desk, a desk's stripes, a hard shadow): a bool mask at the frame's size, or None for
+    frames under ONE_DIGIT_MAX_SIDE (in a crop, a digit's strokes fill the frame). The
+    surface is ``ink_map``'s (the frame with strokes of polarity ``light`` closed over,
+    at low resolution): its pixels that differ from a neighbour's by SURFACE_STEP gray
+    levels or more, in steps at least SURFACE_STEP_SPAN of the short side long, and
+    their neighbours. The background estimate smears such a step into a thin strip of
+    "ink" along it (``candidates`` drops regions lying on one)."""
+    h, w = gray.shape
+    if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+        return None
+    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
+    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
+                       interpolation=cv2.INTER_AREA)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    surface = cv2.morphologyEx(small, cv2.MORPH_OPEN if light else cv2.MORPH_CLOSE, kernel)
+    k = np.ones((3, 3), np.uint8)
+    step = (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
+            >= T.SURFACE_STEP).astype(np.uint8)
+    long = T.SURFACE_STEP_SPAN * min(surface.shape)
+    for _x, _y, sw, sh, contour in outer_boxes(step):
+        if max(sw, sh) < long:  # a blob: what is left of a brush wider than the kernel
+            cv2.drawContours(step, [contour], 0, 0, -1)
+    zone = cv2.dilate(step, k)
+    return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+
+
 def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
                        counted: bool) -> bool:
     """Polarity when the counts of thin ink are close (a fat 8's loops count as light
@@ -563,12 +591,15 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
 
 # ---- 5. candidate regions ---------------------------------------------------------------
 
-def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
+def candidates(binary: np.ndarray,
+               steps: np.ndarray | None = None) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the frame's stroke width (pixels). Both are judged against the strokes, not the
     frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
     is hardly taller than one stroke; a 5's detached bar is merged before it is judged.
-    Raises TooManyRegions above MAX_INK_REGIONS regions."""
+    A region with SURFACE_STEP_SHARE of its ink on ``steps`` (``surface_steps``) is the
+    edge of a sheet, not ink; a digit crossing a hard shadow's edge has most of its ink
+    off it. Raises TooManyRegions above MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
@@ -588,6 +619,9 @@ def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
         if length < T.SPECK_STROKES * stroke and length < T.SPECK_STROKES * crops.stroke_width(
                 mask.astype(np.uint8)):
             continue  # (its own strokes are measured only when the frame's say "small")
+        if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) \
+                >= T.SURFACE_STEP_SHARE * np.count_nonzero(mask):
+            continue
         regions.append(Region((x, y, w, h), mask))
     regions = _drop_surface(regions, binary.shape)
     regions = _merge_pieces(regions)
@@ -828,10 +862,10 @@ def segment(frame: np.ndarray) -> Segmentation:
     ``digits.image``) in reading order, with model-ready crops float32
     [N,1,28,28] and boxes in frame pixels."""
     gray, scale = working_gray(frame)
-    ink, _light = ink_map(gray)
+    ink, light = ink_map(gray)
     binary, level = binarize(ink)
     binary = remove_boxes(remove_lines(binary, faint_ink(ink, level)))
-    regions, stroke = candidates(binary)
+    regions, stroke = candidates(binary, surface_steps(gray, light))
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,

@@ -29,6 +29,15 @@ BACKGROUND_KERNEL = 11
 # decided: above JPEG noise and paper texture; 25 let the halo around a card's edge
 # outvote the ink (card-on-desk field case).
 POLARITY_MIN_CONTRAST = 40
+# A step of the writing surface (a sheet's edge on a desk) is a difference of this many
+# gray levels between neighbouring pixels of the reduced surface, along at least
+# SURFACE_STEP_SPAN of its short side (shorter: what is left of a brush wider than the
+# kernel); a region with SURFACE_STEP_SHARE of its ink there is the sheet's edge
+# (segment.surface_steps). Scenes seed 3, 40 desk frames: 25 -> 52.5 % frames exact, 1.15
+# -> 0.2 false digits per frame; at 25, 57.5 % but a fat-brush canvas digit was lost.
+SURFACE_STEP = 30
+SURFACE_STEP_SPAN = 0.3
+SURFACE_STEP_SHARE = 0.6  # (0.3-0.8 read the same desk frames, seed 3)
 # The polarity with more thin ink wins when it has POLARITY_CLEAR times the other's;
 # closer than that, the border decides (segment._light_from_border). A fat 8's loops
 # counted 791 light against 690 dark pixels (generated fat brushes, seed 0).
