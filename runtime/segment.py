@@ -167,12 +167,20 @@ def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
 
 
 def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Ink against one background level, the median of the image's border (a digit that
-    fills its image touches the border only briefly); light ink when the brightest
-    pixels stand further from it than the darkest."""
+    """Ink against one background level. The image's two levels are split by Otsu; the
+    background is the side that holds most of the four corners (a tight crop's digit
+    may cover most of the border, rarely the corners), or, at two corners each, the side
+    holding most of the border; its level is the median of the border pixels on that
+    side. Light ink when the background is the dark side."""
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = max(1, min(gray.shape) // T.CORNER_DIVISOR)
+    corners = [gray[:k, :k], gray[:k, -k:], gray[-k:, :k], gray[-k:, -k:]]
+    dark_corners = sum(float(np.median(c)) <= otsu for c in corners)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    level = float(np.median(border))
-    light = float(np.percentile(gray, 99)) - level > level - float(np.percentile(gray, 1))
+    dark_border = border <= otsu
+    light = dark_corners > 2 or (dark_corners == 2 and dark_border.mean() > 0.5)
+    side = border[dark_border] if light else border[~dark_border]
+    level = float(np.median(side if len(side) else border))
     bg = np.full_like(gray, round(level))
     return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
 
@@ -765,6 +773,9 @@ class Segmentation:
     level: float = 0.0  # the ink threshold
     scale: int = 1  # original pixels per working pixel
     stroke: float = 0.0  # the frame's stroke width, working pixels
+    # a small image whose one-level polarity (``_one_level``) is not the one taken: the
+    # reader also reads ``segment(frame, one_level=True)`` and keeps the better reading
+    other_polarity: bool = False
 
     def crop(self, region: Region) -> np.ndarray:
         """The region's own ink, scaled to [0,1] and fitted: float32 [28, 28]."""
@@ -857,19 +868,22 @@ def _cut(region: Region, paths: list[np.ndarray]) -> list[Region]:
     return parts
 
 
-def segment(frame: np.ndarray) -> Segmentation:
+def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     """Every candidate digit region of a frame (any dtype/channels: see
     ``digits.image``) in reading order, with model-ready crops float32
-    [N,1,28,28] and boxes in frame pixels."""
+    [N,1,28,28] and boxes in frame pixels. ``one_level``: the ink is taken against one
+    background level (``_one_level``) whatever ``ink_map`` would decide."""
     gray, scale = working_gray(frame)
-    ink, light = ink_map(gray)
+    ink, light = _one_level(gray) if one_level else ink_map(gray)
+    other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
+             and _one_level(gray)[1] != light)
     binary, level = binarize(ink)
     binary = remove_boxes(remove_lines(binary, faint_ink(ink, level)))
     regions, stroke = candidates(binary, surface_steps(gray, light))
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,
-                       level, scale, stroke)
+                       level, scale, stroke, other)
     for n, r in enumerate(regions):
         seg.crops[n, 0] = seg.crop(r)
     seg.boxes = [seg.frame_box(r) for r in regions]

@@ -50,6 +50,10 @@ THIN_INK_SHARE = 0.005
 # ... in images whose short side is below this (a page with a few small digits also has
 # little thin ink, and a shaded corner is no digit: whole-page field case).
 ONE_DIGIT_MAX_SIDE = 400
+# The corners that tell a one-level image's background (segment._one_level) are squares of
+# 1/CORNER_DIVISOR of its short side: a fat tight crop's digit covers most of the border
+# (a red 8 read as three 1s: the border's median was the ink), rarely a corner.
+CORNER_DIVISOR = 12
 # ... or less than this share, when one level's ink touches all four edges (a tight
 # crop): generated tight crops had 1.7-5.3 %, squared paper (whose grid also touches
 # every edge) 13.7 %.
