@@ -504,10 +504,13 @@ def _cell_edges(thin_v: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np
     return out
 
 
-def remove_boxes(binary: np.ndarray) -> np.ndarray:
+def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndarray:
     """Printed boxes out of an ink mask (uint8, 255 = ink): the boxes of a form that are
     not in a row long enough to be found as lines, a lone box, a row of cells joined
-    into one strip, an empty box (else read as a 0).
+    into one strip, an empty box (else read as a 0). Boxes are looked for on ``binary``
+    and on ``faint`` when given (``faint_ink``: a strip whose faint sides the ink mask
+    lacks is whole there; a digit touching its box there is apart in ``binary``), and
+    erased from ``binary``.
 
     A box is a region whose outline is a convex quadrilateral (``_quadrilateral``), at
     least BOX_MIN_SIDE wide and tall, drawn with a thin line: its ink, divided by half its
@@ -515,21 +518,26 @@ def remove_boxes(binary: np.ndarray) -> np.ndarray:
     that thick, and so is the outline of each hole that is a quadrilateral too (the
     dividers of a strip of cells). A digit inside a box is its own region, or touches
     the box and loses only the pixels on the box's line."""
-    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return binary
     erase = np.zeros_like(binary)
+    for mask in (binary,) if faint is None else (binary, faint):
+        _erase_boxes(mask, erase)
+    return cv2.subtract(binary, erase) if erase.any() else binary
+
+
+def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
+    """Draw into ``erase`` the outlines of the boxes of ``mask`` (``remove_boxes``)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return
     holes: dict[int, list[int]] = {}
     for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
         if parent >= 0:
             holes.setdefault(int(parent), []).append(i)
-    for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
-        if parent >= 0 or i not in holes:
-            continue
+    for i, inner_ids in holes.items():
         quad = _quadrilateral(contours[i])
         if quad is None:
             continue
-        inner = [contours[j] for j in holes[i]]
+        inner = [contours[j] for j in inner_ids]
         ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
@@ -541,7 +549,6 @@ def remove_boxes(binary: np.ndarray) -> np.ndarray:
             hole = _quadrilateral(c)
             if hole is not None:
                 cv2.polylines(erase, [hole], True, 255, width)
-    return cv2.subtract(binary, erase) if erase.any() else binary
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
@@ -878,7 +885,8 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
              and _one_level(gray)[1] != light)
     binary, level = binarize(ink)
-    binary = remove_boxes(remove_lines(binary, faint_ink(ink, level)))
+    faint = faint_ink(ink, level)
+    binary = remove_boxes(remove_lines(binary, faint), faint)
     regions, stroke = candidates(binary, surface_steps(gray, light))
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
