@@ -22,7 +22,9 @@ Coordinates: boxes are (x, y, w, h) in pixels; ``Region`` boxes are in working p
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -143,6 +145,8 @@ def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
     k = np.ones((3, 3), np.uint8)
     step = (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
             >= T.SURFACE_STEP).astype(np.uint8)
+    if not step.any():
+        return None
     long = T.SURFACE_STEP_SPAN * min(surface.shape)
     for _x, _y, sw, sh, contour in outer_boxes(step):
         if max(sw, sh) < long:  # a blob: what is left of a brush wider than the kernel
@@ -222,12 +226,27 @@ def faint_ink(ink: np.ndarray, level: float) -> np.ndarray:
 
 def _noise_floor(blur: np.ndarray, below: float) -> float:
     """NOISE_MADS median absolute deviations above the median of the background (the
-    pixels below ``below``; ink may cover half of a tight crop), on a sparse sample."""
-    sample = blur[::4, ::4]
-    sample = sample[sample < below] if (sample < below).any() else sample
-    med = float(np.median(sample))
-    mad = float(np.median(np.abs(sample - med)))
+    pixels below ``below``; ink may cover half of a tight crop), on a sparse sample.
+    Medians are taken on the sample's histogram (uint8: 256 bins), exactly as
+    ``np.median`` would, at a fraction of its cost."""
+    hist = np.bincount(blur[::4, ::4].ravel(), minlength=256)
+    under = hist.copy()
+    under[max(0, int(np.ceil(below))):] = 0
+    if under.any():
+        hist = under
+    med = _median(np.arange(256, dtype=np.float64), hist)
+    mad = _median(np.abs(np.arange(256) - med), hist)
     return med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
+
+
+def _median(values: np.ndarray, counts: np.ndarray) -> float:
+    """The median of a sample given as distinct ``values`` and their ``counts``."""
+    order = np.argsort(values, kind="stable")
+    v, c = values[order], np.cumsum(counts[order])
+    n = int(c[-1])
+    lo = v[np.searchsorted(c, (n - 1) // 2, side="right")]
+    hi = v[np.searchsorted(c, n // 2, side="right")]
+    return float(lo + hi) / 2
 
 
 def outer_boxes(binary: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
@@ -299,22 +318,27 @@ def remove_lines(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
 def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.ndarray | None:
     """The pixels of printed lines (found on ``faint``) that no stroke of ``binary``
     crosses (``remove_lines``), or None."""
-    # Thin in either mask: a dark line is thicker in the faint one.
-    thin_h = cv2.bitwise_or(_thin(faint, g), _thin(binary, g))
-    thin_v = cv2.bitwise_or(_thin(np.ascontiguousarray(faint.T), g),
-                            _thin(np.ascontiguousarray(binary.T), g))
-    horizontal = _lines(faint, thin_h, T.LINE_SPAN_H, g)
-    vertical = _lines(faint.T, thin_v, T.LINE_SPAN_V, g).T
+    @functools.cache
+    def thin(across_x: bool) -> np.ndarray:
+        """Ink thin in y (in x for vertical lines, transposed) in either mask: a dark line
+        is thicker in the faint one. Made only once a line is in sight."""
+        f, b = (faint.T, binary.T) if across_x else (faint, binary)
+        return cv2.bitwise_or(_thin(np.ascontiguousarray(f), g),
+                              _thin(np.ascontiguousarray(b), g))
+
+    rows, columns = functools.partial(thin, False), functools.partial(thin, True)
+    horizontal = _lines(faint, rows, T.LINE_SPAN_H, g)
+    vertical = _lines(faint.T, columns, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
     elif nv >= 2 and nh >= 2:  # a grid: its faint or broken columns too
-        vertical = _lines(faint.T, thin_v, T.LINE_SPAN_FAMILY, g).T
+        vertical = _lines(faint.T, columns, T.LINE_SPAN_FAMILY, g).T
     if nh < 2 and not _hairline(horizontal):
         horizontal[:] = 0
     else:  # boxes between these lines; then faint or broken lines of the same family
-        vertical = cv2.bitwise_or(vertical, _cell_edges(thin_v.T, horizontal, g))
-        horizontal = _lines(faint, thin_h, T.LINE_SPAN_FAMILY, g)
+        vertical = cv2.bitwise_or(vertical, _cell_edges(columns().T, horizontal, g))
+        horizontal = _lines(faint, rows, T.LINE_SPAN_FAMILY, g)
     if not (horizontal.any() or vertical.any()):
         return None
     lines = cv2.bitwise_or(horizontal, vertical)
@@ -334,9 +358,10 @@ def _thin(binary: np.ndarray, g: _LineScale) -> np.ndarray:
     return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, k))
 
 
-def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> np.ndarray:
-    """Horizontal line pixels of a (possibly transposed) mask: ``thin`` ink (``_thin``) on
-    runs whose rows together span ``span`` of the width. Runs are found on the ink mask
+def _lines(binary: np.ndarray, thin: Callable[[], np.ndarray], span: float,
+           g: _LineScale) -> np.ndarray:
+    """Horizontal line pixels of a (possibly transposed) mask: ``thin()`` ink (``_thin``)
+    on runs whose rows together span ``span`` of the width. Runs are found on the ink mask
     thickened by a few rows (slant, strokes crossing keep a line whole), and grouped into
     rows by their centre (``_pieces``)."""
     binary = np.ascontiguousarray(binary)
@@ -349,7 +374,8 @@ def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> 
     if np.count_nonzero(tall, axis=1).max() < span * length:
         return out  # no row is covered enough (most frames: no printed lines)
     rows: list[list[tuple[float, int, int, int, int, int]]] = []
-    for piece in sorted(_pieces(runs, thin, run, g)):
+    thin_ink = thin()
+    for piece in sorted(_pieces(runs, thin_ink, run, g)):
         if rows and piece[0] - rows[-1][-1][0] <= g.row_tolerance:
             rows[-1].append(piece)
         else:
@@ -358,7 +384,8 @@ def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> 
         if sum(p[1] for p in row) < span * length:
             continue
         for _cy, _width, y0, y1, x0, x1 in row:
-            out[y0:y1, x0:x1] |= cv2.bitwise_and(runs[y0:y1, x0:x1], thin[y0:y1, x0:x1])
+            out[y0:y1, x0:x1] |= cv2.bitwise_and(runs[y0:y1, x0:x1],
+                                                 thin_ink[y0:y1, x0:x1])
     return out
 
 
