@@ -421,15 +421,18 @@ def _remnants(binary: np.ndarray, horizontal: np.ndarray,
     uneven light or a faint print broke into dashes too short to be found (a grid's
     columns read as rows of 1s). Each line is extended across the frame along its fitted
     slope, LINE_MAX_THICK either side; a stroke crossing a line reaches outside its band
-    and stays."""
+    and stays. A remnant is also no wider or no taller than a band: in a dense grid
+    whose bands cover most of the paper, digits lie wholly inside them too."""
     band = np.maximum(_bands(horizontal, g), _bands(np.ascontiguousarray(vertical.T), g).T)
     if not band.any():
         return band
-    n, labels = cv2.connectedComponents(binary, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     ink = binary > 0
     outside = np.bincount(labels[ink & (band == 0)], minlength=n)
     inside = np.bincount(labels[ink & (band > 0)], minlength=n)
-    wholly = (outside == 0) & (inside > 0)
+    narrow = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) \
+        <= 2 * g.thick + 1
+    wholly = (outside == 0) & (inside > 0) & narrow
     wholly[0] = False
     return np.where(wholly[labels], np.uint8(255), np.uint8(0))
 
