@@ -544,7 +544,7 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
 
     A box is a region whose outline is a convex quadrilateral (``_quadrilateral``), at
     least BOX_MIN_SIDE wide and tall, drawn with a thin line: its ink, divided by half its
-    outline's and holes' length, is at most LINE_MAX_THICK thick. Its outline is erased
+    outline's and holes' length, is at most BOX_MAX_THICK thick. Its outline is erased
     that thick, and so is the outline of each hole that is a quadrilateral too (the
     dividers of a strip of cells). A digit inside a box is its own region, or touches
     the box and loses only the pixels on the box's line."""
@@ -571,7 +571,7 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
         ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
-        if thick > T.LINE_MAX_THICK:
+        if thick > T.BOX_MAX_THICK:
             continue
         width = 2 * round(thick) + 1
         cv2.polylines(erase, [quad], True, 255, width)
