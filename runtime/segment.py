@@ -733,7 +733,11 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
     the border (SURFACE_EDGE_CONTACT of a side), or touching it with strokes
     SURFACE_STROKES times thicker than the other regions', or SURFACE_AROUND_STROKES
     times thicker while it surrounds another region (a band of desk around a card).
-    A lone region is kept: a tight crop touches all four borders."""
+    A sliver along a side goes too: thinner across it than SURFACE_SLIVER of the frame
+    and along SURFACE_SLIVER_CONTACT of it (a grid line cut by the frame's edge, the
+    last strip of a desk). A lone region is otherwise kept: a tight crop touches all
+    four borders."""
+    regions = [r for r in regions if not _sliver(r, shape)]
     if len(regions) < 2:
         return regions
     widths = [crops.stroke_width(r.mask.astype(np.uint8)) for r in regions]
@@ -752,6 +756,21 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
                 continue
         out.append(r)
     return out
+
+
+def _sliver(region: Region, shape: tuple[int, int]) -> bool:
+    """Whether a region lies along a frame side (SURFACE_SLIVER_CONTACT of it) while
+    thinner across that side than SURFACE_SLIVER of the frame."""
+    h, w = shape
+    x, y, rw, rh = region.box
+    m = region.mask
+    c = T.SURFACE_SLIVER_CONTACT
+    along_x = (x == 0 and np.count_nonzero(m[:, 0]) >= c * h) or (
+        x + rw >= w and np.count_nonzero(m[:, -1]) >= c * h)
+    along_y = (y == 0 and np.count_nonzero(m[0]) >= c * w) or (
+        y + rh >= h and np.count_nonzero(m[-1]) >= c * w)
+    return bool((along_x and rw < T.SURFACE_SLIVER * w)
+                or (along_y and rh < T.SURFACE_SLIVER * h))
 
 
 def _contact(region: Region, shape: tuple[int, int]) -> float:

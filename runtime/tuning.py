@@ -173,6 +173,12 @@ SURFACE_AROUND_STROKES = 1.5
 # desk strip beside a card read as a 1 in generated cards, seed 1); a digit touching
 # the border touches it briefly.
 SURFACE_EDGE_CONTACT = 0.3
+# A region along SURFACE_SLIVER_CONTACT of a side is a sliver, no digit, when thinner
+# across it than SURFACE_SLIVER of the frame (a grid line cut by the frame's edge read as
+# a 1 on empty squared paper, scenes seed 11); a tight crop's digit spans most of its
+# frame both ways.
+SURFACE_SLIVER = 0.1
+SURFACE_SLIVER_CONTACT = 0.15
 
 # ---- touching digits --------------------------------------------------------------------
 # Regions at least this wide for their height are offered to the model cut in 2..5 parts.
