@@ -573,7 +573,9 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
         thick = 2 * ink / max(length, 1.0)
         if thick > T.BOX_MAX_THICK:
             continue
-        width = 2 * round(thick) + 1
+        # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
+        sheet = cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
+        width = 2 * (round(thick) + (T.SHEET_ERASE_MARGIN if sheet else 0)) + 1
         cv2.polylines(erase, [quad], True, 255, width)
         for c in inner:
             hole = _quadrilateral(c)
