@@ -332,7 +332,9 @@ def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.nda
     nh, nv = _count(horizontal), _count(vertical.T)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
-    elif nv >= 2 and nh >= 2:  # a grid: its faint or broken columns too
+    elif nv >= 2 and nh >= 2 and _evenly_spaced(vertical.T):
+        # squared paper: its faint or broken columns too (not a table's: a column of
+        # 1s there, one under the other, would make a line)
         vertical = _lines(faint.T, columns, T.LINE_SPAN_FAMILY, g).T
     if nh < 2 and not _hairline(horizontal):
         horizontal[:] = 0
@@ -498,6 +500,23 @@ def _hairline(lines: np.ndarray) -> bool:
     if cols < T.LINE_ALONE_SPAN * lines.shape[1]:
         return False
     return cols >= T.LINE_ALONE_ASPECT * np.count_nonzero(lines) / max(cols, 1)
+
+
+def _evenly_spaced(lines: np.ndarray) -> bool:
+    """Whether the lines of a horizontal line mask stand evenly spaced: GRID_EVEN of the
+    gaps between neighbours within GRID_GAP_TOLERANCE of a multiple of the smallest
+    spacing (squared paper whose faint lines were not all found, a page edge or margin
+    aside; a table's columns are as wide as their contents). Fewer than GRID_MIN_LINES lines tell no
+    spacing, and pass."""
+    rows = lines.any(axis=1).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.r_[0, rows, 0]))
+    centres = (edges[0::2] + edges[1::2] - 1) / 2
+    if len(centres) < T.GRID_MIN_LINES:
+        return True
+    gaps = np.diff(centres)
+    spacing = float(np.median(gaps[gaps <= 1.5 * gaps.min()]))  # some lines may be missing
+    steps = gaps / spacing
+    return bool((np.abs(steps - np.round(steps)) <= T.GRID_GAP_TOLERANCE).mean() >= T.GRID_EVEN)
 
 
 def _count(lines: np.ndarray) -> int:

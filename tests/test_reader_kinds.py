@@ -174,3 +174,19 @@ def test_comma_is_kept_as_a_separator(onnx_model, tmp_path) -> None:
 def test_seven_segment_mostly_broken(model: Model) -> None:
     got = _texts(model, kinds.make_seven_segment)
     assert sum(want == read_ for want, read_ in got) >= N - 1, got
+
+
+def test_a_column_of_ones_in_a_table_is_no_rule(model: Model) -> None:
+    """A table (rules at uneven spacing) with a 1 at the same place in every row reads
+    exactly: the 1s, one under the other, are no column rule."""
+    page = np.full((480, 640, 3), 235, np.uint8)
+    xs, ys = (40, 150, 330, 600), (40, 130, 220, 310, 400)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), (60, 60, 60), 2)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), (60, 60, 60), 2)
+    rows = ["17", "14", "19", "12"]
+    for y, text in zip(ys, rows, strict=False):
+        cv2.putText(page, text, (175, y + 70), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (25, 25, 25), 5)
+    got = read_digits(model, page, 0.3)[0]
+    assert "".join(str(d.label) for d in got) == "".join(rows)
