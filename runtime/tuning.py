@@ -91,7 +91,8 @@ LINE_SPAN_H = 0.5
 # Once two lines are found (ruled paper, a grid), faint or broken lines of the same
 # family need only span this share (scenes seed 99: lines faded by uneven light were
 # merged into digits; a 7's bar spans at most ~0.16 of a scene's width). Once a grid is
-# seen (two lines each way), its columns too: their faded pieces read as rows of 1s
+# seen (two lines each way, evenly spaced: GRID_EVEN), its columns too: their faded
+# pieces read as rows of 1s
 # (scenes seed 3, squared: 22.3 -> 6.9 false digits per frame with the line remnants).
 # Lines this long are also the ones extended across the frame (a line's remnants).
 LINE_SPAN_FAMILY = 0.2
