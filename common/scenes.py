@@ -607,9 +607,11 @@ def _frame_ruled(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> 
         size = int(step * rng.uniform(0.9, 2.0))
         base = first + (k + 1) * step
         x = margin + int(rng.integers(15, 120))
-        t, b, _ = _write(canvas, rng, hands, hand, _number(rng, 1, 5), x, base - size, size, pen)
+        trial = canvas.copy()  # (a line that would overlap the one above is not drawn)
+        t, b, _ = _write(trial, rng, hands, hand, _number(rng, 1, 5), x, base - size, size, pen)
         if truth and b and b[0][1] < boxes[-1][1] + boxes[-1][3]:
             break  # keep lines apart, so reading order is by line
+        canvas = trial
         truth += t
         boxes += b
     img, boxes = _photo(canvas, boxes, rng)

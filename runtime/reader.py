@@ -36,7 +36,7 @@ from digits.errors import NO_MEMORY, DigitsError, UnreadableInput
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
-from digits.runtime.segment import Box, reading_order, segment
+from digits.runtime.segment import Box, Segmentation, reading_order, segment
 from digits.runtime.segment import Region as SegRegion
 
 # Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
@@ -227,41 +227,24 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     hold touching digits is also cut along candidate paths
     (``Segmentation.split_options``); a cut wins when its weakest part is read more
     confidently than the whole, by SPLIT_MARGIN of the whole's doubt, and
-    at SPLIT_PART_MIN at least.
+    at SPLIT_PART_MIN at least. A small image whose polarity is in doubt
+    (``Segmentation.other_polarity``: a tight crop of a fat digit) is read both ways;
+    the reading whose digits explain more of it wins (``_explained``).
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.image``
     takes)."""
     t0 = time.perf_counter()
-    seg = segment(image)  # the one call of the segmentation
+    seg = segment(image)
     t1 = time.perf_counter()
-    probs = model.probabilities(seg.crops)
-    words = _in_words(model, seg.regions, probs) | _separators(seg.regions)
-    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
-    # region in a word is a letter (or letters), never cut
-    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
-               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX and i not in words}
-    options = {i: o for i, o in options.items() if o}
-    parts = [p for opts in options.values() for opt in opts for p in opt]
-    part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
-                  if parts else np.zeros((0, probs.shape[1]), np.float32))
-    t2 = time.perf_counter()
-    found: list[tuple[SegRegion, np.ndarray]] = []
-    k = 0
-    for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
-        if i in words:
-            found.append((region, np.zeros_like(p)))  # scores 0: rejected
-            continue
-        whole = _digit_score(model, p)
-        best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
-        for opt in options.get(i, []):
-            scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
-            k += len(opt)
-            score = min(_digit_score(model, q) for _r, q in scored)
-            if score > best_score and score >= tuning.SPLIT_PART_MIN:
-                best, best_score = scored, score
-        found += best
+    found = _decide(model, seg)
     floor = min_confidence if model.reject_index is not None else max(
         min_confidence, tuning.NO_REJECT_MIN_CONFIDENCE)
+    if seg.other_polarity:  # a small image whose polarity the model settles
+        other = segment(image, one_level=True)
+        other_found = _decide(model, other)
+        if _explained(model, other_found, floor) > _explained(model, found, floor):
+            seg, found = other, other_found
+    t2 = time.perf_counter()
     digits, rejected = [], 0
     order, _ = reading_order([r.box for r, _p in found])
     for j in order:
@@ -279,6 +262,47 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     if times is not None:
         times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
     return digits, rejected
+
+
+def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],
+               floor: float) -> float:
+    """How much of an image a reading explains with digits: the sum over its digits of
+    confidence x box area (working pixels). Of two readings of a small image (its two
+    polarities), the one whose digits cover the image wins over slivers of background
+    read as 1s."""
+    return sum(score * r.width * r.height for r, p in found
+               if (score := _digit_score(model, p)) >= floor and score > 0)
+
+
+def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray]]:
+    """Each candidate region of ``seg`` with the model's probabilities, or the parts of
+    a cut that won (``read_digits``); regions in words score 0."""
+    probs = model.probabilities(seg.crops)
+    words = _in_words(model, seg.regions, probs) | _separators(seg.regions)
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
+    # region in a word is a letter (or letters), never cut
+    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
+               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX and i not in words}
+    options = {i: o for i, o in options.items() if o}
+    parts = [p for opts in options.values() for opt in opts for p in opt]
+    part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
+                  if parts else np.zeros((0, probs.shape[1]), np.float32))
+    found: list[tuple[SegRegion, np.ndarray]] = []
+    k = 0
+    for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
+        if i in words:
+            found.append((region, np.zeros_like(p)))  # scores 0: rejected
+            continue
+        whole = _digit_score(model, p)
+        best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
+        for opt in options.get(i, []):
+            scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
+            k += len(opt)
+            score = min(_digit_score(model, q) for _r, q in scored)
+            if score > best_score and score >= tuning.SPLIT_PART_MIN:
+                best, best_score = scored, score
+        found += best
+    return found
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray) -> set[int]:

@@ -22,7 +22,9 @@ Coordinates: boxes are (x, y, w, h) in pixels; ``Region`` boxes are in working p
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -123,6 +125,36 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
             else (cv2.subtract(bg, gray), False))
 
 
+def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
+    """Where the writing surface itself changes sharply (the edge of a sheet or card on a
+    desk, a desk's stripes, a hard shadow): a bool mask at the frame's size, or None for
+    frames under ONE_DIGIT_MAX_SIDE (in a crop, a digit's strokes fill the frame). The
+    surface is ``ink_map``'s (the frame with strokes of polarity ``light`` closed over,
+    at low resolution): its pixels that differ from a neighbour's by SURFACE_STEP gray
+    levels or more, in steps at least SURFACE_STEP_SPAN of the short side long, and
+    their neighbours. The background estimate smears such a step into a thin strip of
+    "ink" along it (``candidates`` drops regions lying on one)."""
+    h, w = gray.shape
+    if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+        return None
+    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
+    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
+                       interpolation=cv2.INTER_AREA)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    surface = cv2.morphologyEx(small, cv2.MORPH_OPEN if light else cv2.MORPH_CLOSE, kernel)
+    k = np.ones((3, 3), np.uint8)
+    step = (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
+            >= T.SURFACE_STEP).astype(np.uint8)
+    if not step.any():
+        return None
+    long = T.SURFACE_STEP_SPAN * min(surface.shape)
+    for _x, _y, sw, sh, contour in outer_boxes(step):
+        if max(sw, sh) < long:  # a blob: what is left of a brush wider than the kernel
+            cv2.drawContours(step, [contour], 0, 0, -1)
+    zone = cv2.dilate(step, k)
+    return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+
+
 def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
                        counted: bool) -> bool:
     """Polarity when the counts of thin ink are close (a fat 8's loops count as light
@@ -139,12 +171,20 @@ def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
 
 
 def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Ink against one background level, the median of the image's border (a digit that
-    fills its image touches the border only briefly); light ink when the brightest
-    pixels stand further from it than the darkest."""
+    """Ink against one background level. The image's two levels are split by Otsu; the
+    background is the side that holds most of the four corners (a tight crop's digit
+    may cover most of the border, rarely the corners), or, at two corners each, the side
+    holding most of the border; its level is the median of the border pixels on that
+    side. Light ink when the background is the dark side."""
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    k = max(1, min(gray.shape) // T.CORNER_DIVISOR)
+    corners = [gray[:k, :k], gray[:k, -k:], gray[-k:, :k], gray[-k:, -k:]]
+    dark_corners = sum(float(np.median(c)) <= otsu for c in corners)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    level = float(np.median(border))
-    light = float(np.percentile(gray, 99)) - level > level - float(np.percentile(gray, 1))
+    dark_border = border <= otsu
+    light = dark_corners > 2 or (dark_corners == 2 and dark_border.mean() > 0.5)
+    side = border[dark_border] if light else border[~dark_border]
+    level = float(np.median(side if len(side) else border))
     bg = np.full_like(gray, round(level))
     return (cv2.subtract(gray, bg) if light else cv2.subtract(bg, gray)), light
 
@@ -186,12 +226,27 @@ def faint_ink(ink: np.ndarray, level: float) -> np.ndarray:
 
 def _noise_floor(blur: np.ndarray, below: float) -> float:
     """NOISE_MADS median absolute deviations above the median of the background (the
-    pixels below ``below``; ink may cover half of a tight crop), on a sparse sample."""
-    sample = blur[::4, ::4]
-    sample = sample[sample < below] if (sample < below).any() else sample
-    med = float(np.median(sample))
-    mad = float(np.median(np.abs(sample - med)))
+    pixels below ``below``; ink may cover half of a tight crop), on a sparse sample.
+    Medians are taken on the sample's histogram (uint8: 256 bins), exactly as
+    ``np.median`` would, at a fraction of its cost."""
+    hist = np.bincount(blur[::4, ::4].ravel(), minlength=256)
+    under = hist.copy()
+    under[max(0, int(np.ceil(below))):] = 0
+    if under.any():
+        hist = under
+    med = _median(np.arange(256, dtype=np.float64), hist)
+    mad = _median(np.abs(np.arange(256) - med), hist)
     return med + T.NOISE_MADS * max(1.0, 1.4826 * mad)
+
+
+def _median(values: np.ndarray, counts: np.ndarray) -> float:
+    """The median of a sample given as distinct ``values`` and their ``counts``."""
+    order = np.argsort(values, kind="stable")
+    v, c = values[order], np.cumsum(counts[order])
+    n = int(c[-1])
+    lo = v[np.searchsorted(c, (n - 1) // 2, side="right")]
+    hi = v[np.searchsorted(c, n // 2, side="right")]
+    return float(lo + hi) / 2
 
 
 def outer_boxes(binary: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
@@ -263,22 +318,29 @@ def remove_lines(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
 def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.ndarray | None:
     """The pixels of printed lines (found on ``faint``) that no stroke of ``binary``
     crosses (``remove_lines``), or None."""
-    # Thin in either mask: a dark line is thicker in the faint one.
-    thin_h = cv2.bitwise_or(_thin(faint, g), _thin(binary, g))
-    thin_v = cv2.bitwise_or(_thin(np.ascontiguousarray(faint.T), g),
-                            _thin(np.ascontiguousarray(binary.T), g))
-    horizontal = _lines(faint, thin_h, T.LINE_SPAN_H, g)
-    vertical = _lines(faint.T, thin_v, T.LINE_SPAN_V, g).T
+    @functools.cache
+    def thin(across_x: bool) -> np.ndarray:
+        """Ink thin in y (in x for vertical lines, transposed) in either mask: a dark line
+        is thicker in the faint one. Made only once a line is in sight."""
+        f, b = (faint.T, binary.T) if across_x else (faint, binary)
+        return cv2.bitwise_or(_thin(np.ascontiguousarray(f), g),
+                              _thin(np.ascontiguousarray(b), g))
+
+    rows, columns = functools.partial(thin, False), functools.partial(thin, True)
+    horizontal = _lines(faint, rows, T.LINE_SPAN_H, g)
+    vertical = _lines(faint.T, columns, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
-    elif nv >= 2 and nh >= 2:  # a grid: its faint or broken columns too
-        vertical = _lines(faint.T, thin_v, T.LINE_SPAN_FAMILY, g).T
+    elif nv >= 2 and nh >= 2 and _evenly_spaced(vertical.T):
+        # squared paper: its faint or broken columns too (not a table's: a column of
+        # 1s there, one under the other, would make a line)
+        vertical = _lines(faint.T, columns, T.LINE_SPAN_FAMILY, g).T
     if nh < 2 and not _hairline(horizontal):
         horizontal[:] = 0
     else:  # boxes between these lines; then faint or broken lines of the same family
-        vertical = cv2.bitwise_or(vertical, _cell_edges(thin_v.T, horizontal, g))
-        horizontal = _lines(faint, thin_h, T.LINE_SPAN_FAMILY, g)
+        vertical = cv2.bitwise_or(vertical, _cell_edges(columns().T, horizontal, g))
+        horizontal = _lines(faint, rows, T.LINE_SPAN_FAMILY, g)
     if not (horizontal.any() or vertical.any()):
         return None
     lines = cv2.bitwise_or(horizontal, vertical)
@@ -298,9 +360,10 @@ def _thin(binary: np.ndarray, g: _LineScale) -> np.ndarray:
     return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, k))
 
 
-def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> np.ndarray:
-    """Horizontal line pixels of a (possibly transposed) mask: ``thin`` ink (``_thin``) on
-    runs whose rows together span ``span`` of the width. Runs are found on the ink mask
+def _lines(binary: np.ndarray, thin: Callable[[], np.ndarray], span: float,
+           g: _LineScale) -> np.ndarray:
+    """Horizontal line pixels of a (possibly transposed) mask: ``thin()`` ink (``_thin``)
+    on runs whose rows together span ``span`` of the width. Runs are found on the ink mask
     thickened by a few rows (slant, strokes crossing keep a line whole), and grouped into
     rows by their centre (``_pieces``)."""
     binary = np.ascontiguousarray(binary)
@@ -313,7 +376,8 @@ def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> 
     if np.count_nonzero(tall, axis=1).max() < span * length:
         return out  # no row is covered enough (most frames: no printed lines)
     rows: list[list[tuple[float, int, int, int, int, int]]] = []
-    for piece in sorted(_pieces(runs, thin, run, g)):
+    thin_ink = thin()
+    for piece in sorted(_pieces(runs, thin_ink, run, g)):
         if rows and piece[0] - rows[-1][-1][0] <= g.row_tolerance:
             rows[-1].append(piece)
         else:
@@ -322,7 +386,8 @@ def _lines(binary: np.ndarray, thin: np.ndarray, span: float, g: _LineScale) -> 
         if sum(p[1] for p in row) < span * length:
             continue
         for _cy, _width, y0, y1, x0, x1 in row:
-            out[y0:y1, x0:x1] |= cv2.bitwise_and(runs[y0:y1, x0:x1], thin[y0:y1, x0:x1])
+            out[y0:y1, x0:x1] |= cv2.bitwise_and(runs[y0:y1, x0:x1],
+                                                 thin_ink[y0:y1, x0:x1])
     return out
 
 
@@ -358,15 +423,18 @@ def _remnants(binary: np.ndarray, horizontal: np.ndarray,
     uneven light or a faint print broke into dashes too short to be found (a grid's
     columns read as rows of 1s). Each line is extended across the frame along its fitted
     slope, LINE_MAX_THICK either side; a stroke crossing a line reaches outside its band
-    and stays."""
+    and stays. A remnant is also no wider or no taller than a band: in a dense grid
+    whose bands cover most of the paper, digits lie wholly inside them too."""
     band = np.maximum(_bands(horizontal, g), _bands(np.ascontiguousarray(vertical.T), g).T)
     if not band.any():
         return band
-    n, labels = cv2.connectedComponents(binary, connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     ink = binary > 0
     outside = np.bincount(labels[ink & (band == 0)], minlength=n)
     inside = np.bincount(labels[ink & (band > 0)], minlength=n)
-    wholly = (outside == 0) & (inside > 0)
+    narrow = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) \
+        <= 2 * g.thick + 1
+    wholly = (outside == 0) & (inside > 0) & narrow
     wholly[0] = False
     return np.where(wholly[labels], np.uint8(255), np.uint8(0))
 
@@ -434,6 +502,23 @@ def _hairline(lines: np.ndarray) -> bool:
     return cols >= T.LINE_ALONE_ASPECT * np.count_nonzero(lines) / max(cols, 1)
 
 
+def _evenly_spaced(lines: np.ndarray) -> bool:
+    """Whether the lines of a horizontal line mask stand evenly spaced: GRID_EVEN of the
+    gaps between neighbours within GRID_GAP_TOLERANCE of a multiple of the smallest
+    spacing (squared paper whose faint lines were not all found, a page edge or margin
+    aside; a table's columns are as wide as their contents). Fewer than GRID_MIN_LINES lines tell no
+    spacing, and pass."""
+    rows = lines.any(axis=1).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.r_[0, rows, 0]))
+    centres = (edges[0::2] + edges[1::2] - 1) / 2
+    if len(centres) < T.GRID_MIN_LINES:
+        return True
+    gaps = np.diff(centres)
+    spacing = float(np.median(gaps[gaps <= 1.5 * gaps.min()]))  # some lines may be missing
+    steps = gaps / spacing
+    return bool((np.abs(steps - np.round(steps)) <= T.GRID_GAP_TOLERANCE).mean() >= T.GRID_EVEN)
+
+
 def _count(lines: np.ndarray) -> int:
     """Distinct lines in a horizontal line mask: rows of ink separated by empty rows."""
     rows = lines.any(axis=1)
@@ -468,44 +553,53 @@ def _cell_edges(thin_v: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np
     return out
 
 
-def remove_boxes(binary: np.ndarray) -> np.ndarray:
+def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndarray:
     """Printed boxes out of an ink mask (uint8, 255 = ink): the boxes of a form that are
     not in a row long enough to be found as lines, a lone box, a row of cells joined
-    into one strip, an empty box (else read as a 0).
+    into one strip, an empty box (else read as a 0). Boxes are looked for on ``binary``
+    and on ``faint`` when given (``faint_ink``: a strip whose faint sides the ink mask
+    lacks is whole there; a digit touching its box there is apart in ``binary``), and
+    erased from ``binary``.
 
     A box is a region whose outline is a convex quadrilateral (``_quadrilateral``), at
     least BOX_MIN_SIDE wide and tall, drawn with a thin line: its ink, divided by half its
-    outline's and holes' length, is at most LINE_MAX_THICK thick. Its outline is erased
+    outline's and holes' length, is at most BOX_MAX_THICK thick. Its outline is erased
     that thick, and so is the outline of each hole that is a quadrilateral too (the
     dividers of a strip of cells). A digit inside a box is its own region, or touches
     the box and loses only the pixels on the box's line."""
-    contours, hierarchy = cv2.findContours(binary, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return binary
     erase = np.zeros_like(binary)
+    for mask in (binary,) if faint is None else (binary, faint):
+        _erase_boxes(mask, erase)
+    return cv2.subtract(binary, erase) if erase.any() else binary
+
+
+def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
+    """Draw into ``erase`` the outlines of the boxes of ``mask`` (``remove_boxes``)."""
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return
     holes: dict[int, list[int]] = {}
     for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
         if parent >= 0:
             holes.setdefault(int(parent), []).append(i)
-    for i, (_next, _prev, _child, parent) in enumerate(hierarchy[0]):
-        if parent >= 0 or i not in holes:
-            continue
+    for i, inner_ids in holes.items():
         quad = _quadrilateral(contours[i])
         if quad is None:
             continue
-        inner = [contours[j] for j in holes[i]]
+        inner = [contours[j] for j in inner_ids]
         ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
-        if thick > T.LINE_MAX_THICK:
+        if thick > T.BOX_MAX_THICK:
             continue
-        width = 2 * round(thick) + 1
+        # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
+        sheet = cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
+        width = 2 * (round(thick) + (T.SHEET_ERASE_MARGIN if sheet else 0)) + 1
         cv2.polylines(erase, [quad], True, 255, width)
         for c in inner:
             hole = _quadrilateral(c)
             if hole is not None:
                 cv2.polylines(erase, [hole], True, 255, width)
-    return cv2.subtract(binary, erase) if erase.any() else binary
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
@@ -563,12 +657,15 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
 
 # ---- 5. candidate regions ---------------------------------------------------------------
 
-def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
+def candidates(binary: np.ndarray,
+               steps: np.ndarray | None = None) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the frame's stroke width (pixels). Both are judged against the strokes, not the
     frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
     is hardly taller than one stroke; a 5's detached bar is merged before it is judged.
-    Raises TooManyRegions above MAX_INK_REGIONS regions."""
+    A region with SURFACE_STEP_SHARE of its ink on ``steps`` (``surface_steps``) is the
+    edge of a sheet, not ink; a digit crossing a hard shadow's edge has most of its ink
+    off it. Raises TooManyRegions above MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
@@ -588,6 +685,9 @@ def candidates(binary: np.ndarray) -> tuple[list[Region], float]:
         if length < T.SPECK_STROKES * stroke and length < T.SPECK_STROKES * crops.stroke_width(
                 mask.astype(np.uint8)):
             continue  # (its own strokes are measured only when the frame's say "small")
+        if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) \
+                >= T.SURFACE_STEP_SHARE * np.count_nonzero(mask):
+            continue
         regions.append(Region((x, y, w, h), mask))
     regions = _drop_surface(regions, binary.shape)
     regions = _merge_pieces(regions)
@@ -654,7 +754,11 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
     the border (SURFACE_EDGE_CONTACT of a side), or touching it with strokes
     SURFACE_STROKES times thicker than the other regions', or SURFACE_AROUND_STROKES
     times thicker while it surrounds another region (a band of desk around a card).
-    A lone region is kept: a tight crop touches all four borders."""
+    A sliver along a side goes too: thinner across it than SURFACE_SLIVER of the frame
+    and along SURFACE_SLIVER_CONTACT of it (a grid line cut by the frame's edge, the
+    last strip of a desk). A lone region is otherwise kept: a tight crop touches all
+    four borders."""
+    regions = [r for r in regions if not _sliver(r, shape)]
     if len(regions) < 2:
         return regions
     widths = [crops.stroke_width(r.mask.astype(np.uint8)) for r in regions]
@@ -673,6 +777,21 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
                 continue
         out.append(r)
     return out
+
+
+def _sliver(region: Region, shape: tuple[int, int]) -> bool:
+    """Whether a region lies along a frame side (SURFACE_SLIVER_CONTACT of it) while
+    thinner across that side than SURFACE_SLIVER of the frame."""
+    h, w = shape
+    x, y, rw, rh = region.box
+    m = region.mask
+    c = T.SURFACE_SLIVER_CONTACT
+    along_x = (x == 0 and np.count_nonzero(m[:, 0]) >= c * h) or (
+        x + rw >= w and np.count_nonzero(m[:, -1]) >= c * h)
+    along_y = (y == 0 and np.count_nonzero(m[0]) >= c * w) or (
+        y + rh >= h and np.count_nonzero(m[-1]) >= c * w)
+    return bool((along_x and rw < T.SURFACE_SLIVER * w)
+                or (along_y and rh < T.SURFACE_SLIVER * h))
 
 
 def _contact(region: Region, shape: tuple[int, int]) -> float:
@@ -731,6 +850,9 @@ class Segmentation:
     level: float = 0.0  # the ink threshold
     scale: int = 1  # original pixels per working pixel
     stroke: float = 0.0  # the frame's stroke width, working pixels
+    # a small image whose one-level polarity (``_one_level``) is not the one taken: the
+    # reader also reads ``segment(frame, one_level=True)`` and keeps the better reading
+    other_polarity: bool = False
 
     def crop(self, region: Region) -> np.ndarray:
         """The region's own ink, scaled to [0,1] and fitted: float32 [28, 28]."""
@@ -823,19 +945,23 @@ def _cut(region: Region, paths: list[np.ndarray]) -> list[Region]:
     return parts
 
 
-def segment(frame: np.ndarray) -> Segmentation:
+def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     """Every candidate digit region of a frame (any dtype/channels: see
     ``digits.image``) in reading order, with model-ready crops float32
-    [N,1,28,28] and boxes in frame pixels."""
+    [N,1,28,28] and boxes in frame pixels. ``one_level``: the ink is taken against one
+    background level (``_one_level``) whatever ``ink_map`` would decide."""
     gray, scale = working_gray(frame)
-    ink, _light = ink_map(gray)
+    ink, light = _one_level(gray) if one_level else ink_map(gray)
+    other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
+             and _one_level(gray)[1] != light)
     binary, level = binarize(ink)
-    binary = remove_boxes(remove_lines(binary, faint_ink(ink, level)))
-    regions, stroke = candidates(binary)
+    faint = faint_ink(ink, level)
+    binary = remove_boxes(remove_lines(binary, faint), faint)
+    regions, stroke = candidates(binary, surface_steps(gray, light))
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,
-                       level, scale, stroke)
+                       level, scale, stroke, other)
     for n, r in enumerate(regions):
         seg.crops[n, 0] = seg.crop(r)
     seg.boxes = [seg.frame_box(r) for r in regions]

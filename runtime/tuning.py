@@ -29,6 +29,15 @@ BACKGROUND_KERNEL = 11
 # decided: above JPEG noise and paper texture; 25 let the halo around a card's edge
 # outvote the ink (card-on-desk field case).
 POLARITY_MIN_CONTRAST = 40
+# A step of the writing surface (a sheet's edge on a desk) is a difference of this many
+# gray levels between neighbouring pixels of the reduced surface, along at least
+# SURFACE_STEP_SPAN of its short side (shorter: what is left of a brush wider than the
+# kernel); a region with SURFACE_STEP_SHARE of its ink there is the sheet's edge
+# (segment.surface_steps). Scenes seed 3, 40 desk frames: 25 -> 52.5 % frames exact, 1.15
+# -> 0.2 false digits per frame; at 25, 57.5 % but a fat-brush canvas digit was lost.
+SURFACE_STEP = 30
+SURFACE_STEP_SPAN = 0.3
+SURFACE_STEP_SHARE = 0.6  # (0.3-0.8 read the same desk frames, seed 3)
 # The polarity with more thin ink wins when it has POLARITY_CLEAR times the other's;
 # closer than that, the border decides (segment._light_from_border). A fat 8's loops
 # counted 791 light against 690 dark pixels (generated fat brushes, seed 0).
@@ -41,6 +50,10 @@ THIN_INK_SHARE = 0.005
 # ... in images whose short side is below this (a page with a few small digits also has
 # little thin ink, and a shaded corner is no digit: whole-page field case).
 ONE_DIGIT_MAX_SIDE = 400
+# The corners that tell a one-level image's background (segment._one_level) are squares of
+# 1/CORNER_DIVISOR of its short side: a fat tight crop's digit covers most of the border
+# (a red 8 read as three 1s: the border's median was the ink), rarely a corner.
+CORNER_DIVISOR = 12
 # ... or less than this share, when one level's ink touches all four edges (a tight
 # crop): generated tight crops had 1.7-5.3 %, squared paper (whose grid also touches
 # every edge) 13.7 %.
@@ -78,7 +91,8 @@ LINE_SPAN_H = 0.5
 # Once two lines are found (ruled paper, a grid), faint or broken lines of the same
 # family need only span this share (scenes seed 99: lines faded by uneven light were
 # merged into digits; a 7's bar spans at most ~0.16 of a scene's width). Once a grid is
-# seen (two lines each way), its columns too: their faded pieces read as rows of 1s
+# seen (two lines each way, evenly spaced: GRID_EVEN), its columns too: their faded
+# pieces read as rows of 1s
 # (scenes seed 3, squared: 22.3 -> 6.9 false digits per frame with the line remnants).
 # Lines this long are also the ones extended across the frame (a line's remnants).
 LINE_SPAN_FAMILY = 0.2
@@ -97,8 +111,18 @@ CELL_EDGE_SPAN = 0.8
 # each side whose outline fills BOX_FILL of its 4-corner polygon (found with corners
 # within BOX_CORNER_TOLERANCE of the outline's length). A round-cornered square 0 whose
 # corner radius is a quarter of its side fills ~0.946 of it. Scenes seed 3, 40 form
-# frames: 73 -> 94 % digits read, 25 -> 60 % frames exact.
+# frames: 73 -> 94 % digits read, 25 -> 60 % frames exact; boxes also looked for on the
+# faint ink: 60 -> 72.5 % frames exact, and 40 no-digit frames 1.375 -> 0.05 false digits.
 BOX_MIN_SIDE = 16
+# A box's line is at most BOX_MAX_THICK working pixels thick (on the faint ink a bold
+# form box is thicker than a ruled line): scenes seed 5, 40 form frames, 75 -> 87.5 ->
+# 90 % frames exact at 5, 7, 9 (seed 3: 72.5 -> 92.5 %); zeros, crops, canvases unchanged.
+BOX_MAX_THICK = 9
+# A box of SHEET_AREA of the frame or more is the outline of a sheet on a desk, erased
+# SHEET_ERASE_MARGIN working px wider either side (paper bends; the pieces left read as
+# 1s: attack set, 336 cases, 193 -> 201 read; the margin on every box cost form frames).
+SHEET_AREA = 0.5
+SHEET_ERASE_MARGIN = 2
 BOX_FILL = 0.97
 BOX_CORNER_TOLERANCE = 0.02
 # Lines of an evenly spaced family that glare or shadow faded away are inferred from the
@@ -108,6 +132,14 @@ BOX_CORNER_TOLERANCE = 0.02
 # 116 -> 70 false digits on 20 frames.
 GRID_MIN_LINES = 3
 GRID_MIN_SPACING = 2
+# A grid's columns are evenly spaced when GRID_EVEN of the gaps between neighbours are
+# within GRID_GAP_TOLERANCE of a multiple of the smallest spacing; only then are its
+# faint columns searched at LINE_SPAN_FAMILY (a table's rules are not: a column of 1s,
+# one under the other, made a line there; attack set, photographed tables, 203 -> 206
+# of 336 read; scenes seed 3 squared and no-digit frames unchanged, seed 5 squared 0.15
+# -> 0.225 false digits per frame).
+GRID_EVEN = 0.7
+GRID_GAP_TOLERANCE = 0.15
 
 # ---- candidates -------------------------------------------------------------------------
 # Specks: regions shorter than SPECK_STROKES times their own stroke width: dots, JPEG
@@ -155,6 +187,12 @@ SURFACE_AROUND_STROKES = 1.5
 # desk strip beside a card read as a 1 in generated cards, seed 1); a digit touching
 # the border touches it briefly.
 SURFACE_EDGE_CONTACT = 0.3
+# A region along SURFACE_SLIVER_CONTACT of a side is a sliver, no digit, when thinner
+# across it than SURFACE_SLIVER of the frame (a grid line cut by the frame's edge read as
+# a 1 on empty squared paper, scenes seed 11); a tight crop's digit spans most of its
+# frame both ways.
+SURFACE_SLIVER = 0.1
+SURFACE_SLIVER_CONTACT = 0.15
 
 # ---- touching digits --------------------------------------------------------------------
 # Regions at least this wide for their height are offered to the model cut in 2..5 parts.

@@ -142,6 +142,22 @@ def test_polarity_fat_brush_and_card_on_desk() -> None:
     assert not light and not binary[:60].any() and not binary[:, :100].any()
 
 
+def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
+    """A tilted sheet on a desk with dark and light stripes: its edges and the stripes
+    leave no ink region, the digits on it stay."""
+    desk = np.empty((480, 640, 3), np.uint8)
+    for y in range(0, 480, 40):
+        desk[y:y + 40] = (150, 60, 40) if y % 80 else (110, 40, 30)
+    sheet = np.array([[90, 60], [560, 20], [600, 420], [130, 460]], np.int32)
+    cv2.fillConvexPoly(desk, sheet, (225, 235, 240))
+    cv2.putText(desk, "27", (220, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, (40, 40, 40), 12)
+    gray = steps.working_gray(desk)[0]
+    ink, light = steps.ink_map(gray)
+    regions, _ = steps.candidates(steps.binarize(ink)[0], steps.surface_steps(gray, light))
+    assert len(regions) == 2 and all(200 <= r.box[0] <= 420 for r in regions), [
+        r.box for r in regions]
+
+
 def test_binarize_keeps_an_empty_page_empty() -> None:
     rng = np.random.default_rng(1)
     noisy = np.clip(rng.normal(200, 5, (300, 400)), 0, 255).astype(np.uint8)

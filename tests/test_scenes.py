@@ -149,3 +149,33 @@ def test_original_generate_is_unchanged(mnist) -> None:
     """generate()/render() keep their frames: the demo's samples are the same files."""
     (s,) = scenes.generate(1, seed=7, sources=("mnist",), mnist=mnist)
     assert s.labels == [7, 9, 4, 0, 7, 7] and s.condition == "camera"
+
+
+def test_ruled_frames_hold_no_digit_outside_their_truth(mnist, monkeypatch) -> None:
+    """Every number whose ink is on the photographed canvas is in the truth: a second line
+    that would overlap the first is not drawn at all (it once was drawn and left out of
+    the truth, and the reader was blamed for reading it)."""
+    written: list[tuple[tuple[np.ndarray, ...], np.ndarray, list[int]]] = []
+    drawn: list[int] = []
+    write, photo = scenes._write, scenes._photo
+
+    def spy_write(canvas, *a, **kw):
+        before = canvas.copy()
+        out = write(canvas, *a, **kw)
+        where = np.nonzero(np.any(canvas != before, axis=-1))
+        written.append((where, canvas[where].copy(), out[0]))
+        return out
+
+    def spy_photo(canvas, *a, **kw):
+        for where, ink, labels in written:
+            if len(ink) and np.mean(np.all(canvas[where] == ink, axis=-1)) > 0.9:
+                drawn.extend(labels)
+        return photo(canvas, *a, **kw)
+
+    monkeypatch.setattr(scenes, "_write", spy_write)
+    monkeypatch.setattr(scenes, "_photo", spy_photo)
+    for seed in range(40):
+        written.clear()
+        drawn.clear()
+        (f,) = scenes.generate_condition("ruled", 1, seed=seed, mnist=mnist)
+        assert drawn == f.labels, seed
