@@ -99,10 +99,7 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     h, w = gray.shape
     if min(h, w) < T.SMALL_IMAGE:
         return _one_level(gray)
-    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
-    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
-                       interpolation=cv2.INTER_AREA)
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    small, k = _low_res(gray)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
     half = gray[::2, ::2]
@@ -137,10 +134,7 @@ def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
     h, w = gray.shape
     if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         return None
-    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
-    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
-                       interpolation=cv2.INTER_AREA)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    small, kernel = _low_res(gray)
     surface = cv2.morphologyEx(small, cv2.MORPH_OPEN if light else cv2.MORPH_CLOSE, kernel)
     k = np.ones((3, 3), np.uint8)
     step = (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
@@ -153,6 +147,16 @@ def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
             cv2.drawContours(step, [contour], 0, 0, -1)
     zone = cv2.dilate(step, k)
     return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+
+
+def _low_res(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The frame reduced to a short side of BACKGROUND_SHORT_SIDE, and the elliptic
+    BACKGROUND_KERNEL the surfaces are estimated with there."""
+    h, w = gray.shape
+    f = min(h, w) / T.BACKGROUND_SHORT_SIDE
+    small = cv2.resize(gray, (max(1, round(w / f)), max(1, round(h / f))),
+                       interpolation=cv2.INTER_AREA)
+    return small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
 
 
 def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
@@ -508,9 +512,7 @@ def _evenly_spaced(lines: np.ndarray) -> bool:
     spacing (squared paper whose faint lines were not all found, a page edge or margin
     aside; a table's columns are as wide as their contents). Fewer than GRID_MIN_LINES lines tell no
     spacing, and pass."""
-    rows = lines.any(axis=1).astype(np.int8)
-    edges = np.flatnonzero(np.diff(np.r_[0, rows, 0]))
-    centres = (edges[0::2] + edges[1::2] - 1) / 2
+    centres = np.array([(top + bottom) / 2 for top, bottom in _line_rows(lines)])
     if len(centres) < T.GRID_MIN_LINES:
         return True
     gaps = np.diff(centres)
@@ -519,27 +521,25 @@ def _evenly_spaced(lines: np.ndarray) -> bool:
     return bool((np.abs(steps - np.round(steps)) <= T.GRID_GAP_TOLERANCE).mean() >= T.GRID_EVEN)
 
 
+def _line_rows(lines: np.ndarray) -> list[tuple[int, int]]:
+    """(first row, last row) of each line of a horizontal line mask: runs of rows with
+    ink, separated by empty rows, top to bottom."""
+    edges = np.flatnonzero(np.diff(np.r_[0, lines.any(axis=1).astype(np.int8), 0]))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
+
+
 def _count(lines: np.ndarray) -> int:
-    """Distinct lines in a horizontal line mask: rows of ink separated by empty rows."""
-    rows = lines.any(axis=1)
-    return int(np.count_nonzero(rows[1:] & ~rows[:-1]) + rows[0])
+    """Distinct lines in a horizontal line mask."""
+    return len(_line_rows(lines))
 
 
 def _cell_edges(thin_v: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np.ndarray:
     """Runs of ``thin_v`` (ink thin in x) that start at one horizontal line and end at the
     next: the sides of form boxes and table cells. A digit's stroke inside a box is
     shorter than the box; one crossing lines runs on past them."""
-    ys = np.flatnonzero(horizontal.any(axis=1))
     out = np.zeros_like(thin_v)
-    if len(ys) < 2:
-        return out
-    # line rows -> one y per line
-    starts = [int(ys[0])] + [int(b) for a, b in itertools.pairwise(ys) if b > a + 1]
-    ends = [int(a) for a, b in itertools.pairwise(ys) if b > a + 1] + [int(ys[-1])]
     tol = g.slant_rows + g.thick
-    for (top0, top1), (bot0, bot1) in zip(zip(starts, ends, strict=True),
-                                          list(zip(starts, ends, strict=True))[1:],
-                                          strict=False):
+    for (top0, top1), (bot0, bot1) in itertools.pairwise(_line_rows(horizontal)):
         gap = bot0 - top1
         if gap < g.min_run:
             continue
@@ -783,32 +783,27 @@ def _sliver(region: Region, shape: tuple[int, int]) -> bool:
     """Whether a region lies along a frame side (SURFACE_SLIVER_CONTACT of it) while
     thinner across that side than SURFACE_SLIVER of the frame."""
     h, w = shape
-    x, y, rw, rh = region.box
-    m = region.mask
-    c = T.SURFACE_SLIVER_CONTACT
-    along_x = (x == 0 and np.count_nonzero(m[:, 0]) >= c * h) or (
-        x + rw >= w and np.count_nonzero(m[:, -1]) >= c * h)
-    along_y = (y == 0 and np.count_nonzero(m[0]) >= c * w) or (
-        y + rh >= h and np.count_nonzero(m[-1]) >= c * w)
-    return bool((along_x and rw < T.SURFACE_SLIVER * w)
-                or (along_y and rh < T.SURFACE_SLIVER * h))
+    along_x, along_y = _side_contacts(region, shape)
+    return bool((along_x >= T.SURFACE_SLIVER_CONTACT and region.width < T.SURFACE_SLIVER * w)
+                or (along_y >= T.SURFACE_SLIVER_CONTACT and region.height < T.SURFACE_SLIVER * h))
 
 
 def _contact(region: Region, shape: tuple[int, int]) -> float:
     """The largest share of a frame side that a region's ink touches."""
+    return max(_side_contacts(region, shape))
+
+
+def _side_contacts(region: Region, shape: tuple[int, int]) -> tuple[float, float]:
+    """The largest share of the left or right frame side, and of the top or bottom one,
+    that a region's ink touches (0 where it touches none)."""
     h, w = shape
     x, y, rw, rh = region.box
     m = region.mask
-    shares = [0.0]
-    if x == 0:
-        shares.append(np.count_nonzero(m[:, 0]) / h)
-    if x + rw >= w:
-        shares.append(np.count_nonzero(m[:, -1]) / h)
-    if y == 0:
-        shares.append(np.count_nonzero(m[0]) / w)
-    if y + rh >= h:
-        shares.append(np.count_nonzero(m[-1]) / w)
-    return max(shares)
+    left = np.count_nonzero(m[:, 0]) / h if x == 0 else 0.0
+    right = np.count_nonzero(m[:, -1]) / h if x + rw >= w else 0.0
+    top = np.count_nonzero(m[0]) / w if y == 0 else 0.0
+    bottom = np.count_nonzero(m[-1]) / w if y + rh >= h else 0.0
+    return max(left, right), max(top, bottom)
 
 
 def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
