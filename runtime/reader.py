@@ -36,7 +36,7 @@ from digits.errors import NO_MEMORY, DigitsError, UnreadableInput
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
-from digits.runtime.segment import Box, Segmentation, reading_order, segment
+from digits.runtime.segment import Box, Segmentation, best_cut, reading_order, segment
 from digits.runtime.segment import Region as SegRegion
 
 # Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
@@ -281,27 +281,28 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     words = _in_words(model, seg.regions, probs) | _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
     # region in a word is a letter (or letters), never cut
-    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
-               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX and i not in words}
-    options = {i: o for i, o in options.items() if o}
-    parts = [p for opts in options.values() for opt in opts for p in opt]
-    part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
-                  if parts else np.zeros((0, probs.shape[1]), np.float32))
+    cuts = {i: c for i, r in enumerate(seg.regions)
+            if i not in words and _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX
+            and (c := seg.split_options(r)) is not None}
+    keys = [(i, ab) for i, c in cuts.items() for ab in c.parts]
+    part_probs = dict(zip(keys, model.probabilities(
+        np.stack([seg.crop(cuts[i].parts[ab])[None] for i, ab in keys])), strict=True)
+    ) if keys else {}
     found: list[tuple[SegRegion, np.ndarray]] = []
-    k = 0
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words:
             found.append((region, np.zeros_like(p)))  # scores 0: rejected
             continue
         whole = _digit_score(model, p)
-        best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
-        for opt in options.get(i, []):
-            scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
-            k += len(opt)
-            score = min(_digit_score(model, q) for _r, q in scored)
-            if score > best_score and score >= tuning.SPLIT_PART_MIN:
-                best, best_score = scored, score
-        found += best
+        if i in cuts:
+            c = cuts[i]
+            path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab])
+                                       for ab in c.parts})
+            if score > whole + tuning.SPLIT_MARGIN * (1 - whole) \
+                    and score >= tuning.SPLIT_PART_MIN:
+                found += [(c.parts[ab], part_probs[i, ab]) for ab in path]
+                continue
+        found.append((region, p))
     return found
 
 
@@ -373,6 +374,14 @@ def _shifted(regions: Regions, x: int, y: int, crops: np.ndarray, boxes: list[Bo
              probs: np.ndarray) -> object:
     """An ROI's regions, boxes moved into pixels of the whole frame."""
     return regions(crops, [(bx + x, by + y, bw, bh) for bx, by, bw, bh in boxes], probs)
+
+
+def _part_score(model: Model, p: np.ndarray) -> float:
+    """A cut part's score: its digit score (``_digit_score``), 0 when the model gives "not
+    a digit" SPLIT_PART_REJECT or more of its probability."""
+    if model.reject_index is not None and p[model.reject_index] >= tuning.SPLIT_PART_REJECT:
+        return 0.0
+    return _digit_score(model, p)
 
 
 def _digit_score(model: Model, p: np.ndarray) -> float:
@@ -534,9 +543,7 @@ def as_image(image: np.ndarray | str | Path | bytes) -> np.ndarray:
                 image.ndim == 3 and image.shape[2] in (1, 3, 4))):
             raise UnreadableInput(f"expected a uint8 [H,W], [H,W,3] or [H,W,4] array, got "
                                   f"{image.dtype} {list(image.shape)}")
-        if min(image.shape[:2]) < 8:
-            raise UnreadableInput(f"image is {image.shape[1]}x{image.shape[0]}: too small to "
-                                  "hold a digit")
+        src.check_size(image)
         return image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
     if isinstance(image, bytes | bytearray | memoryview):
         return src.decode_image(bytes(image))

@@ -869,35 +869,90 @@ class Segmentation:
         s = self.scale
         return (x * s, y * s, w * s, h * s)
 
-    def split_options(self, region: Region) -> list[list[Region]]:
-        """Ways to cut a region too wide for one digit into 2..MAX_TOUCHING parts, each
-        along the cheapest path through the ink near where a cut is expected (not only
-        straight empty columns). Touching digits stand side by side: every part keeps
-        SPLIT_PART_HEIGHT of the region's height (pieces of one digit, a 6's loop and
-        its stem, do not). The model scores them; none when the region is narrow."""
+    def split_options(self, region: Region) -> Cuts | None:
+        """Candidate cuts of a region that may hold touching digits (a digit and a 1 beside
+        it included): at every CUT_SPACING of its height, the cheapest path through the
+        ink within that band (not only straight empty columns), and the parts between
+        any two such cuts at most SPLIT_PART_MAX_WIDTH of the height apart that keep
+        SPLIT_PART_HEIGHT of it (pieces of one digit, a 6's loop and its stem, do not).
+        The model scores the parts and ``best_cut`` picks the 2..MAX_TOUCHING of them
+        that make up the region; None when the region is too narrow to hold two."""
         _x, _y, w, h = region.box
-        ref = max(h, 1)
-        if w < T.SPLIT_MIN_ASPECT * ref:
-            return []
-        tall = T.SPLIT_PART_HEIGHT * h
+        if w < T.SPLIT_MIN_ASPECT * h or h < 2:
+            return None
+        step = max(2, round(T.CUT_SPACING * h))
         cost = region.mask.astype(np.float32)
-        options = []
-        lo_n = 2
-        hi_n = min(T.MAX_TOUCHING, max(2, round(w / (T.SPLIT_DIGIT_ASPECT_MIN * ref))))
-        for n in range(lo_n, hi_n + 1):
-            paths = []
-            for i in range(1, n):
-                centre = i * w / n
-                half = w / (3 * n)
-                lo, hi = int(max(1, centre - half)), int(min(w - 1, centre + half))
-                if hi - lo < 2:
+        stroke = max(1.0, crops.stroke_width(region.mask.astype(np.uint8)))
+        rows = np.arange(h)
+        paths, centres, crossed = [np.zeros(h, np.int32)], [0.0], [0.0]
+        reach = max(1, round(T.CUT_BAND * step / 2))
+        for centre in range(step, w - step // 2, step):
+            lo, hi = max(1, centre - reach), min(w - 1, centre + reach + 1)
+            if hi - lo >= 2:
+                path = _cut_path(cost, lo, hi)
+                paths.append(path)
+                centres.append(float(centre))
+                crossed.append(float(cost[rows, path].sum()) / stroke)
+        paths.append(np.full(h, w, np.int32))
+        centres.append(float(w))
+        crossed.append(0.0)
+        tall = T.SPLIT_PART_HEIGHT * h
+        widest = T.SPLIT_PART_MAX_WIDTH * h
+        parts: dict[tuple[int, int], Region] = {}
+        last = len(paths) - 1
+        for a in range(last):
+            for b in range(a + 1, last + 1):
+                if centres[b] - centres[a] > widest:
                     break
-                paths.append(_cut_path(cost, lo, hi))
-            else:
-                parts = _cut(region, paths)
-                if len(parts) == n and all(p.height >= tall for p in parts):
-                    options.append(parts)
-        return options
+                if (a, b) == (0, last):
+                    continue  # the whole region
+                part = _between(region, paths[a], paths[b])
+                if part is not None and part.height >= tall:
+                    parts[(a, b)] = part
+        return Cuts(len(paths), parts, crossed) if parts else None
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """Candidate cuts of one region (``Segmentation.split_options``): cut 0 is its left
+    edge, cut ``count - 1`` its right edge; ``parts[(a, b)]`` is its ink between cuts a
+    and b (a < b), trimmed to that ink; ``crossed[k]`` the ink cut k runs through, in
+    the region's stroke widths (0 at the edges)."""
+
+    count: int
+    parts: dict[tuple[int, int], Region]
+    crossed: list[float]
+
+
+def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
+             most: int = T.MAX_TOUCHING) -> tuple[list[tuple[int, int]], float]:
+    """The parts that make up the whole region, 2..``most`` of them, whose weakest part
+    scores highest: a bottleneck path from cut 0 to the last cut. A part scores
+    ``scores[(a, b)]`` (the model's digit probability) less CUT_INK_COST for each stroke
+    width of ink that the more costly of its two cuts runs through (a cut along a stroke
+    leaves a digit whose piece the model may still read confidently, as a 6 for a 0
+    shorn of its right side; touching digits meet at about one stroke width). Returns
+    the parts left to right and that weakest score; ([], 0.0) when no path exists."""
+    n = cuts.count
+    scores = {ab: s - T.CUT_INK_COST * max(cuts.crossed[ab[0]], cuts.crossed[ab[1]])
+              for ab, s in scores.items()}
+    # best[k][b]: the highest weakest score of k parts from cut 0 to cut b, and the path
+    best: list[dict[int, tuple[float, list[tuple[int, int]]]]] = [{0: (np.inf, [])}]
+    for _k in range(most):
+        nxt: dict[int, tuple[float, list[tuple[int, int]]]] = {}
+        for a, (low, path) in best[-1].items():
+            for b in range(a + 1, n):
+                if (a, b) not in scores:
+                    continue
+                s = min(low, scores[(a, b)])
+                if b not in nxt or s > nxt[b][0]:
+                    nxt[b] = (s, [*path, (a, b)])
+        best.append(nxt)
+    found = [best[k][n - 1] for k in range(2, len(best)) if n - 1 in best[k]]
+    if not found:
+        return [], 0.0
+    score, path = max(found, key=lambda sp: sp[0])
+    return path, float(score)
 
 
 def _cut_path(cost: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -923,21 +978,19 @@ def _cut_path(cost: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return path
 
 
-def _cut(region: Region, paths: list[np.ndarray]) -> list[Region]:
-    """Parts of a region between consecutive cut paths, each trimmed to its ink."""
-    x, y, w, h = region.box
+def _between(region: Region, left: np.ndarray, right: np.ndarray) -> Region | None:
+    """The region's ink between two cut paths (each the cut's column in every row: ink
+    at columns left <= c < right), trimmed to that ink; None when there is none."""
+    x, y, w, _h = region.box
     cols = np.arange(w)[None, :]
-    bounds = [np.zeros(h, np.int32), *paths, np.full(h, w, np.int32)]
-    parts = []
-    for a, b in itertools.pairwise(bounds):
-        inside = (cols >= a[:, None]) & (cols < b[:, None]) & region.mask
-        ys, xs = np.nonzero(inside)
-        if len(ys) == 0:
-            continue
-        y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-        parts.append(Region((x + int(x0), y + int(y0), int(x1 - x0), int(y1 - y0)),
-                            inside[y0:y1, x0:x1]))
-    return parts
+    inside = (cols >= left[:, None]) & (cols < right[:, None]) & region.mask
+    ys = np.flatnonzero(inside.any(axis=1))
+    if len(ys) == 0:
+        return None
+    xs = np.flatnonzero(inside.any(axis=0))
+    y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+    return Region((x + int(x0), y + int(y0), int(x1 - x0), int(y1 - y0)),
+                  inside[y0:y1, x0:x1])
 
 
 def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:

@@ -120,8 +120,8 @@ def decode_image(data: bytes) -> np.ndarray:
 
     Raises ImageTooLarge when it declares more than MAX_PIXELS pixels (refused before
     decoding: from the PNG/JPEG/BMP header here, by OpenCV's size check for other
-    formats); UnreadableInput when it is empty, not decodable, smaller than 8 px a
-    side; NotEnoughMemory when OpenCV runs out of memory (a MemoryError from numpy is
+    formats); UnreadableInput when it is empty, not decodable, or less than MIN_HEIGHT
+    px tall; NotEnoughMemory when OpenCV runs out of memory (a MemoryError from numpy is
     left to the caller)."""
     if not data:
         raise UnreadableInput("empty file")
@@ -138,9 +138,23 @@ def decode_image(data: bytes) -> np.ndarray:
                             "malformed size); refused before decoding") from None
     if image is None:
         raise UnreadableInput("not a decodable image (corrupt, truncated or not an image)")
-    if min(image.shape[:2]) < 8:
-        raise UnreadableInput(f"image is {image.shape[1]}x{image.shape[0]}: too small to hold "
-                              "a digit")
+    return check_size(image)
+
+
+# A digit needs rows to be read: below this many pixels of height nothing is (the
+# segmentation's smallest region is 6 px, SPECK_MIN_PX). Width has no floor: a tight crop
+# of a thin 1 is 5x27 px (scenes "crop"), and a 1 px wide one is still one.
+MIN_HEIGHT = 8
+
+
+def check_size(image: np.ndarray) -> np.ndarray:
+    """``image`` itself when it is tall enough to hold a digit (MIN_HEIGHT rows) and not
+    empty; raises UnreadableInput otherwise. The one size check of every input
+    (decoded files, arrays given to ``Reader.read``)."""
+    h, w = image.shape[:2]
+    if h < MIN_HEIGHT or w < 1:
+        raise UnreadableInput(f"image is {w}x{h}: too small to hold a digit (it needs "
+                              f"{MIN_HEIGHT} px of height)")
     return image
 
 

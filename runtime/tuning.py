@@ -202,9 +202,12 @@ SURFACE_SLIVER_CONTACT = 0.15
 # 6's loop, 0.66 of it) are mostly refused, while a short 0 beside a 7 with a tall 1 is
 # not (0.75 left "071" unread; at 0.6 generated touching digits, seed 0, read 12/12 and
 # scenes seed 99 stayed at 98.5 % / 94.5 %).
-SPLIT_MIN_ASPECT = 1.1
+SPLIT_MIN_ASPECT = 0.55
 SPLIT_PART_HEIGHT = 0.6
-SPLIT_DIGIT_ASPECT_MIN = 0.45  # the narrowest digit (but a 1) for the most parts tried
+CUT_SPACING = 0.15
+CUT_BAND = 1.0
+SPLIT_PART_MAX_WIDTH = 1.3
+CUT_INK_COST = 0.03
 MAX_TOUCHING = 5
 CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels crossed)
 
@@ -220,7 +223,8 @@ SPLIT_WHOLE_MAX = 0.95
 # word read as "not a digit" (scored 0) was cut into "5 2 0" at 0.93, 0.24, 0.92, the
 # weakest part beating the whole, and the 5 and 0 were kept (kinds, receipt, seed 0).
 # Touching digits' parts read at 0.85-0.97 (kinds, touching, seed 0).
-SPLIT_PART_MIN = 0.5
+SPLIT_PART_MIN = 0.6
+SPLIT_PART_REJECT = 0.1
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
 # WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and

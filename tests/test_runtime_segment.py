@@ -264,6 +264,7 @@ def test_touching_digits_are_offered_cuts() -> None:
     image_, _text = kinds.make_touching(np.random.default_rng(3))
     seg = steps.segment(image_)
     wide = max(seg.regions, key=lambda r: r.width)
-    options = seg.split_options(wide)
-    assert options and all(len(o) >= 2 for o in options)
-    assert all(p.height >= SPLIT_PART_HEIGHT * wide.height for o in options for p in o)
+    cuts = seg.split_options(wide)
+    assert cuts is not None and cuts.parts
+    assert all(p.height >= SPLIT_PART_HEIGHT * wide.height for p in cuts.parts.values())
+    assert all(0 <= a < b < cuts.count for a, b in cuts.parts)
