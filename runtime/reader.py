@@ -278,35 +278,38 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     """Each candidate region of ``seg`` with the model's probabilities, or the parts of
     a cut that won (``read_digits``); regions in words score 0."""
     probs = model.probabilities(seg.crops)
-    words = _in_words(model, seg.regions, probs) | _separators(seg.regions)
-    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
-    # region in a word is a letter (or letters), never cut
+    separators = _separators(seg.regions)
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
     cuts = {i: c for i, r in enumerate(seg.regions)
-            if i not in words and _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX
+            if i not in separators and _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX
             and (c := seg.split_options(r)) is not None}
     keys = [(i, ab) for i, c in cuts.items() for ab in c.parts]
     part_probs = dict(zip(keys, model.probabilities(
         np.stack([seg.crop(cuts[i].parts[ab])[None] for i, ab in keys])), strict=True)
     ) if keys else {}
+    won: dict[int, tuple[list[tuple[SegRegion, np.ndarray]], float]] = {}
+    for i, c in cuts.items():
+        whole = _digit_score(model, probs[i])
+        path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts})
+        least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
+        ones = all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
+        if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least \
+                and not (ones and whole == 0 and getattr(tuning, "ONES", 1)):
+            won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path], score
+    words = _in_words(model, seg.regions, probs, {i: score for i, (_p, score) in won.items()})
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
-        if i in words:
+        if i in words or i in separators:
             found.append((region, np.zeros_like(p)))  # scores 0: rejected
-            continue
-        whole = _digit_score(model, p)
-        if i in cuts:
-            c = cuts[i]
-            path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab])
-                                       for ab in c.parts})
-            if score > whole + tuning.SPLIT_MARGIN * (1 - whole) \
-                    and score >= tuning.SPLIT_PART_MIN:
-                found += [(c.parts[ab], part_probs[i, ab]) for ab in path]
-                continue
-        found.append((region, p))
+        elif i in won:
+            found += won[i][0]
+        else:
+            found.append((region, p))
     return found
 
 
-def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray) -> set[int]:
+def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
+              cut: dict[int, float]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
@@ -317,8 +320,11 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray) -> 
         return set()
     boxes = [r.box for r in regions]
     order, line_of = reading_order(boxes)
-    letter = probs[:, model.reject_index] >= tuning.WORD_REJECT
-    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
+    sure = [cut.get(i, 0.0) >= tuning.WORD_CUT_SURE for i in range(len(probs))]
+    letter = [p[model.reject_index] >= tuning.WORD_REJECT and not sure[i]
+              for i, p in enumerate(probs)]
+    doubtful = [not sure[i] and 0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE
+                for i, p in enumerate(probs)]
 
     def word(run: list[int]) -> bool:
         letters = sum(letter[j] for j in run)

@@ -907,7 +907,8 @@ class Segmentation:
                 if (a, b) == (0, last):
                     continue  # the whole region
                 part = _between(region, paths[a], paths[b])
-                if part is not None and part.height >= tall:
+                if part is not None and part.height >= tall \
+                        and part.width >= T.CUT_PART_MIN_STROKES * stroke:
                     parts[(a, b)] = part
         return Cuts(len(paths), parts, crossed) if parts else None
 

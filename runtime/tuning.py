@@ -208,6 +208,7 @@ CUT_SPACING = 0.15
 CUT_BAND = 1.0
 SPLIT_PART_MAX_WIDTH = 1.3
 CUT_INK_COST = 0.03
+CUT_PART_MIN_STROKES = 0.8
 MAX_TOUCHING = 5
 CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels crossed)
 
@@ -223,7 +224,8 @@ SPLIT_WHOLE_MAX = 0.95
 # word read as "not a digit" (scored 0) was cut into "5 2 0" at 0.93, 0.24, 0.92, the
 # weakest part beating the whole, and the 5 and 0 were kept (kinds, receipt, seed 0).
 # Touching digits' parts read at 0.85-0.97 (kinds, touching, seed 0).
-SPLIT_PART_MIN = 0.6
+SPLIT_PART_MIN = 0.5
+SPLIT_REJECTED_PART_MIN = 0.6
 SPLIT_PART_REJECT = 0.1
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
@@ -241,6 +243,7 @@ WORD_GAP = 0.35
 WORD_HEIGHT_RATIO = 1.5
 WORD_MIN_LETTERS = 2
 WORD_REJECT = 0.5
+WORD_CUT_SURE = 0.9
 # A region less than SEPARATOR_HEIGHT_SHARE as tall as both its neighbours on a line,
 # within SEPARATOR_REACH of their height of each, is a separator (a comma, a point, a
 # dash), not a digit: the comma of a handwritten "3,141" was 0.31 of its neighbours'
