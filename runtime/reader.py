@@ -276,7 +276,8 @@ def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],
 
 def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray]]:
     """Each candidate region of ``seg`` with the model's probabilities, or the parts of
-    a cut that won (``read_digits``); regions in words score 0."""
+    a cut that won (``read_digits``); letters of words and separators score 0. A region
+    whose cut wins is touching digits, never a letter of a word."""
     probs = model.probabilities(seg.crops)
     separators = _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
@@ -292,11 +293,9 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         whole = _digit_score(model, probs[i])
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts})
         least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
-        ones = all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
-        if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least \
-                and not (ones and whole == 0 and getattr(tuning, "ONES", 1)):
+        if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least:
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path], score
-    words = _in_words(model, seg.regions, probs, {i: score for i, (_p, score) in won.items()})
+    words = _in_words(model, seg.regions, probs, set(won))
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words or i in separators:
@@ -309,27 +308,27 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
-              cut: dict[int, float]) -> set[int]:
+              cut: set[int]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
     digit" with WORD_REJECT, or one is and another is read as a digit below
     LOW_CONFIDENCE; every region of such a run is a letter (an O, I, S or a small
-    printed letter read as a digit). Needs a reject class: empty without one."""
+    printed letter read as a digit). The regions in ``cut`` (their cut into digits won)
+    are touching digits: neither letters nor doubtful. Needs a reject class: empty
+    without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
     order, line_of = reading_order(boxes)
-    sure = [cut.get(i, 0.0) >= tuning.WORD_CUT_SURE for i in range(len(probs))]
-    letter = [p[model.reject_index] >= tuning.WORD_REJECT and not sure[i]
-              for i, p in enumerate(probs)]
-    doubtful = [not sure[i] and 0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE
-                for i, p in enumerate(probs)]
+    letter = probs[:, model.reject_index] >= tuning.WORD_REJECT
+    # a letter that reads as touching digits once cut is not enough with one doubtful digit
+    uncut_letter = letter & ~np.isin(np.arange(len(regions)), list(cut))
+    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
-        letters = sum(letter[j] for j in run)
-        return letters >= tuning.WORD_MIN_LETTERS or (
-            letters >= 1 and any(doubtful[j] for j in run))
+        return sum(letter[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
+            any(uncut_letter[j] for j in run) and any(doubtful[j] for j in run))
 
     out: set[int] = set()
     run: list[int] = []

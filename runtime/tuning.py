@@ -243,7 +243,6 @@ WORD_GAP = 0.35
 WORD_HEIGHT_RATIO = 1.5
 WORD_MIN_LETTERS = 2
 WORD_REJECT = 0.5
-WORD_CUT_SURE = 0.9
 # A region less than SEPARATOR_HEIGHT_SHARE as tall as both its neighbours on a line,
 # within SEPARATOR_REACH of their height of each, is a separator (a comma, a point, a
 # dash), not a digit: the comma of a handwritten "3,141" was 0.31 of its neighbours'
