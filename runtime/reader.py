@@ -293,7 +293,10 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         whole = _digit_score(model, probs[i])
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts})
         least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
-        if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least:
+        # a letter's stems (n, v, h, m) read as 1s: a region the model rejects whole is
+        # not cut into 1s alone
+        stems = whole == 0 and all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
+        if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least and not stems:
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path], score
     words = _in_words(model, seg.regions, probs, set(won))
     found: list[tuple[SegRegion, np.ndarray]] = []
