@@ -224,10 +224,11 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     without a reject class, the calibrated NO_REJECT_MIN_CONFIDENCE), and is neither a
     letter of a word (``_in_words``) nor a separator between two digits
     (``_separators``); every other region counts as rejected. A region wide enough to
-    hold touching digits is also cut along candidate paths
-    (``Segmentation.split_options``); a cut wins when its weakest part is read more
-    confidently than the whole, by SPLIT_MARGIN of the whole's doubt, and
-    at SPLIT_PART_MIN at least. A small image whose polarity is in doubt
+    hold touching digits (a digit and a 1 included) is also cut along candidate paths
+    (``Segmentation.split_options``), the parts chosen by ``best_cut``; a cut wins when
+    its weakest part is read more confidently than the whole, by SPLIT_MARGIN of the
+    whole's doubt, and at SPLIT_PART_MIN at least (SPLIT_REJECTED_PART_MIN for a region
+    read as "not a digit", which is never cut into 1s alone: a letter's stems). A small image whose polarity is in doubt
     (``Segmentation.other_polarity``: a tight crop of a fat digit) is read both ways;
     the reading whose digits explain more of it wins (``_explained``).
 
@@ -291,7 +292,15 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     won: dict[int, tuple[list[tuple[SegRegion, np.ndarray]], float]] = {}
     for i, c in cuts.items():
         whole = _digit_score(model, probs[i])
-        path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts})
+        _x, _y, w, h = seg.regions[i].box
+        pair = w < tuning.SPLIT_WIDE_ASPECT * h  # room for a digit and a 1 beside it only
+        path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts
+                                   if int(part_probs[i, ab].argmax()) != 1
+                                   or c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h},
+                               2 if pair else tuning.MAX_TOUCHING)
+        if pair and not any(int(part_probs[i, ab].argmax()) == 1 for ab in path) \
+                and not all(c.parts[ab].width >= tuning.SPLIT_PAIR_PART_WIDTH * h for ab in path):
+            continue
         least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
         # a letter's stems (n, v, h, m) read as 1s: a region the model rejects whole is
         # not cut into 1s alone

@@ -13,7 +13,8 @@ every region that MIGHT be a digit; the model decides which ones are
 5. ``candidates``     connected regions, broken strokes merged, specks dropped; no rule on
                       size, aspect or fill drops a plausible digit
 6. ``Segmentation``   crops for the model, and candidate cuts of wide regions
-                      (``split_options``) that the model scores
+                      (``split_options``) whose parts the model scores; ``best_cut``
+                      picks the parts that make up the region
 
 Every tuning constant lives in ``digits.runtime.tuning`` with its reason.
 Coordinates: boxes are (x, y, w, h) in pixels; ``Region`` boxes are in working pixels,
@@ -885,9 +886,8 @@ class Segmentation:
         stroke = max(1.0, crops.stroke_width(region.mask.astype(np.uint8)))
         rows = np.arange(h)
         paths, centres, crossed = [np.zeros(h, np.int32)], [0.0], [0.0]
-        reach = max(1, round(T.CUT_BAND * step / 2))
         for centre in range(step, w - step // 2, step):
-            lo, hi = max(1, centre - reach), min(w - 1, centre + reach + 1)
+            lo, hi = max(1, centre - step // 2), min(w - 1, centre + step // 2 + 1)
             if hi - lo >= 2:
                 path = _cut_path(cost, lo, hi)
                 paths.append(path)

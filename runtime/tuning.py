@@ -195,20 +195,44 @@ SURFACE_SLIVER = 0.1
 SURFACE_SLIVER_CONTACT = 0.15
 
 # ---- touching digits --------------------------------------------------------------------
-# Regions at least this wide for their height are offered to the model cut in 2..5 parts.
-# Single MNIST digits are up to ~0.9 as wide as tall, so a wider one may be two; at 0.9
-# hershey 6s and 0s were cut in two (scenes seed 99), at 1.1 none was.
+# Figures below: scenes "touching", 40 frames each of seeds 3, 5, 11 (digits read % /
+# frames exact %), unless said otherwise.
+# Regions at least SPLIT_MIN_ASPECT as wide as tall are offered cuts: a digit with a 1
+# touching it is ~0.6-0.8 as wide as tall (at 1.1, the former figure, every such pair
+# was read as one digit: seed 3 "01", "18", "19", seed 5 "66", "51").
+SPLIT_MIN_ASPECT = 0.55
+# Below SPLIT_WIDE_ASPECT a region holds two digits at most, and one of them is a 1 or
+# both parts are SPLIT_PAIR_PART_WIDTH of its height wide (two narrow digits): single
+# 6s, 8s and 0s read at 0.6-0.9 were cut into "6 5", "8 1 3" (clean seed 3 97.5 -> 95 %
+# frames exact; zeros 95 -> 92.5 %); with the rule both as before the cuts, and
+# touching 94.3 / 89.7 % digits on seeds 3 / 5 (0.4: 91.9 % on seed 5 but clean 95 %).
+SPLIT_WIDE_ASPECT = 1.1
+SPLIT_PAIR_PART_WIDTH = 0.5
 # Parts keep at least SPLIT_PART_HEIGHT of the region's height: pieces of one digit (a
 # 6's loop, 0.66 of it) are mostly refused, while a short 0 beside a 7 with a tall 1 is
-# not (0.75 left "071" unread; at 0.6 generated touching digits, seed 0, read 12/12 and
-# scenes seed 99 stayed at 98.5 % / 94.5 %).
-SPLIT_MIN_ASPECT = 0.55
+# not (0.75 left "071" unread; at 0.6 generated touching digits, seed 0, read 12/12).
 SPLIT_PART_HEIGHT = 0.6
+# A part read as a 1 keeps SPLIT_ONE_HEIGHT of it: a digit's side stroke or a letter's
+# stem is shorter than a 1 written beside its neighbours ("4" cut into "6 1", "8 8"
+# into "8 1 3"): form seed 5 87.5 -> 90 % frames exact (as before the cuts), squared
+# seed 5 55 -> 57.5 %, no-digits seeds 3/5/11 0.17/0.12/0.05 -> 0.10/0.12/0.05 false
+# digits per frame; touching 94.3/89.7/90.0 -> 92.2/89.0/90.0 % digits.
+SPLIT_ONE_HEIGHT = 0.8
+# Cuts are tried every CUT_SPACING of the region's height, each along the cheapest path
+# through the ink within that band (a 1 beside a digit is 0.15-0.3 h wide; 0.1: 91.5 /
+# 93.4 / 86.4 % digits against 94.3 / 91.9 / 87.1 % at 0.15, twice the parts to read).
 CUT_SPACING = 0.15
-CUT_BAND = 1.0
+# A part spans at most SPLIT_PART_MAX_WIDTH of the region's height (the widest generated
+# digits, hershey 5s and 4s, are ~1.2 h) and is at least CUT_PART_MIN_STROKES of the
+# region's stroke wide (a cut along a stroke leaves slivers that read as 1s: the letters
+# "nv" of mixed seed 3 read as seven 1s).
 SPLIT_PART_MAX_WIDTH = 1.3
-CUT_INK_COST = 0.03
 CUT_PART_MIN_STROKES = 0.8
+# A cut that runs through ink costs CUT_INK_COST per stroke width crossed (``best_cut``):
+# touching digits meet at ~1 stroke width, a cut along a 0's side crosses ~1.5 (seed 3
+# "04" read "64" at 0.96 against 0.95). 0, 0.03, 0.05, 0.08, 0.12: 92.9/91.9/86.4,
+# 93.6/90.4/87.1, 92.9/89.7/86.4, 92.9/89.7/84.3, 90.8/89.0/82.9 % digits.
+CUT_INK_COST = 0.03
 MAX_TOUCHING = 5
 CUT_STEP_COST = 0.3  # a cut path's cost for moving one column (in ink pixels crossed)
 
@@ -223,9 +247,15 @@ SPLIT_WHOLE_MAX = 0.95
 # ...and every part of a cut is read as a digit at SPLIT_PART_MIN or more: a printed
 # word read as "not a digit" (scored 0) was cut into "5 2 0" at 0.93, 0.24, 0.92, the
 # weakest part beating the whole, and the 5 and 0 were kept (kinds, receipt, seed 0).
-# Touching digits' parts read at 0.85-0.97 (kinds, touching, seed 0).
+# Touching digits' parts read at 0.85-0.97 (kinds, touching, seed 0). A region the
+# model rejects whole needs SPLIT_REJECTED_PART_MIN (scribbles cut into "2 7" and
+# "1 7 1" at 0.5-0.6 on no-digits seed 3: 0.23 -> 0.05 false digits per frame at 0.6;
+# touching unchanged at 0.6, 0.7 lost 2.2 % of seed 5's digits, 0.8 4-9 %).
 SPLIT_PART_MIN = 0.5
 SPLIT_REJECTED_PART_MIN = 0.6
+# A part to which the model gives SPLIT_PART_REJECT of "not a digit" or more scores 0: a
+# piece of a scribble reads as a digit with doubt left in the reject class (no-digits
+# seed 5: 0.23 -> 0.12 false digits per frame at 0.1; 0.03 lost 5 % of touching seed 3).
 SPLIT_PART_REJECT = 0.1
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding

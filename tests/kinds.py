@@ -170,6 +170,42 @@ def make_touching(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas)[:, :x + 60], text
 
 
+def make_touching_one(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A digit and a 1 whose stroke touches it, either side: the pair is hardly wider
+    than one digit (0.6-0.9 of its height)."""
+    digit = str(int(rng.integers(2, 10)))
+    height = int(rng.integers(70, 140))
+    thick = max(3, height // int(rng.integers(9, 14)))
+    canvas = paper(height + 100, 2 * height + 100, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    a = glyph(digit, height, thick, FONTS[0])
+    one_first = bool(rng.random() < 0.5)
+    x = 50 + (thick if one_first else 0)
+    top = 50 + height - a.shape[0]
+    paste(canvas, a, x, top, ink)
+    ox = x - thick // 2 if one_first else x + a.shape[1] + thick // 2  # strokes touch
+    lean = int(rng.integers(-height // 12, height // 12 + 1))
+    one = np.zeros(canvas.shape[:2], np.uint8)
+    cv2.line(one, (ox + lean, top), (ox, top + a.shape[0] - 1), 255, thick, cv2.LINE_AA)
+    alpha = one.astype(np.float32) / 255
+    canvas[:] = canvas * (1 - alpha[:, :, None]) + np.array(ink, np.float32) * alpha[:, :, None]
+    text = "1" + digit if one_first else digit + "1"
+    return finish(canvas)[:, :x + a.shape[1] + 60], text
+
+
+def make_thin_one_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A fine-pen 1 cut out tight: 4-8 px wide, 20-60 px tall (the ink touches every
+    edge; the image is far narrower than 8 px)."""
+    height = int(rng.integers(20, 61))
+    width = int(rng.integers(4, 9))
+    canvas = paper(height, width, rng)
+    alpha = np.zeros((height, width), np.float32)
+    pen = max(2, width // 2)
+    alpha[:, (width - pen) // 2:(width - pen) // 2 + pen] = 1.0
+    paste(canvas, alpha, 0, 0, INKS[int(rng.integers(len(INKS)))])
+    return finish(canvas), "1"
+
+
 def make_form_boxes(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A form with one printed box per digit."""
     text = digits_text(rng, int(rng.integers(1, 7)))
@@ -455,6 +491,7 @@ DIGIT_KINDS: dict[str, Kind] = {
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
     "receipt": make_receipt, "comma_number": make_comma_number,
+    "touching_one": make_touching_one, "thin_one_crop": make_thin_one_crop,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,
