@@ -228,8 +228,9 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     (``Segmentation.split_options``), the parts chosen by ``best_cut``; a cut wins when
     its weakest part is read more confidently than the whole, by SPLIT_MARGIN of the
     whole's doubt, and at SPLIT_PART_MIN at least (SPLIT_REJECTED_PART_MIN for a region
-    read as "not a digit", which is never cut into 1s alone: a letter's stems). A small image whose polarity is in doubt
-    (``Segmentation.other_polarity``: a tight crop of a fat digit) is read both ways;
+    read as "not a digit", which is never cut into 1s alone: a letter's stems). A small
+    image whose polarity is in doubt (``Segmentation.other_polarity``: a tight crop of a
+    fat digit) is read both ways;
     the reading whose digits explain more of it wins (``_explained``).
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.image``
@@ -294,6 +295,8 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         whole = _digit_score(model, probs[i])
         _x, _y, w, h = seg.regions[i].box
         pair = w < tuning.SPLIT_WIDE_ASPECT * h  # room for a digit and a 1 beside it only
+        if pair and whole == 0:
+            continue  # a letter (N, H, U) read as "not a digit": its stem is no 1
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts
                                    if int(part_probs[i, ab].argmax()) != 1
                                    or c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h},

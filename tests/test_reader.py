@@ -129,7 +129,7 @@ def test_array_kinds_and_errors(reader, tmp_path) -> None:
     with pytest.raises(UnreadableInput, match="uint8"):
         reader.read(bgr.astype(np.float32))
     with pytest.raises(UnreadableInput, match="too small"):
-        reader.read(np.zeros((4, 4), np.uint8))
+        reader.read(np.zeros((4, 40), np.uint8))  # a digit needs rows, not columns
     with pytest.raises(TypeError):
         reader.read(42)  # type: ignore[arg-type]
 
@@ -343,3 +343,19 @@ def test_structure_short_digits_beside_tall_ones() -> None:
     digits = [Digit(1, 0.9, b) for b in boxes]
     out, _lines, numbers = structure(digits, image)
     assert len(out) == 5 and "".join(n.text for n in numbers).isdigit()
+
+
+def test_a_thin_tight_crop_is_read_whatever_its_width(reader, tmp_path) -> None:
+    """A tight crop of a fine-pen 1 is 4-8 px wide: read as an array, as encoded bytes and
+    as a file (one size check: height only), and the CLI reads it too."""
+    for width in (4, 5, 7):
+        crop = np.full((27, width), 235, np.uint8)
+        crop[:, (width - 2) // 2:(width - 2) // 2 + 2] = 30
+        png = cv2.imencode(".png", crop)[1].tobytes()
+        assert reader.read(crop).text == "1"
+        assert reader.read(png).text == "1"
+        path = tmp_path / f"one{width}.png"
+        path.write_bytes(png)
+        assert reader.read(path).text == "1"
+    with pytest.raises(UnreadableInput, match="too small"):
+        reader.read(cv2.imencode(".png", np.full((7, 30), 235, np.uint8))[1].tobytes())
