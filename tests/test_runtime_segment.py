@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import kinds
 import numpy as np
+import pytest
 
 from digits import image
 from digits.runtime import segment as steps
@@ -268,3 +269,19 @@ def test_touching_digits_are_offered_cuts() -> None:
     assert cuts is not None and cuts.parts
     assert all(p.height >= SPLIT_PART_HEIGHT * wide.height for p in cuts.parts.values())
     assert all(0 <= a < b < cuts.count for a, b in cuts.parts)
+
+
+def test_best_cut_picks_the_parts_whose_weakest_reads_best() -> None:
+    """A bottleneck path over the cuts: the parts cover the region, 2..most of them, and
+    a cut through ink costs CUT_INK_COST per stroke width it crosses."""
+    piece = steps.Region((0, 0, 1, 1), np.ones((1, 1), bool))
+    parts = {(0, 1): piece, (1, 3): piece, (0, 2): piece, (2, 3): piece, (1, 2): piece}
+    cuts = steps.Cuts(4, parts, [0.0, 0.0, 0.0, 0.0])
+    scores = {(0, 1): 0.9, (1, 3): 0.7, (0, 2): 0.8, (2, 3): 0.85, (1, 2): 0.95}
+    assert steps.best_cut(cuts, scores) == ([(0, 1), (1, 2), (2, 3)], 0.85)
+    assert steps.best_cut(cuts, scores, most=2) == ([(0, 2), (2, 3)], 0.8)
+    # cut 1 runs along a stroke for 10 stroke widths: the parts through it lose
+    along = steps.Cuts(4, parts, [0.0, 10.0, 0.0, 0.0])
+    path, score = steps.best_cut(along, scores)
+    assert path == [(0, 2), (2, 3)] and score == pytest.approx(0.8)
+    assert steps.best_cut(steps.Cuts(4, {(0, 1): piece}, [0.0] * 4), {(0, 1): 0.9}) == ([], 0.0)
