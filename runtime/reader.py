@@ -282,10 +282,19 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     whose cut wins is touching digits, never a letter of a word."""
     probs = model.probabilities(seg.crops)
     separators = _separators(seg.regions)
-    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut. Below
+    # SPLIT_WIDE_ASPECT a region has room for a digit and a 1 beside it only (a pair), and
+    # one read as "not a digit" is a letter whose stem is no 1 (N, H, U): not cut.
+    pairs = {i for i, r in enumerate(seg.regions)
+             if r.width < tuning.SPLIT_WIDE_ASPECT * r.height}
+
+    def cut(i: int) -> bool:
+        score = _digit_score(model, probs[i])
+        return i not in separators and (score < tuning.SPLIT_WHOLE_MAX if i not in pairs
+                                        else 0 < score < tuning.SPLIT_PAIR_WHOLE_MAX)
+
     cuts = {i: c for i, r in enumerate(seg.regions)
-            if i not in separators and _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX
-            and (c := seg.split_options(r)) is not None}
+            if cut(i) and (c := seg.split_options(r, i in pairs)) is not None}
     keys = [(i, ab) for i, c in cuts.items() for ab in c.parts]
     part_probs = dict(zip(keys, model.probabilities(
         np.stack([seg.crop(cuts[i].parts[ab])[None] for i, ab in keys])), strict=True)
@@ -293,10 +302,8 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     won: dict[int, tuple[list[tuple[SegRegion, np.ndarray]], float]] = {}
     for i, c in cuts.items():
         whole = _digit_score(model, probs[i])
-        _x, _y, w, h = seg.regions[i].box
-        pair = w < tuning.SPLIT_WIDE_ASPECT * h  # room for a digit and a 1 beside it only
-        if pair and whole == 0:
-            continue  # a letter (N, H, U) read as "not a digit": its stem is no 1
+        h = seg.regions[i].height
+        pair = i in pairs
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts
                                    if int(part_probs[i, ab].argmax()) != 1
                                    or c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h},

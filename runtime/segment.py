@@ -870,14 +870,15 @@ class Segmentation:
         s = self.scale
         return (x * s, y * s, w * s, h * s)
 
-    def split_options(self, region: Region) -> Cuts | None:
+    def split_options(self, region: Region, pair: bool = False) -> Cuts | None:
         """Candidate cuts of a region that may hold touching digits (a digit and a 1 beside
         it included): at every CUT_SPACING of its height, the cheapest path through the
         ink within that band (not only straight empty columns), and the parts between
         any two such cuts at most SPLIT_PART_MAX_WIDTH of the height apart that keep
         SPLIT_PART_HEIGHT of it (pieces of one digit, a 6's loop and its stem, do not).
         The model scores the parts and ``best_cut`` picks the 2..MAX_TOUCHING of them
-        that make up the region; None when the region is too narrow to hold two."""
+        that make up the region; None when the region is too narrow to hold two.
+        ``pair``: only the parts of cuts in two (each touching a side of the region)."""
         _x, _y, w, h = region.box
         if w < T.SPLIT_MIN_ASPECT * h or h < 2:
             return None
@@ -898,18 +899,33 @@ class Segmentation:
         crossed.append(0.0)
         tall = T.SPLIT_PART_HEIGHT * h
         widest = T.SPLIT_PART_MAX_WIDTH * h
+
+        def one(p: Region) -> bool:  # shaped like a 1: narrow, nearly the region's height
+            return p.width <= T.SPLIT_ONE_WIDTH * h and p.height >= T.SPLIT_ONE_HEIGHT * h
+
         parts: dict[tuple[int, int], Region] = {}
         last = len(paths) - 1
         for a in range(last):
             for b in range(a + 1, last + 1):
                 if centres[b] - centres[a] > widest:
                     break
-                if (a, b) == (0, last):
-                    continue  # the whole region
+                if (a, b) == (0, last) or (pair and a > 0 and b < last):
+                    continue  # the whole region, or a middle part
                 part = _between(region, paths[a], paths[b])
                 if part is not None and part.height >= tall \
-                        and part.width >= T.CUT_PART_MIN_STROKES * stroke:
+                        and part.width >= T.CUT_PART_MIN_STROKES * stroke \
+                        and (part.width >= T.SPLIT_DIGIT_MIN_WIDTH * h or one(part)):
                     parts[(a, b)] = part
+        if pair:  # a 1 and a digit, or two digits SPLIT_PAIR_PART_WIDTH wide each
+            def wide(p: Region) -> bool:
+                return p.width >= T.SPLIT_PAIR_PART_WIDTH * h
+
+            kept = {}
+            for k in range(1, last):
+                left, right = parts.get((0, k)), parts.get((k, last))
+                if left and right and (one(left) or one(right) or (wide(left) and wide(right))):
+                    kept[(0, k)], kept[(k, last)] = left, right
+            parts = kept
         return Cuts(len(paths), parts, crossed) if parts else None
 
 

@@ -211,6 +211,11 @@ SPLIT_MIN_ASPECT = 0.55
 # 92.2/89.0/90.0 -> 90.1/87.5/90.0 % digits).
 SPLIT_WIDE_ASPECT = 1.1
 SPLIT_PAIR_PART_WIDTH = 0.5
+# Such a pair is cut only when its whole is read below SPLIT_PAIR_WHOLE_MAX (most single
+# digits are narrow and read below SPLIT_WHOLE_MAX at times; bench/frame.py, 300 frames,
+# side by side with the issue-8 baseline: 0.95: 3.1x, 0.9: 1.7-1.9x, 0.8: 1.3x its p50;
+# touching 90.1/85.3/90.0 % digits at 0.9, 90.1/84.6/88.6 % at 0.8).
+SPLIT_PAIR_WHOLE_MAX = 0.8
 # Parts keep at least SPLIT_PART_HEIGHT of the region's height: pieces of one digit (a
 # 6's loop, 0.66 of it) are mostly refused, while a short 0 beside a 7 with a tall 1 is
 # not (0.75 left "071" unread; at 0.6 generated touching digits, seed 0, read 12/12).
@@ -221,6 +226,11 @@ SPLIT_PART_HEIGHT = 0.6
 # seed 5 55 -> 57.5 %, no-digits seeds 3/5/11 0.17/0.12/0.05 -> 0.10/0.12/0.05 false
 # digits per frame; touching 94.3/89.7/90.0 -> 92.2/89.0/90.0 % digits.
 SPLIT_ONE_HEIGHT = 0.8
+# ...and is at most SPLIT_ONE_WIDTH of it wide (a touching 1 is 0.15-0.3 h); a part
+# neither shaped so nor SPLIT_DIGIT_MIN_WIDTH wide (the narrowest other digits are
+# ~0.45 h) is no digit and is not read (fewer parts to read; touching unchanged).
+SPLIT_ONE_WIDTH = 0.4
+SPLIT_DIGIT_MIN_WIDTH = 0.35
 # Cuts are tried every CUT_SPACING of the region's height, each along the cheapest path
 # through the ink within that band (a 1 beside a digit is 0.15-0.3 h wide; 0.1: 91.5 /
 # 93.4 / 86.4 % digits against 94.3 / 91.9 / 87.1 % at 0.15, twice the parts to read).
