@@ -84,6 +84,14 @@ LINE_RUN_DIVISOR = 16
 LINE_SLANT_ROWS = 5
 LINE_MAX_SLANT = 0.08  # a run's height over its width: steeper is not a printed line
 LINE_ROW_TOLERANCE = 6  # pixels: pieces whose centres are this close are one row
+# A line's pixels are those within its own half thickness plus this many pixels (at the
+# resolution lines are searched at) of the straight line fitted to it; strokes beside
+# it are not line (a 0's side along a grid column, a 4's stem: squared paper whose grid
+# is as dark as the ink lost them).
+LINE_FIT_SLACK = 1.5
+# A line is looked for among this many slopes up to LINE_MAX_SLANT: 0.005 apart, its
+# end moves less than 2 px over the longest run at the resolution lines are searched at.
+LINE_FIT_SLOPES = 33
 # A row of runs is a line when they span this share of the width: ruled paper and grid
 # span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
 # alone (a single line is never removed: remove_lines).
@@ -100,6 +108,11 @@ LINE_SPAN_FAMILY = 0.2
 # field case's height, a margin or grid line all of it. Box sides are found as cell
 # edges instead.
 LINE_SPAN_V = 0.75
+# ... or this share, for columns evenly spaced beside GRID_MIN_LINES evenly spaced
+# horizontal lines (squared paper photographed in uneven light: its columns fade in
+# the darker part and the columns of a 640x480 grid frame spanned 0.6-0.74 of the
+# height; no-digit frames seed 5, one empty grid read as 25 1s).
+LINE_SPAN_GRID_V = 0.5
 # A single line is removed only when it crosses LINE_ALONE_SPAN of the frame and is
 # LINE_ALONE_ASPECT times longer than thick (a margin line whose faint rules were not
 # found read as a 1: generated ruled paper, seed 0; it was 100x longer than thick).
@@ -124,6 +137,11 @@ BOX_MAX_THICK = 9
 SHEET_AREA = 0.5
 SHEET_ERASE_MARGIN = 2
 BOX_FILL = 0.97
+# The cells of a row of boxes drawn one by one (segment._cells): heights within this
+# ratio, sharing this share of the lower one's rows (a form's cells are one height; a
+# slanted row stays within 0.9).
+CELL_HEIGHT_RATIO = 1.25
+CELL_ROW_OVERLAP = 0.8
 BOX_CORNER_TOLERANCE = 0.02
 # Lines of an evenly spaced family that glare or shadow faded away are inferred from the
 # spacing of those found (their dashes then count as line, not as 1s): at least this many
