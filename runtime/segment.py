@@ -399,19 +399,22 @@ def _lines(binary: np.ndarray, thin: Callable[[], np.ndarray], span: float,
             py, px = np.nonzero(cv2.bitwise_and(runs[y0:y1, x0:x1], thin_ink[y0:y1, x0:x1]))
             ys.append(py + y0)
             xs.append(px + x0)
-        ys, xs = _along_line(np.concatenate(ys), np.concatenate(xs), g, span * length)
+        ys, xs = _along_line(np.concatenate(ys), np.concatenate(xs), g, span * length,
+                             min(span, T.LINE_SPAN_FAMILY) * length)
         out[ys, xs] = 255
     return out
 
 
-def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale,
-                min_cols: float) -> tuple[np.ndarray, np.ndarray]:
+def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
+                next_cols: float) -> tuple[np.ndarray, np.ndarray]:
     """The pixels (rows, columns) of a row of line candidates that lie on its printed
     lines: within a line's own half thickness plus LINE_FIT_SLACK of the straight line
     fitted to it (a printed line is straight; perspective keeps it so). Strokes beside a
     line inside its rows (a 0's side along a grid column, a 4's stem) are candidates
     too, and a digit may join two or three lines into one row: lines are taken one by
-    one, each the densest (``_densest_line``), while one spans ``min_cols`` columns."""
+    one, each the densest (``_densest_line``), the first spanning ``min_cols`` columns,
+    the others of the row, once one is found, ``next_cols`` (a family's lines, broken
+    where digits cross them)."""
     keep = np.zeros(len(ys), bool)
     free = np.ones(len(ys), bool)
     while np.count_nonzero(free) >= 2:
@@ -423,7 +426,7 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale,
         dist = np.abs(fy - np.polyval(fit, fx))
         band = dist <= g.thick
         cols = len(np.unique(fx[band]))
-        if cols < min_cols:
+        if cols < (next_cols if keep.any() else min_cols):
             break
         half = np.count_nonzero(band) / cols / 2  # the line's own thickness, halved
         on = dist <= half + T.LINE_FIT_SLACK
@@ -638,6 +641,9 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
         if parent >= 0:
             holes.setdefault(int(parent), []).append(i)
     for i, inner_ids in holes.items():
+        x, y, w, h = cv2.boundingRect(contours[i])
+        if x == 0 and y == 0 and x + w == mask.shape[1] and y + h == mask.shape[0]:
+            continue  # a grid running off every side: squared paper (remove_lines)
         quad = _quadrilateral(contours[i])
         inner = [contours[j] for j in inner_ids]
         quads = [q for q in map(_quadrilateral, inner) if q is not None]
