@@ -419,13 +419,12 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
     free = np.ones(len(ys), bool)
     while np.count_nonzero(free) >= 2:
         fy, fx = ys[free], xs[free]
-        near = _densest_line(fy, fx, g)
-        if len(np.unique(fx[near])) < 2:
-            break
-        fit = np.polyfit(fx[near], fy[near], 1)
-        dist = np.abs(fy - np.polyval(fit, fx))
+        dist = np.abs(fy - _line_fit(fx, fy, fx))
+        if dist.max() > g.thick:  # more than one line, or strokes beside it
+            near = _densest_line(fy, fx, g)
+            dist = np.abs(fy - _line_fit(fx[near], fy[near], fx))
         band = dist <= g.thick
-        cols = len(np.unique(fx[band]))
+        cols = np.count_nonzero(np.bincount(fx[band]))
         if cols < (next_cols if keep.any() else min_cols):
             break
         half = np.count_nonzero(band) / cols / 2  # the line's own thickness, halved
@@ -436,6 +435,15 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
         keep[idx[on]] = True
         free[idx[on]] = False
     return ys[keep], xs[keep]
+
+
+def _line_fit(xs: np.ndarray, ys: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The least-squares straight line y(x) through the points (xs, ys), at ``at``."""
+    xm, ym = float(xs.mean()), float(ys.mean())
+    dx = xs - xm
+    var = float(np.dot(dx, dx))
+    slope = float(np.dot(dx, ys - ym)) / var if var > 0 else 0.0
+    return ym + slope * (at - xm)
 
 
 def _densest_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale) -> np.ndarray:
