@@ -672,18 +672,21 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
 
 def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:
     """The quadrilateral holes of a region that stand in a row of cells: each beside
-    another of about its height (within CELL_HEIGHT_RATIO, sharing CELL_ROW_OVERLAP of
-    the lower one's rows) less than 2 BOX_MAX_THICK apart: the boxes of a form drawn one
-    by one, neighbours overlapping with lines of different thickness, whose outline is
-    no quadrilateral (one side of a light box is lost). The loops of a digit (an 8, a
-    7-segment 0) stand one above the other, or alone."""
+    another of about its size (width and height within CELL_SIZE_RATIO, sharing
+    CELL_ROW_OVERLAP of the lower one's rows) less than 2 BOX_MAX_THICK apart: the boxes
+    of a form drawn one by one, neighbours overlapping with lines of different
+    thickness, whose outline is no quadrilateral (one side of a light box is lost). The
+    loops of a digit (an 8, a 7-segment 0) stand one above the other, or alone; the
+    paper between two ruled lines and the digits written on them is as tall as the
+    spacing but as wide as the gaps between digits, which differ."""
     boxes = [cv2.boundingRect(q) for q in holes]
     out = []
     for i, (x, y, w, h) in enumerate(boxes):
         for j, (x2, y2, w2, h2) in enumerate(boxes):
             rows = min(y + h, y2 + h2) - max(y, y2)
             gap = max(x, x2) - min(x + w, x2 + w2)
-            if i != j and max(h, h2) <= T.CELL_HEIGHT_RATIO * min(h, h2) \
+            if i != j and max(h, h2) <= T.CELL_SIZE_RATIO * min(h, h2) \
+                    and max(w, w2) <= T.CELL_SIZE_RATIO * min(w, w2) \
                     and rows >= T.CELL_ROW_OVERLAP * min(h, h2) and gap < 2 * T.BOX_MAX_THICK:
                 out.append(holes[i])
                 break
