@@ -149,9 +149,12 @@ BOX_CORNER_TOLERANCE = 0.02
 # spacing of those found (their dashes then count as line, not as 1s): at least this many
 # found lines, spaced at least GRID_MIN_SPACING times the band drawn around each line (a
 # denser family would leave little paper outside the bands). Scenes seed 3, squared:
-# 116 -> 70 false digits on 20 frames.
+# 116 -> 70 false digits on 20 frames. At 2, a 640x480 grid of 25 px squares (12.4 px
+# at the half resolution lines are searched at, bands 7 px) had its faded columns left
+# as dashes read as 1s: 1.5, squared seed 5, 40 frames, 12 -> 7 false digits, 29 -> 30
+# frames exact; seeds 3 and 11 squared, ruled 3 and 5, no-digit frames seed 5 unchanged.
 GRID_MIN_LINES = 3
-GRID_MIN_SPACING = 2
+GRID_MIN_SPACING = 1.5
 # A grid's columns are evenly spaced when GRID_EVEN of the gaps between neighbours are
 # within GRID_GAP_TOLERANCE of a multiple of the smallest spacing; only then are its
 # faint columns searched at LINE_SPAN_FAMILY (a table's rules are not: a column of 1s,
