@@ -662,8 +662,8 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
         ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
-        if thick > T.BOX_MAX_THICK:
-            continue
+        if thick > min(T.BOX_MAX_THICK, T.BOX_HOLLOW * min(w, h)):
+            continue  # a box is hollow: no bold word whose letters join on the faint ink
         # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
         sheet = quad is not None and cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
         width = 2 * (round(thick) + (T.SHEET_ERASE_MARGIN if sheet else 0)) + 1
