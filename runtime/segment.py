@@ -353,9 +353,17 @@ def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.nda
     if not (horizontal.any() or vertical.any()):
         return None
     lines = cv2.bitwise_or(horizontal, vertical)
-    if horizontal.any() and vertical.any():  # where lines cross, each is thick for the other
-        near = np.ones((2 * g.thick + 1,) * 2, np.uint8)
-        lines |= faint & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
+    if horizontal.any() and vertical.any():
+        # where lines cross, each is thick for the other: each line's gap there is
+        # closed along it (a square around every crossing of a dense grid held most of
+        # a digit's strokes)
+        k = 2 * g.thick + 1
+        near = np.ones((k, k), np.uint8)
+        lines |= faint & cv2.bitwise_or(
+            cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
+            & cv2.dilate(vertical, near),
+            cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((k, 1), np.uint8))
+            & cv2.dilate(horizontal, near))
     rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
     keep = cv2.bitwise_or(_crossing(rest, horizontal, g, vertical=False),
                           _crossing(rest, vertical, g, vertical=True))
@@ -559,7 +567,7 @@ def _missing_lines(fits: list[tuple[float, float]], height: int,
     reach = int(height / spacing) + 1
     return [(float(np.polyval(at, i)), float(np.polyval(tilt, i)))
             for i in range(-reach, int(index.max()) + reach + 1)
-            if i not in found and 0 <= np.polyval(at, i) < height]
+            if i not in found and -g.thick <= np.polyval(at, i) < height + g.thick]
 
 
 def _hairline(lines: np.ndarray) -> bool:
