@@ -427,6 +427,8 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
     free = np.ones(len(ys), bool)
     while np.count_nonzero(free) >= 2:
         fy, fx = ys[free], xs[free]
+        if keep.any() and np.count_nonzero(np.bincount(fx)) < next_cols:
+            break  # what is left cannot span another line
         dist = np.abs(fy - _line_fit(fx, fy, fx))
         if dist.max() > g.thick:  # more than one line, or strokes beside it
             near = _densest_line(fy, fx, g)
