@@ -238,15 +238,19 @@ def test_empty_grids_and_forms_of_separate_boxes_read_nothing(model: Model) -> N
 
 def test_digits_on_a_dark_grid_are_read(model: Model) -> None:
     """Fine-pen digits on squared paper whose lines are nearly as dark and as thin as
-    the strokes: a stroke beside a grid line is not part of the line (3 of these 4
-    frames read exactly; none did when every thin stroke in a line's rows was line)."""
+    the strokes: a stroke beside a grid line is not part of the line, nor a stroke's
+    piece between lines a line's remnant (6 of these 8 frames read exactly; 4 when every
+    thin stroke in a line's rows was line)."""
     exact = []
-    for seed in range(4):
+    for seed in range(8):
         rng = np.random.default_rng([seed, 3])
         canvas, pen = _dark_grid(rng)
         text = "".join(str(int(d)) for d in rng.integers(0, 10, 4))
-        font = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX)[seed % 2]
-        cv2.putText(canvas, text, (int(rng.integers(40, 200)), int(rng.integers(150, 300))),
-                    font, 3.0, (pen,) * 3, int(rng.integers(4, 7)), cv2.LINE_AA)
+        x, y = int(rng.integers(40, 200)), int(rng.integers(150, 300))
+        thick = int(rng.integers(3, 5))
+        for ch in text:  # apart: touching digits are another matter
+            cv2.putText(canvas, ch, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 3.0, (pen,) * 3, thick,
+                        cv2.LINE_AA)
+            x += cv2.getTextSize(ch, cv2.FONT_HERSHEY_SIMPLEX, 3.0, thick)[0][0] + 20
         exact.append(_text(model, _photographed(canvas, rng)) == text)
-    assert sum(exact) >= 3, exact
+    assert sum(exact) >= 6, exact
