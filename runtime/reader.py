@@ -276,53 +276,60 @@ def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],
 
 def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray]]:
     """Each candidate region of ``seg`` with the model's probabilities, or the parts of
-    a cut that won (``read_digits``); regions in words score 0."""
+    a cut that won (``read_digits``); letters of words and separators score 0. A region
+    whose cut wins is touching digits, never a letter of a word."""
     probs = model.probabilities(seg.crops)
-    words = _in_words(model, seg.regions, probs) | _separators(seg.regions)
-    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut; a
-    # region in a word is a letter (or letters), never cut
-    options = {i: seg.split_options(r) for i, r in enumerate(seg.regions)
-               if _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX and i not in words}
-    options = {i: o for i, o in options.items() if o}
+    separators = _separators(seg.regions)
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut
+    options = {i: o for i, r in enumerate(seg.regions)
+               if i not in separators and _digit_score(model, probs[i]) < tuning.SPLIT_WHOLE_MAX
+               and (o := seg.split_options(r))}
     parts = [p for opts in options.values() for opt in opts for p in opt]
     part_probs = (model.probabilities(np.stack([seg.crop(p)[None] for p in parts]))
                   if parts else np.zeros((0, probs.shape[1]), np.float32))
-    found: list[tuple[SegRegion, np.ndarray]] = []
+    cuts: dict[int, list[tuple[SegRegion, np.ndarray]]] = {}
     k = 0
-    for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
-        if i in words:
-            found.append((region, np.zeros_like(p)))  # scores 0: rejected
-            continue
-        whole = _digit_score(model, p)
-        best, best_score = [(region, p)], whole + tuning.SPLIT_MARGIN * (1 - whole)
-        for opt in options.get(i, []):
+    for i, opts in options.items():
+        whole = _digit_score(model, probs[i])
+        best_score = whole + tuning.SPLIT_MARGIN * (1 - whole)
+        for opt in opts:
             scored = list(zip(opt, part_probs[k:k + len(opt)], strict=True))
             k += len(opt)
             score = min(_digit_score(model, q) for _r, q in scored)
             if score > best_score and score >= tuning.SPLIT_PART_MIN:
-                best, best_score = scored, score
-        found += best
+                cuts[i], best_score = scored, score
+    words = _in_words(model, seg.regions, probs, set(cuts)) | separators
+    found: list[tuple[SegRegion, np.ndarray]] = []
+    for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
+        if i in words:
+            found.append((region, np.zeros_like(p)))  # scores 0: rejected
+        else:
+            found += cuts.get(i, [(region, p)])
     return found
 
 
-def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray) -> set[int]:
+def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
+              cut: set[int]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
     digit" with WORD_REJECT, or one is and another is read as a digit below
     LOW_CONFIDENCE; every region of such a run is a letter (an O, I, S or a small
-    printed letter read as a digit). Needs a reject class: empty without one."""
+    printed letter read as a digit). The regions in ``cut`` (their cut into digits won)
+    are touching digits: neither letters nor doubtful. Needs a reject class: empty
+    without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
     order, line_of = reading_order(boxes)
     letter = probs[:, model.reject_index] >= tuning.WORD_REJECT
+    # a letter that reads as touching digits once cut is not enough with one doubtful digit
+    uncut_letter = letter & ~np.isin(np.arange(len(regions)), list(cut))
     doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
-        letters = sum(letter[j] for j in run)
-        return letters >= tuning.WORD_MIN_LETTERS or (
-            letters >= 1 and any(doubtful[j] for j in run))
+        return sum(letter[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
+            any(uncut_letter[j] for j in run) and any(doubtful[j] for j in run))
 
     out: set[int] = set()
     run: list[int] = []

@@ -103,7 +103,9 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
     half = gray[::2, ::2]
-    dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened)
+    on_desk = _unlike_border(small, k)
+    dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened,
+                            on_desk)
     if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         share = max(dark, light) / half.size
         if share < T.THIN_INK_SHARE:
@@ -115,7 +117,7 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
                 return one  # ink touches all four edges: a tight crop
     is_light = light > dark
     if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
-        is_light = _light_from_border(small, half, k, is_light)
+        is_light = is_light if on_desk else _light_from_border(small, half)
     bg = cv2.resize(cv2.GaussianBlur(opened if is_light else closed, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
     return ((cv2.subtract(gray, bg), True) if is_light
@@ -136,6 +138,17 @@ def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
         return None
     small, kernel = _low_res(gray)
     surface = cv2.morphologyEx(small, cv2.MORPH_OPEN if light else cv2.MORPH_CLOSE, kernel)
+    zone = _long_steps(surface)
+    if zone is None:
+        return None
+    return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+
+
+def _long_steps(surface: np.ndarray) -> np.ndarray | None:
+    """The pixels of a low-resolution surface (uint8) that differ from a neighbour's by
+    SURFACE_STEP gray levels or more, in steps at least SURFACE_STEP_SPAN of its short
+    side long (shorter: what is left of a brush wider than the kernel), and their
+    neighbours: uint8 mask (1 = step) at the surface's size; None when nothing steps."""
     k = np.ones((3, 3), np.uint8)
     step = (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
             >= T.SURFACE_STEP).astype(np.uint8)
@@ -143,10 +156,9 @@ def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
         return None
     long = T.SURFACE_STEP_SPAN * min(surface.shape)
     for _x, _y, sw, sh, contour in outer_boxes(step):
-        if max(sw, sh) < long:  # a blob: what is left of a brush wider than the kernel
+        if max(sw, sh) < long:
             cv2.drawContours(step, [contour], 0, 0, -1)
-    zone = cv2.dilate(step, k)
-    return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    return cv2.dilate(step, k)
 
 
 def _low_res(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -159,17 +171,23 @@ def _low_res(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
 
 
-def _light_from_border(small: np.ndarray, half: np.ndarray, kernel: np.ndarray,
-                       counted: bool) -> bool:
-    """Polarity when the counts of thin ink are close (a fat 8's loops count as light
-    ink): the frame's border is the surface and ink is the side that stands further
-    from it (1st and 99th percentiles at half resolution), unless a solid area unlike
-    the border (a card on a desk) is the surface; then the counts stand."""
+def _unlike_border(small: np.ndarray, kernel: np.ndarray) -> bool:
+    """Whether a solid area of the reduced frame, as wide as ``kernel``, stands
+    POLARITY_MIN_CONTRAST or more from the median of the frame's border: a card or sheet
+    on a desk (a fat brush's strokes are narrower than the kernel)."""
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
     level = float(np.median(border))
     far = (np.abs(small.astype(np.int16) - level) > T.POLARITY_MIN_CONTRAST).astype(np.uint8)
-    if cv2.erode(far, kernel).any():
-        return counted
+    return bool(cv2.erode(far, kernel).any())
+
+
+def _light_from_border(small: np.ndarray, half: np.ndarray) -> bool:
+    """Polarity when the counts of thin ink are close (a fat 8's loops count as light
+    ink) and the frame's border is the surface (not ``_unlike_border``): ink is the side
+    that stands further from the border's level (1st and 99th percentiles at half
+    resolution)."""
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    level = float(np.median(border))
     lo, hi = np.percentile(half, (1, 99))  # (thin ink fades at low resolution)
     return float(hi) - level > level - float(lo)
 
@@ -194,16 +212,22 @@ def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _thin_ink(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
-              opened: np.ndarray) -> tuple[int, int]:
+              opened: np.ndarray, on_desk: bool) -> tuple[int, int]:
     """Pixels of dark and of light thin ink, counted on a half-resolution frame against
-    the low-resolution surfaces."""
+    the low-resolution surfaces; ``on_desk`` (a sheet on a desk): not along the long
+    steps of the median surface, the sheet's edges."""
     size = (half.shape[1], half.shape[0])
     med, cl, op = (cv2.resize(s, size, interpolation=cv2.INTER_LINEAR).astype(np.int16)
                    for s in (median, closed, opened))
     g = half.astype(np.int16)
     c = T.POLARITY_MIN_CONTRAST
-    dark = np.count_nonzero((med - g > c) & (cl - g > c))
-    light = np.count_nonzero((g - med > c) & (g - op > c))
+    # a long step of the surface itself (a sheet's edge on a desk) is neither polarity's
+    # ink: the surfaces, smoothed at low resolution, leave a strip of either along it
+    steps = _long_steps(median) if on_desk else None
+    off_steps = (True if steps is None
+                 else cv2.resize(steps, size, interpolation=cv2.INTER_NEAREST) == 0)
+    dark = np.count_nonzero((med - g > c) & (cl - g > c) & off_steps)
+    light = np.count_nonzero((g - med > c) & (g - op > c) & off_steps)
     return dark, light
 
 
