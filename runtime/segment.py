@@ -700,7 +700,8 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
             continue  # a box is hollow: no bold word whose letters join on the faint ink
         # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
         sheet = quad is not None and cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
-        width = 2 * (round(thick) + (T.SHEET_ERASE_MARGIN if sheet else 0)) + 1
+        margin = T.SHEET_ERASE_MARGIN if sheet else T.CELL_ERASE_MARGIN if quad is None else 0
+        width = 2 * (round(thick) + margin) + 1
         cv2.polylines(erase, quads if quad is None else [quad, *quads], True, 255, width)
 
 

@@ -156,6 +156,10 @@ BOX_HOLLOW = 0.2
 # erased (scenes seed 5, camera frame 9).
 CELL_SIZE_RATIO = 1.25
 CELL_ROW_OVERLAP = 0.8
+# The cells' outlines are erased this many px wider either side than their region's mean
+# line: boxes drawn one by one differ in weight, and a bold one's outer pixel was left
+# as a 1 (no-digit frames seed 5, frame 88).
+CELL_ERASE_MARGIN = 1
 BOX_CORNER_TOLERANCE = 0.02
 # Lines of an evenly spaced family that glare or shadow faded away are inferred from the
 # spacing of those found (their dashes then count as line, not as 1s): at least this many
