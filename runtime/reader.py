@@ -315,20 +315,22 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
     digit" with WORD_REJECT, or one is and another is read as a digit below
     LOW_CONFIDENCE; every region of such a run is a letter (an O, I, S or a small
-    printed letter read as a digit). The regions in ``cut`` (their cut into digits won)
-    are touching digits: neither letters nor doubtful. Needs a reject class: empty
-    without one."""
+    printed letter read as a digit). A region read as "not a digit" counts as one letter
+    per height of its width (joined printed letters), unless it is in ``cut`` (its cut
+    into digits won: touching digits), and then it is not enough beside a doubtful
+    digit either. Needs a reject class: empty without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
     order, line_of = reading_order(boxes)
     letter = probs[:, model.reject_index] >= tuning.WORD_REJECT
-    # a letter that reads as touching digits once cut is not enough with one doubtful digit
     uncut_letter = letter & ~np.isin(np.arange(len(regions)), list(cut))
+    widths = np.array([max(1, round(b[2] / max(b[3], 1))) for b in boxes])
+    letters = np.where(uncut_letter, widths, letter)
     doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
-        return sum(letter[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
+        return sum(letters[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
             any(uncut_letter[j] for j in run) and any(doubtful[j] for j in run))
 
     out: set[int] = set()

@@ -1,7 +1,8 @@
 """Everyday inputs of each kind in issue 8, generated with OpenCV: web canvases with
 alpha, fat brushes, tight crops, thin upright 1s, touching digits, form boxes, whole
-pages, ruled paper with a margin, a card on a desk, squared paper, squarish zeros, and
-frames with no digits at all (letters, scribbles, empty grids and forms).
+pages, ruled paper with a margin, a card on a desk, squared paper, squarish zeros, flagged
+1s and crossed 7s, and frames with no digits at all (letters, scribbles, empty grids and
+forms).
 
 Each ``make_*`` takes a numpy Generator and returns (image, text): the image as a
 decoder would hand it over (uint8; BGR, BGRA or gray) and the digits it shows in reading
@@ -364,6 +365,56 @@ WORDS = ("TOTAL", "CROISSANT", "LATTE", "TIP", "TAX", "SOLO", "BAGEL", "COOKIES"
          "CORNER CAFE", "THANK YOU", "SLICE", "LOLLIES", "ISLE", "BOILS")
 
 
+def _continental_stroke(label: int, height: int, pen: int, rng: np.random.Generator
+                        ) -> np.ndarray:
+    """A 1 with its flag (and a base at times) or a 7 with its bar, as a hand writes them:
+    float32 alpha cropped to the ink."""
+    w = height * 0.6
+    pad = pen + 4
+    canvas = np.zeros((height + 2 * pad, int(w + height * 0.4) + 2 * pad), np.uint8)
+    lean = rng.uniform(-0.12, 0.12) * height
+    if label == 1:
+        top = (pad + w * 0.55 + lean, pad)
+        flag = rng.uniform(0.25, 0.45) * height
+        strokes = [[(top[0] - flag * 0.8, pad + flag * rng.uniform(0.5, 0.9)), top,
+                    (pad + w * 0.55 - lean, pad + height)]]
+        if rng.random() < 0.5:
+            strokes.append([(pad + w * 0.25, pad + height), (pad + w * 0.85, pad + height)])
+    else:
+        mid = pad + height * rng.uniform(0.45, 0.55)
+        stem_x = pad + w * 0.45 + lean * 0.2
+        strokes = [[(pad, pad + rng.uniform(0, 0.08) * height), (pad + w, pad),
+                    (pad + w * 0.3 - lean, pad + height)],
+                   [(stem_x - w * 0.3, mid), (stem_x + w * 0.35, mid)]]
+    for points in strokes:
+        pts = np.round(np.array(points) + rng.normal(0, height * 0.015, (len(points), 2)))
+        cv2.polylines(canvas, [pts.astype(np.int32)], False, 255, pen, cv2.LINE_AA)
+    ys, xs = np.nonzero(canvas)
+    return canvas[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32) / 255
+
+
+def make_continental(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A number written in the continental hand: flagged 1s and crossed 7s among MNIST
+    test digits."""
+    images, labels = _mnist()
+    n = int(rng.integers(3, 6))
+    text = "".join(str(d) for d in rng.choice([1, 7, 1, 7, 0, 2, 4, 9], n))
+    height = int(rng.integers(40, 90))
+    pen = max(2, height // int(rng.integers(10, 16)))
+    canvas = paper(height + 80, n * height + 80, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    x = 40
+    for ch in text:
+        if ch in "17":
+            a = _continental_stroke(int(ch), height, pen, rng)
+        else:
+            pick = rng.choice(np.flatnonzero(labels == int(ch)))
+            a = mnist_glyph(images[pick], height)
+        paste(canvas, a, x, 40 + height - a.shape[0], ink)
+        x += a.shape[1] + int(height * rng.uniform(0.25, 0.45))
+    return finish(canvas[:, :x + 40]), text
+
+
 def _printed_lines(canvas: np.ndarray, rng: np.random.Generator, y: int, lines: int) -> int:
     """Lines of small printed capitals (letters like O, I, S, L that look like digits)
     from y; returns the y below them."""
@@ -455,6 +506,7 @@ DIGIT_KINDS: dict[str, Kind] = {
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
     "receipt": make_receipt, "comma_number": make_comma_number,
+    "continental": make_continental,
 }
 NO_DIGIT_KINDS: dict[str, Kind] = {
     "letters": make_letters, "scribble": make_scribble, "empty_grid": make_empty_grid,

@@ -45,7 +45,7 @@ def test_batches_get_negatives_with_the_reject_target() -> None:
     bank = torch.from_numpy(negatives.generate(32, seed=1))
     x, y = torch.zeros(128, 1, 28, 28), torch.randint(0, 10, (128,))
     gen = torch.Generator().manual_seed(0)
-    bx, by = loop._with_negatives(x, y, bank, 13, gen)
+    bx, by = loop._mixed_in(x, y, bank, None, 13, gen)
     assert bx.shape == (141, 1, 28, 28) and (by == loop.REJECT).sum() == 13
     assert torch.all(bx[by == loop.REJECT].flatten(1).sum(1) > 0)  # the negatives' ink
     assert torch.all(bx[by != loop.REJECT] == 0)  # the digits, untouched
