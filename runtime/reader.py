@@ -339,7 +339,9 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     printed letter read as a digit). A region read as "not a digit" counts as one letter
     per height of its width (joined printed letters), unless it is in ``cut`` (its cut
     into digits won: touching digits), and then it is not enough beside a doubtful
-    digit either. Needs a reject class: empty without one."""
+    digit either. One such letter between two regions of the run is a word too ("SOLO"
+    read as 5, 0, not a digit, 0): a number holds no letter. Needs a reject class:
+    empty without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
@@ -352,7 +354,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
 
     def word(run: list[int]) -> bool:
         return sum(letters[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
-            any(uncut_letter[j] for j in run) and any(doubtful[j] for j in run))
+            any(uncut_letter[j] for j in run) and any(doubtful[j] for j in run)) or any(
+            uncut_letter[j] for j in run[1:-1])
 
     out: set[int] = set()
     run: list[int] = []

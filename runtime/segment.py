@@ -359,6 +359,11 @@ def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.nda
     horizontal = _lines(faint, rows, T.LINE_SPAN_H, g)
     vertical = _lines(faint.T, columns, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
+    if nv < 2 and nh >= T.GRID_MIN_LINES and _evenly_spaced(horizontal):
+        # ruled or squared paper: a grid's columns fade in the dark part of the frame
+        columns_seen = _lines(faint.T, columns, T.LINE_SPAN_GRID_V, g)
+        if _count(columns_seen) >= T.GRID_MIN_LINES and _evenly_spaced(columns_seen):
+            vertical, nv = columns_seen.T, _count(columns_seen)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
     elif nv >= 2 and nh >= 2 and _evenly_spaced(vertical.T):
@@ -373,9 +378,17 @@ def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.nda
     if not (horizontal.any() or vertical.any()):
         return None
     lines = cv2.bitwise_or(horizontal, vertical)
-    if horizontal.any() and vertical.any():  # where lines cross, each is thick for the other
-        near = np.ones((2 * g.thick + 1,) * 2, np.uint8)
-        lines |= faint & cv2.dilate(horizontal, near) & cv2.dilate(vertical, near)
+    if horizontal.any() and vertical.any():
+        # where lines cross, each is thick for the other: each line's gap there is
+        # closed along it (a square around every crossing of a dense grid held most of
+        # a digit's strokes)
+        k = 2 * g.thick + 1
+        near = np.ones((k, k), np.uint8)
+        lines |= faint & cv2.bitwise_or(
+            cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, np.ones((1, k), np.uint8))
+            & cv2.dilate(vertical, near),
+            cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, np.ones((k, 1), np.uint8))
+            & cv2.dilate(horizontal, near))
     rest = cv2.subtract(binary, cv2.dilate(lines, np.ones((3, 3), np.uint8)))
     keep = cv2.bitwise_or(_crossing(rest, horizontal, g, vertical=False),
                           _crossing(rest, vertical, g, vertical=True))
@@ -414,10 +427,73 @@ def _lines(binary: np.ndarray, thin: Callable[[], np.ndarray], span: float,
     for row in rows:
         if sum(p[1] for p in row) < span * length:
             continue
+        ys, xs = [], []
         for _cy, _width, y0, y1, x0, x1 in row:
-            out[y0:y1, x0:x1] |= cv2.bitwise_and(runs[y0:y1, x0:x1],
-                                                 thin_ink[y0:y1, x0:x1])
+            py, px = np.nonzero(cv2.bitwise_and(runs[y0:y1, x0:x1], thin_ink[y0:y1, x0:x1]))
+            ys.append(py + y0)
+            xs.append(px + x0)
+        ys, xs = _along_line(np.concatenate(ys), np.concatenate(xs), g, span * length,
+                             min(span, T.LINE_SPAN_FAMILY) * length)
+        out[ys, xs] = 255
     return out
+
+
+def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
+                next_cols: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels (rows, columns) of a row of line candidates that lie on its printed
+    lines: within a line's own half thickness plus LINE_FIT_SLACK of the straight line
+    fitted to it (a printed line is straight; perspective keeps it so). Strokes beside a
+    line inside its rows (a 0's side along a grid column, a 4's stem) are candidates
+    too, and a digit may join two or three lines into one row: lines are taken one by
+    one, each the densest (``_densest_line``), the first spanning ``min_cols`` columns,
+    the others of the row, once one is found, ``next_cols`` (a family's lines, broken
+    where digits cross them)."""
+    keep = np.zeros(len(ys), bool)
+    free = np.ones(len(ys), bool)
+    while np.count_nonzero(free) >= 2:
+        fy, fx = ys[free], xs[free]
+        if keep.any() and np.count_nonzero(np.bincount(fx)) < next_cols:
+            break  # what is left cannot span another line
+        dist = np.abs(fy - _line_fit(fx, fy, fx))
+        if dist.max() > g.thick:  # more than one line, or strokes beside it
+            near = _densest_line(fy, fx, g)
+            dist = np.abs(fy - _line_fit(fx[near], fy[near], fx))
+        band = dist <= g.thick
+        cols = np.count_nonzero(np.bincount(fx[band]))
+        if cols < (next_cols if keep.any() else min_cols):
+            break
+        half = np.count_nonzero(band) / cols / 2  # the line's own thickness, halved
+        on = dist <= half + T.LINE_FIT_SLACK
+        if not on.any():
+            break
+        idx = np.flatnonzero(free)
+        keep[idx[on]] = True
+        free[idx[on]] = False
+    return ys[keep], xs[keep]
+
+
+def _line_fit(xs: np.ndarray, ys: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The least-squares straight line y(x) through the points (xs, ys), at ``at``."""
+    xm, ym = float(xs.mean()), float(ys.mean())
+    dx = xs - xm
+    var = float(np.dot(dx, dx))
+    slope = float(np.dot(dx, ys - ym)) / var if var > 0 else 0.0
+    return ym + slope * (at - xm)
+
+
+def _densest_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale) -> np.ndarray:
+    """Which of the pixels (rows, columns) lie within LINE_MAX_THICK of the straight
+    line through most of them, of slope up to LINE_MAX_SLANT (a Hough transform over
+    LINE_FIT_SLOPES slopes)."""
+    slopes = np.linspace(-T.LINE_MAX_SLANT, T.LINE_MAX_SLANT, T.LINE_FIT_SLOPES)
+    off = np.round(ys[None, :] - slopes[:, None] * xs[None, :]).astype(np.int64)
+    off -= off.min(axis=1, keepdims=True)
+    span = int(off.max()) + 1
+    counts = np.bincount((off + span * np.arange(len(slopes))[:, None]).ravel(),
+                         minlength=span * len(slopes)).reshape(len(slopes), span)
+    counts[:, 1:-1] += counts[:, :-2] + counts[:, 2:]  # (a line may straddle two rows)
+    k, at = np.unravel_index(int(counts.argmax()), counts.shape)
+    return np.abs(off[k] - at) <= g.thick
 
 
 def _pieces(runs: np.ndarray, thin: np.ndarray, run: int,
@@ -518,7 +594,7 @@ def _missing_lines(fits: list[tuple[float, float]], height: int,
     reach = int(height / spacing) + 1
     return [(float(np.polyval(at, i)), float(np.polyval(tilt, i)))
             for i in range(-reach, int(index.max()) + reach + 1)
-            if i not in found and 0 <= np.polyval(at, i) < height]
+            if i not in found and -g.thick <= np.polyval(at, i) < height + g.thick]
 
 
 def _hairline(lines: np.ndarray) -> bool:
@@ -608,35 +684,63 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
         if parent >= 0:
             holes.setdefault(int(parent), []).append(i)
     for i, inner_ids in holes.items():
+        x, y, w, h = cv2.boundingRect(contours[i])
+        if x == 0 and y == 0 and x + w == mask.shape[1] and y + h == mask.shape[0]:
+            continue  # a grid running off every side: squared paper (remove_lines)
         quad = _quadrilateral(contours[i])
-        if quad is None:
-            continue
         inner = [contours[j] for j in inner_ids]
+        quads = [q for q in map(_quadrilateral, inner) if q is not None]
+        if quad is None:  # not a box; a row of cells drawn as separate boxes still is
+            quads = _cells(quads)
+            if not quads:
+                continue
         ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
-        if thick > T.BOX_MAX_THICK:
-            continue
+        if thick > min(T.BOX_MAX_THICK, T.BOX_HOLLOW * min(w, h)):
+            continue  # a box is hollow: no bold word whose letters join on the faint ink
         # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
-        sheet = cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
-        width = 2 * (round(thick) + (T.SHEET_ERASE_MARGIN if sheet else 0)) + 1
-        cv2.polylines(erase, [quad], True, 255, width)
-        for c in inner:
-            hole = _quadrilateral(c)
-            if hole is not None:
-                cv2.polylines(erase, [hole], True, 255, width)
+        sheet = quad is not None and cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
+        margin = T.SHEET_ERASE_MARGIN if sheet else T.CELL_ERASE_MARGIN if quad is None else 0
+        width = 2 * (round(thick) + margin) + 1
+        cv2.polylines(erase, quads if quad is None else [quad, *quads], True, 255, width)
+
+
+def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:
+    """The quadrilateral holes of a region that stand in a row of cells: each beside
+    another of about its size (width and height within CELL_SIZE_RATIO, sharing
+    CELL_ROW_OVERLAP of the lower one's rows) less than 2 BOX_MAX_THICK apart: the boxes
+    of a form drawn one by one, neighbours overlapping with lines of different
+    thickness, whose outline is no quadrilateral (one side of a light box is lost). The
+    loops of a digit (an 8, a 7-segment 0) stand one above the other, or alone; the
+    paper between two ruled lines and the digits written on them is as tall as the
+    spacing but as wide as the gaps between digits, which differ."""
+    boxes = [cv2.boundingRect(q) for q in holes]
+    out = []
+    for i, (x, y, w, h) in enumerate(boxes):
+        for j, (x2, y2, w2, h2) in enumerate(boxes):
+            rows = min(y + h, y2 + h2) - max(y, y2)
+            gap = max(x, x2) - min(x + w, x2 + w2)
+            if i != j and max(h, h2) <= T.CELL_SIZE_RATIO * min(h, h2) \
+                    and max(w, w2) <= T.CELL_SIZE_RATIO * min(w, w2) \
+                    and rows >= T.CELL_ROW_OVERLAP * min(h, h2) and gap < 2 * T.BOX_MAX_THICK:
+                out.append(holes[i])
+                break
+    return out
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
     """The contour's 4 corners (int32 [4,1,2]) when it is a convex quadrilateral at least
     BOX_MIN_SIDE on each side that fills BOX_FILL of it (a hand-drawn 0 has round
-    corners), else None."""
+    corners), else None. The corners are those of its convex hull: a bold box's
+    blurred corner or a neighbouring cell's line sticking out by a pixel or two makes
+    the outline itself a pentagon."""
     _x, _y, w, h = cv2.boundingRect(contour)
     if min(w, h) < T.BOX_MIN_SIDE:
         return None
-    quad = cv2.approxPolyDP(contour, T.BOX_CORNER_TOLERANCE * cv2.arcLength(contour, True),
-                            True)
-    if len(quad) != 4 or not cv2.isContourConvex(quad):
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, T.BOX_CORNER_TOLERANCE * cv2.arcLength(hull, True), True)
+    if len(quad) != 4:
         return None
     if cv2.contourArea(contour) < T.BOX_FILL * cv2.contourArea(quad):
         return None

@@ -90,6 +90,14 @@ LINE_RUN_DIVISOR = 16
 LINE_SLANT_ROWS = 5
 LINE_MAX_SLANT = 0.08  # a run's height over its width: steeper is not a printed line
 LINE_ROW_TOLERANCE = 6  # pixels: pieces whose centres are this close are one row
+# A line's pixels are those within its own half thickness plus this many pixels (at the
+# resolution lines are searched at) of the straight line fitted to it; strokes beside
+# it are not line (a 0's side along a grid column, a 4's stem: squared paper whose grid
+# is as dark as the ink lost them).
+LINE_FIT_SLACK = 1.5
+# A line is looked for among this many slopes up to LINE_MAX_SLANT: 0.005 apart, its
+# end moves less than 2 px over the longest run at the resolution lines are searched at.
+LINE_FIT_SLOPES = 33
 # A row of runs is a line when they span this share of the width: ruled paper and grid
 # span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
 # alone (a single line is never removed: remove_lines).
@@ -106,6 +114,11 @@ LINE_SPAN_FAMILY = 0.2
 # field case's height, a margin or grid line all of it. Box sides are found as cell
 # edges instead.
 LINE_SPAN_V = 0.75
+# ... or this share, for columns evenly spaced beside GRID_MIN_LINES evenly spaced
+# horizontal lines (squared paper photographed in uneven light: its columns fade in
+# the darker part and the columns of a 640x480 grid frame spanned 0.6-0.74 of the
+# height; no-digit frames seed 5, one empty grid read as 25 1s).
+LINE_SPAN_GRID_V = 0.5
 # A single line is removed only when it crosses LINE_ALONE_SPAN of the frame and is
 # LINE_ALONE_ASPECT times longer than thick (a margin line whose faint rules were not
 # found read as a 1: generated ruled paper, seed 0; it was 100x longer than thick).
@@ -130,14 +143,34 @@ BOX_MAX_THICK = 9
 SHEET_AREA = 0.5
 SHEET_ERASE_MARGIN = 2
 BOX_FILL = 0.97
+# ... and its line at most this share of its shorter side: a bold printed word whose
+# letters join on the faint ink ("BOI", 41x19 px; "OK", 18x17) has a rectangular
+# outline once corners are the hull's (tests/kinds.py printed text: 2 of 6 pages read
+# "5", "005"; at 0.25 "OK" still was a box). Form cells are 40+ px with lines of 1-6
+# px on the faint ink; scenes form seeds 3, 5, 11 and zeros seed 3 unchanged.
+BOX_HOLLOW = 0.2
+# The cells of a row of boxes drawn one by one (segment._cells): widths and heights
+# within this ratio, sharing this share of the lower one's rows (a form's cells are one
+# size; a slanted row stays within 0.9). Without the widths, the paper between ruled
+# lines and digits (70 and 128 px wide, 27 tall) was taken for cells and a 2's neck
+# erased (scenes seed 5, camera frame 9).
+CELL_SIZE_RATIO = 1.25
+CELL_ROW_OVERLAP = 0.8
+# The cells' outlines are erased this many px wider either side than their region's mean
+# line: boxes drawn one by one differ in weight, and a bold one's outer pixel was left
+# as a 1 (no-digit frames seed 5, frame 88).
+CELL_ERASE_MARGIN = 1
 BOX_CORNER_TOLERANCE = 0.02
 # Lines of an evenly spaced family that glare or shadow faded away are inferred from the
 # spacing of those found (their dashes then count as line, not as 1s): at least this many
 # found lines, spaced at least GRID_MIN_SPACING times the band drawn around each line (a
 # denser family would leave little paper outside the bands). Scenes seed 3, squared:
-# 116 -> 70 false digits on 20 frames.
+# 116 -> 70 false digits on 20 frames. At 2, a 640x480 grid of 25 px squares (12.4 px
+# at the half resolution lines are searched at, bands 7 px) had its faded columns left
+# as dashes read as 1s: 1.5, squared seed 5, 40 frames, 12 -> 7 false digits, 29 -> 30
+# frames exact; seeds 3 and 11 squared, ruled 3 and 5, no-digit frames seed 5 unchanged.
 GRID_MIN_LINES = 3
-GRID_MIN_SPACING = 2
+GRID_MIN_SPACING = 1.5
 # A grid's columns are evenly spaced when GRID_EVEN of the gaps between neighbours are
 # within GRID_GAP_TOLERANCE of a multiple of the smallest spacing; only then are its
 # faint columns searched at LINE_SPAN_FAMILY (a table's rules are not: a column of 1s,

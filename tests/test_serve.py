@@ -193,7 +193,8 @@ def test_posted_images_read_as_recognize_json(server: Server, images: list[Path]
         for d in got["digits"]:
             probs = [t["probability"] for t in d["top3"]]
             assert d["top3"][0]["label"] == d["label"] and probs == sorted(probs, reverse=True)
-            # confidence has 3 decimals, top3 4: they differ by up to 5.5e-4 (0.94249: 0.942, 0.9425)
+            # confidence has 3 decimals, top3 4: they differ by up to 5.5e-4
+            # (0.94249 is 0.942 and 0.9425)
             assert abs(probs[0] - d["confidence"]) <= 5.5e-4 and sum(probs) <= 1.0 + 1e-3
             assert len({t["label"] for t in d["top3"]}) == 3
     # the raw body reads the same; ?source= names it, else it is "upload"

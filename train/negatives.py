@@ -180,7 +180,11 @@ KINDS: dict[str, Callable[[np.random.Generator], np.ndarray]] = {
     "smudge": smudge, "line": line_piece, "corner": corner, "grid": grid_piece,
 }
 # How often each kind is drawn: letters are what a reader meets most beside digits.
-WEIGHTS = {"letter": 0.35, "scribble": 0.12, "zigzag": 0.06, "tick": 0.08, "arrow": 0.07,
+# Scribbles 0.16 (letters 0.31): once flagged 1s are digits (train/continental.py), 0.12
+# (letters 0.35) let held-out scribbles through, 89.5 % rejected (default run, seed 0;
+# 200 of seed 424242 through onnxruntime); at 0.16, 92.0 %, letters still 100 %, MNIST
+# test 99.50 -> 99.55 %, held-out negatives 98.25 -> 98.60 % rejected.
+WEIGHTS = {"letter": 0.31, "scribble": 0.16, "zigzag": 0.06, "tick": 0.08, "arrow": 0.07,
            "smudge": 0.08, "line": 0.1, "corner": 0.07, "grid": 0.07}
 
 
