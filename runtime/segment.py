@@ -1011,7 +1011,9 @@ class Segmentation:
         if w < T.SPLIT_MIN_ASPECT * h or h < 2:
             return None
         step = max(2, round(T.CUT_SPACING * h))
-        cost = region.mask.astype(np.float32)
+        loops = _loops(region.mask, T.CUT_LOOP_AREA * h * h)
+        # a loop costs more than any path through ink: paths go round it where they can
+        cost = region.mask.astype(np.float32) + h * loops
         stroke = max(1.0, crops.stroke_width(region.mask.astype(np.uint8)))
         rows = np.arange(h)
         paths, centres, crossed = [np.zeros(h, np.int32)], [0.0], [0.0]
@@ -1019,6 +1021,8 @@ class Segmentation:
             lo, hi = max(1, centre - step // 2), min(w - 1, centre + step // 2 + 1)
             if hi - lo >= 2:
                 path = _cut_path(cost, lo, hi)
+                if loops[rows, path].any():
+                    continue  # through a digit's loop: a square 0 is no 1 and a 3
                 paths.append(path)
                 centres.append(float(centre))
                 crossed.append(float(cost[rows, path].sum()) / stroke)
@@ -1098,6 +1102,17 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
         return [], 0.0
     score, path = max(found, key=lambda sp: sp[0])
     return path, float(score)
+
+
+def _loops(mask: np.ndarray, area: float) -> np.ndarray:
+    """The background a region's ink encloses in holes of ``area`` pixels or more (a 0's,
+    6's, 8's loops; not the small gaps where touching digits meet twice): bool [h, w]
+    for ``mask`` (bool [h, w], ink)."""
+    background = np.pad(~mask, 1, constant_values=True).astype(np.uint8)
+    n, labels, stats, _c = cv2.connectedComponentsWithStats(background, connectivity=4)
+    outside = labels[0, 0]
+    big = [i for i in range(n) if i != outside and stats[i, cv2.CC_STAT_AREA] >= area]
+    return np.isin(labels[1:-1, 1:-1], big) & ~mask
 
 
 def _cut_path(cost: np.ndarray, lo: int, hi: int) -> np.ndarray:

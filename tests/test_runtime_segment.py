@@ -13,7 +13,7 @@ from digits.runtime.model import Model
 from digits.runtime.reader import Digit, read_digits
 from digits.runtime.recognize import Smoother
 from digits.runtime.segment import reading_order, segment
-from digits.runtime.tuning import SPLIT_PART_HEIGHT
+from digits.runtime.tuning import CUT_LOOP_AREA, SPLIT_PART_HEIGHT
 from digits.scenes import generate
 
 
@@ -269,6 +269,31 @@ def test_touching_digits_are_offered_cuts() -> None:
     assert cuts is not None and cuts.parts
     assert all(p.height >= SPLIT_PART_HEIGHT * wide.height for p in cuts.parts.values())
     assert all(0 <= a < b < cuts.count for a, b in cuts.parts)
+
+
+def test_no_cut_runs_through_a_digits_loop() -> None:
+    """Two touching 0s are offered the cut between them, never one through a loop (which
+    made a 1 and a 3 of square 0s); a small gap enclosed where two digits meet twice does
+    not stop a cut."""
+    page = np.full((200, 300), 255, np.uint8)
+    cv2.ellipse(page, (90, 90), (30, 40), 0, 0, 360, 20, 7)  # two 0s, 67x87, touching
+    cv2.ellipse(page, (153, 90), (30, 40), 0, 0, 360, 20, 7)
+    seg = steps.segment(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR))
+    region = max(seg.regions, key=lambda r: r.width)
+    loops = steps._loops(region.mask, CUT_LOOP_AREA * region.height ** 2)
+    n, labels = cv2.connectedComponents(loops.astype(np.uint8))
+    assert n == 3  # background and the two loops
+    cuts = seg.split_options(region)
+    assert cuts is not None and cuts.parts
+    for part in cuts.parts.values():  # every part holds each loop whole or not at all
+        x0 = part.box[0] - region.box[0]
+        inside = labels[:, x0:x0 + part.width]
+        for k in (1, 2):
+            assert (inside == k).sum() in (0, (labels == k).sum()), (part.box, k)
+    small = np.zeros((40, 60), bool)
+    small[:, :10] = small[:, 50:] = small[:6, :] = small[-6:, :] = True  # a 40x28 gap
+    assert not steps._loops(small, CUT_LOOP_AREA * 80 ** 2).any()
+    assert steps._loops(small, CUT_LOOP_AREA * 40 ** 2).sum() == 40 * 28
 
 
 def test_best_cut_picks_the_parts_whose_weakest_reads_best() -> None:
