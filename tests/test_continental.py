@@ -70,7 +70,7 @@ def test_a_bar_crosses_the_seven() -> None:
         assert widest_middle_row(crossed) >= plain + 4
 
 
-def test_seven_learned_from_mnist_strokes() -> None:
+def test_mnist_ones_and_sevens_go_through() -> None:
     """Real MNIST 1s and 7s go through without error and come out fitted and centred."""
     rng = np.random.default_rng(2)
     for one, seven in zip(_mnist(1, 15)[:, 0], _mnist(7, 15)[:, 0], strict=True):
