@@ -58,6 +58,17 @@ def fit(ink: np.ndarray, stroke: float) -> np.ndarray:
     return out
 
 
+def from_drawing(ink: np.ndarray) -> np.ndarray:
+    """A drawing made for training (float32 [H, W] in [0, 1], ink = 1 on 0) as the
+    runtime renders a crop: the box of its ink (above 0.1) fitted by ``fit``, clipped to
+    [0, 1]; float32 [28, 28], all zero when it holds no ink."""
+    x, y, w, h = cv2.boundingRect(np.uint8(ink > 0.1))
+    if w == 0:
+        return np.zeros((SIZE, SIZE), np.float32)
+    box = ink[y:y + h, x:x + w]
+    return np.clip(fit(box, stroke_width(np.uint8(box > 0.5))), 0, 1)
+
+
 def from_image(image: np.ndarray) -> np.ndarray:
     """An image of ONE digit, any size and either polarity (uint8 gray [H,W] or BGR
     [H,W,3]) -> float32 [28, 28] as the model takes it.

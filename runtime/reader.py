@@ -299,7 +299,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     part_probs = dict(zip(keys, model.probabilities(
         np.stack([seg.crop(cuts[i].parts[ab])[None] for i, ab in keys])), strict=True)
     ) if keys else {}
-    won: dict[int, tuple[list[tuple[SegRegion, np.ndarray]], float]] = {}
+    won: dict[int, list[tuple[SegRegion, np.ndarray]]] = {}
     for i, c in cuts.items():
         whole = _digit_score(model, probs[i])
         h = seg.regions[i].height
@@ -316,14 +316,14 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         # not cut into 1s alone
         stems = whole == 0 and all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
         if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least and not stems:
-            won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path], score
+            won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
     words = _in_words(model, seg.regions, probs, set(won))
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words or i in separators:
             found.append((region, np.zeros_like(p)))  # scores 0: rejected
         elif i in won:
-            found += won[i][0]
+            found += won[i]
         else:
             found.append((region, p))
     return found

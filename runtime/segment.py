@@ -82,9 +82,11 @@ def working_gray(image: np.ndarray) -> tuple[np.ndarray, int]:
 
 # ---- 2. polarity and background ---------------------------------------------------------
 
-def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Ink strength (uint8, 0 = background) and whether the ink is lighter than its
-    surface (chalk, white-on-black canvases, MNIST) rather than darker (pen on paper).
+def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """Ink strength (uint8, 0 = background), whether the ink is lighter than its surface
+    (chalk, white-on-black canvases, MNIST) rather than darker (pen on paper), and that
+    surface at low resolution (uint8, short side BACKGROUND_SHORT_SIDE; None for an
+    image taken as one digit), for ``surface_steps``.
 
     At low resolution three surfaces are estimated: a median (what most of each
     neighbourhood is), the frame with dark strokes closed over and with light strokes
@@ -99,7 +101,7 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     (``_one_level``)."""
     h, w = gray.shape
     if min(h, w) < T.SMALL_IMAGE:
-        return _one_level(gray)
+        return *_one_level(gray), None
     small, k = _low_res(gray)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)  # dark ink gone
     opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, k)  # light ink gone
@@ -110,35 +112,35 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         share = max(dark, light) / half.size
         if share < T.THIN_INK_SHARE:
-            return _one_level(gray)
+            return *_one_level(gray), None
         if share < T.TIGHT_CROP_THIN_INK_SHARE:
             one = _one_level(gray)
             mask = binarize(one[0])[0]
             if mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any():
-                return one  # ink touches all four edges: a tight crop
+                return *one, None  # ink touches all four edges: a tight crop
     is_light = light > dark
     if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
         is_light = is_light if on_desk else _light_from_border(small, half)
-    bg = cv2.resize(cv2.GaussianBlur(opened if is_light else closed, (5, 5), 0), (w, h),
+    surface = opened if is_light else closed
+    bg = cv2.resize(cv2.GaussianBlur(surface, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
-    return ((cv2.subtract(gray, bg), True) if is_light
-            else (cv2.subtract(bg, gray), False))
+    return ((cv2.subtract(gray, bg), True, surface) if is_light
+            else (cv2.subtract(bg, gray), False, surface))
 
 
-def surface_steps(gray: np.ndarray, light: bool) -> np.ndarray | None:
+def surface_steps(surface: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:
     """Where the writing surface itself changes sharply (the edge of a sheet or card on a
-    desk, a desk's stripes, a hard shadow): a bool mask at the frame's size, or None for
-    frames under ONE_DIGIT_MAX_SIDE (in a crop, a digit's strokes fill the frame). The
-    surface is ``ink_map``'s (the frame with strokes of polarity ``light`` closed over,
-    at low resolution): its pixels that differ from a neighbour's by SURFACE_STEP gray
-    levels or more, in steps at least SURFACE_STEP_SPAN of the short side long, and
-    their neighbours. The background estimate smears such a step into a thin strip of
-    "ink" along it (``candidates`` drops regions lying on one)."""
-    h, w = gray.shape
-    if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+    desk, a desk's stripes, a hard shadow): a bool mask at the frame's ``shape`` (h, w),
+    or None for frames under ONE_DIGIT_MAX_SIDE (in a crop, a digit's strokes fill the
+    frame) and without a ``surface`` (``ink_map``'s: the frame with its strokes closed
+    over, at low resolution). Steps are the surface's pixels that differ from a
+    neighbour's by SURFACE_STEP gray levels or more, in steps at least SURFACE_STEP_SPAN
+    of the short side long, and their neighbours. The background estimate smears such a
+    step into a thin strip of "ink" along it (``candidates`` drops regions lying on
+    one)."""
+    h, w = shape
+    if surface is None or min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         return None
-    small, kernel = _low_res(gray)
-    surface = cv2.morphologyEx(small, cv2.MORPH_OPEN if light else cv2.MORPH_CLOSE, kernel)
     zone = _long_steps(surface)
     if zone is None:
         return None
@@ -172,12 +174,16 @@ def _low_res(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
 
 
+def _border(image: np.ndarray) -> np.ndarray:
+    """The pixels along an image's four sides, one flat array."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def _unlike_border(small: np.ndarray, kernel: np.ndarray) -> bool:
     """Whether a solid area of the reduced frame, as wide as ``kernel``, stands
     POLARITY_MIN_CONTRAST or more from the median of the frame's border: a card or sheet
     on a desk (a fat brush's strokes are narrower than the kernel)."""
-    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
-    level = float(np.median(border))
+    level = float(np.median(_border(small)))
     far = (np.abs(small.astype(np.int16) - level) > T.POLARITY_MIN_CONTRAST).astype(np.uint8)
     return bool(cv2.erode(far, kernel).any())
 
@@ -187,8 +193,7 @@ def _light_from_border(small: np.ndarray, half: np.ndarray) -> bool:
     ink) and the frame's border is the surface (not ``_unlike_border``): ink is the side
     that stands further from the border's level (1st and 99th percentiles at half
     resolution)."""
-    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
-    level = float(np.median(border))
+    level = float(np.median(_border(small)))
     lo, hi = np.percentile(half, (1, 99))  # (thin ink fades at low resolution)
     return float(hi) - level > level - float(lo)
 
@@ -203,7 +208,7 @@ def _one_level(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     k = max(1, min(gray.shape) // T.CORNER_DIVISOR)
     corners = [gray[:k, :k], gray[:k, -k:], gray[-k:, :k], gray[-k:, -k:]]
     dark_corners = sum(float(np.median(c)) <= otsu for c in corners)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    border = _border(gray)
     dark_border = border <= otsu
     light = dark_corners > 2 or (dark_corners == 2 and dark_border.mean() > 0.5)
     side = border[dark_border] if light else border[~dark_border]
@@ -1159,13 +1164,13 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     [N,1,28,28] and boxes in frame pixels. ``one_level``: the ink is taken against one
     background level (``_one_level``) whatever ``ink_map`` would decide."""
     gray, scale = working_gray(frame)
-    ink, light = _one_level(gray) if one_level else ink_map(gray)
+    ink, light, surface = (*_one_level(gray), None) if one_level else ink_map(gray)
     other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
              and _one_level(gray)[1] != light)
     binary, level = binarize(ink)
     faint = faint_ink(ink, level)
     binary = remove_boxes(remove_lines(binary, faint), faint)
-    regions, stroke = candidates(binary, surface_steps(gray, light))
+    regions, stroke = candidates(binary, surface_steps(surface, gray.shape))
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,

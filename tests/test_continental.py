@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import torch
 
-from digits import mnist
+from digits import crops, mnist
 from digits.train import continental, loop
 
 
@@ -63,7 +63,7 @@ def test_a_bar_crosses_the_seven() -> None:
         top, bottom = _rows(ink)
         return int(ink[top + 5:bottom - 3].sum(1).max())
 
-    plain = widest_middle_row(continental._rendered(continental._canvas(seven)[0]) > 0.3)
+    plain = widest_middle_row(crops.from_drawing(continental._canvas(seven)[0]) > 0.3)
     for _ in range(20):
         crossed = continental.crossed_seven(seven, rng) > 0.3
         _centred_and_fitted(crossed.astype(np.float32))

@@ -138,7 +138,7 @@ def test_polarity_fat_brush_and_card_on_desk() -> None:
     desk[:] = (40, 70, 110)
     desk[80:400, 120:520] = 235
     cv2.putText(desk, "47", (200, 320), cv2.FONT_HERSHEY_SIMPLEX, 6, (30, 30, 30), 10)
-    ink, light = steps.ink_map(steps.working_gray(desk)[0])
+    ink, light, _surface = steps.ink_map(steps.working_gray(desk)[0])
     binary, _ = steps.binarize(ink)
     assert not light and not binary[:60].any() and not binary[:, :100].any()
 
@@ -153,8 +153,8 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
     cv2.fillConvexPoly(desk, sheet, (225, 235, 240))
     cv2.putText(desk, "27", (220, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, (40, 40, 40), 12)
     gray = steps.working_gray(desk)[0]
-    ink, light = steps.ink_map(gray)
-    regions, _ = steps.candidates(steps.binarize(ink)[0], steps.surface_steps(gray, light))
+    ink, _light, surface = steps.ink_map(gray)
+    regions, _ = steps.candidates(steps.binarize(ink)[0], steps.surface_steps(surface, gray.shape))
     assert len(regions) == 2 and all(200 <= r.box[0] <= 420 for r in regions), [
         r.box for r in regions]
 
@@ -162,7 +162,7 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
 def test_binarize_keeps_an_empty_page_empty() -> None:
     rng = np.random.default_rng(1)
     noisy = np.clip(rng.normal(200, 5, (300, 400)), 0, 255).astype(np.uint8)
-    ink, _ = steps.ink_map(noisy)
+    ink, _, _ = steps.ink_map(noisy)
     assert not steps.binarize(ink)[0].any()
 
 
@@ -172,7 +172,7 @@ def test_remove_lines_ruled_grid_and_boxes_keep_crossing_strokes() -> None:
         cv2.line(page, (0, y), (600, y), (200, 160, 120), 2)
     cv2.line(page, (80, 0), (80, 400), (90, 90, 220), 2)
     cv2.line(page, (300, 100), (300, 230), (20, 20, 20), 8)  # a 1 crossing five rules
-    ink, _ = steps.ink_map(steps.working_gray(page)[0])
+    ink, _, _ = steps.ink_map(steps.working_gray(page)[0])
     binary = steps.remove_lines(steps.binarize(ink)[0])
     ys, xs = np.nonzero(binary)
     assert xs.min() >= 290 and xs.max() <= 310  # only the stroke is left...
@@ -180,13 +180,13 @@ def test_remove_lines_ruled_grid_and_boxes_keep_crossing_strokes() -> None:
     boxes = _page(200, 500)
     for k in range(4):
         cv2.rectangle(boxes, (30 + 110 * k, 30), (130 + 110 * k, 170), (50, 50, 50), 2)
-    ink, _ = steps.ink_map(steps.working_gray(boxes)[0])
+    ink, _, _ = steps.ink_map(steps.working_gray(boxes)[0])
     assert not steps.remove_lines(steps.binarize(ink)[0]).any()
 
 
 def _mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ink mask, faint ink mask) of a page, as ``segment`` makes them."""
-    ink, _ = steps.ink_map(steps.working_gray(page)[0])
+    ink, _, _ = steps.ink_map(steps.working_gray(page)[0])
     binary, level = steps.binarize(ink)
     return binary, steps.faint_ink(ink, level)
 

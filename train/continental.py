@@ -14,8 +14,8 @@ mark a continental writer adds, with the writer's own pen width:
 - a 7 gets a bar across its stem at 40-62 % of its height.
 
 Each example is drawn at 3x MNIST's resolution and rendered the way the runtime renders
-a crop (``digits.crops.fit``: longer side 20 px, centred by mass). numpy and OpenCV only;
-deterministic by the numpy Generator it is given.
+a crop (``digits.crops.from_drawing``: longer side 20 px, centred by mass). numpy and
+OpenCV only; deterministic by the numpy Generator it is given.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def flagged_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         half = height * rng.uniform(*BASE_HALF)
         y = bottom - width / 2
         _draw(ink, [(x_foot - half, y), (x_foot + half, y)], width)
-    return _rendered(ink)
+    return crops.from_drawing(ink)
 
 
 def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -88,13 +88,7 @@ def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         half = height * rng.uniform(*BAR_HALF)
         tilt = half * rng.uniform(-0.15, 0.1)
         _draw(ink, [(x - half, row + tilt), (x + half, row - tilt)], crops.stroke_width(mask))
-    return _rendered(ink)
-
-
-def _rendered(ink: np.ndarray) -> np.ndarray:
-    x, y, w, h = cv2.boundingRect(np.uint8(ink > 0.1))
-    box = ink[y:y + h, x:x + w]
-    return np.clip(crops.fit(box, crops.stroke_width(np.uint8(box > 0.5))), 0, 1)
+    return crops.from_drawing(ink)
 
 
 def generate(images: np.ndarray, labels: np.ndarray, count: int,

@@ -3,9 +3,9 @@
 A reader proposes regions liberally and lets the model decide, so the model must have
 an answer for letters, scribbles, ticks, arrows, smudges, pieces of ruled lines, box
 corners and grid pieces. Each example is drawn with OpenCV at 96 px and rendered the way
-the runtime renders a crop (``digits.crops.fit``, the MNIST recipe): ink = 1 on 0, the
-longer side fitted to 20 px, centred by centre of mass in 28x28, strokes 1.7-3.4 px wide
-like MNIST's.
+the runtime renders a crop (``digits.crops.from_drawing``, the MNIST recipe): ink = 1 on
+0, the longer side fitted to 20 px, centred by centre of mass in 28x28, strokes 1.7-3.4 px
+wide like MNIST's.
 
 What is left out on purpose, because a person would read it as a digit: letters shaped
 like digits (O o D Q I l i j J S s Z z B b g q G T t), near-vertical straight strokes
@@ -188,16 +188,6 @@ WEIGHTS = {"letter": 0.31, "scribble": 0.16, "zigzag": 0.06, "tick": 0.08, "arro
            "smudge": 0.08, "line": 0.1, "corner": 0.07, "grid": 0.07}
 
 
-def mnist_crop(canvas: np.ndarray) -> np.ndarray:
-    """A drawing (uint8, ink > 0 on 0) as the runtime renders a crop (``digits.crops.fit``):
-    float32 [28,28] in [0,1], the ink's box fitted to 20 px, centred by mass."""
-    x, y, w, h = cv2.boundingRect(np.uint8(canvas > 25))
-    if w == 0:
-        return np.zeros((crops.SIZE, crops.SIZE), np.float32)
-    ink = canvas[y:y + h, x:x + w].astype(np.float32) / 255
-    return np.clip(crops.fit(ink, crops.stroke_width(np.uint8(ink > 0.5))), 0, 1)
-
-
 def generate(count: int, seed: int, kinds: tuple[str, ...] | None = None) -> np.ndarray:
     """``count`` negatives as float32 [count,1,28,28] in [0,1] (ink = 1), kinds drawn by
     WEIGHTS (or uniformly from ``kinds``); the same seed gives the same images."""
@@ -207,5 +197,5 @@ def generate(count: int, seed: int, kinds: tuple[str, ...] | None = None) -> np.
     picks = rng.choice(len(names), count, p=None if p is None else p / p.sum())
     out = np.zeros((count, 1, crops.SIZE, crops.SIZE), np.float32)
     for i, k in enumerate(picks):
-        out[i, 0] = mnist_crop(KINDS[names[k]](rng))
+        out[i, 0] = crops.from_drawing(KINDS[names[k]](rng).astype(np.float32) / 255)
     return out
