@@ -95,10 +95,11 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
     the one with more such pixels; its surface is the background, removed.
 
-    A small image, or a smallish one where neither polarity finds much thin ink and the
-    ink touches all four edges (a tight crop whose strokes are wider than the kernel),
-    is one digit already: its background is one level, the median of its border
-    (``_one_level``)."""
+    A small image, or one where neither polarity finds much thin ink and the ink
+    reaches all four edges (a tight crop whose strokes are wider than the kernel; in an
+    image of ONE_DIGIT_MAX_SIDE or more, judged at low resolution: ``_fat_crop``), is
+    one digit or a row of them already: its background is one level, the median of its
+    border (``_one_level``)."""
     h, w = gray.shape
     if min(h, w) < T.SMALL_IMAGE:
         return *_one_level(gray), None
@@ -109,23 +110,46 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     on_desk = _unlike_border(small, k)
     dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened,
                             on_desk)
+    share = max(dark, light) / half.size
     if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
-        share = max(dark, light) / half.size
         if share < T.THIN_INK_SHARE:
             return *_one_level(gray), None
         if share < T.TIGHT_CROP_THIN_INK_SHARE:
             one = _one_level(gray)
-            mask = binarize(one[0])[0]
-            if mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any():
-                return *one, None  # ink touches all four edges: a tight crop
+            if _reaches_edges(binarize(one[0])[0]):
+                return *one, None  # a tight crop
     is_light = light > dark
     if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
         is_light = is_light if on_desk else _light_from_border(small, half)
+    if (min(h, w) >= T.ONE_DIGIT_MAX_SIDE and share < T.TIGHT_CROP_THIN_INK_SHARE
+            and _fat_crop(small)):
+        return *_one_level(gray), None
     surface = opened if is_light else closed
     bg = cv2.resize(cv2.GaussianBlur(surface, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
     return ((cv2.subtract(gray, bg), True, surface) if is_light
             else (cv2.subtract(bg, gray), False, surface))
+
+
+def _reaches_edges(mask: np.ndarray) -> bool:
+    """Whether a mask's ink comes within TIGHT_CROP_MARGIN of all four of its edges."""
+    h, w = mask.shape
+    my, mx = max(1, round(T.TIGHT_CROP_MARGIN * h)), max(1, round(T.TIGHT_CROP_MARGIN * w))
+    return bool(mask[:my].any() and mask[-my:].any() and mask[:, :mx].any()
+                and mask[:, -mx:].any())
+
+
+def _fat_crop(small: np.ndarray) -> bool:
+    """Whether a large image (short side ONE_DIGIT_MAX_SIDE or more), reduced to
+    ``small`` (uint8 gray, short side BACKGROUND_SHORT_SIDE), is a tight crop of digits
+    whose strokes are wider than the background kernel: against one background level,
+    its ink reaches all four edges in strokes no wider than CROP_STROKE_MAX of its short
+    side (a shaded corner or band of a sheet is wider)."""
+    mask = binarize(_one_level(small)[0])[0]
+    if not _reaches_edges(mask):
+        return False
+    stroke = 2 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).max())
+    return stroke <= T.CROP_STROKE_MAX * min(small.shape)
 
 
 def surface_steps(surface: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:

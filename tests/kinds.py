@@ -133,6 +133,26 @@ def make_tight_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), str(int(labels[i]))
 
 
+def make_large_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """2-4 MNIST digits 420-640 px tall cut out tight (a number cropped from a phone's
+    photo): their strokes are wider than the background's kernel, the ink comes within a
+    few pixels of every edge."""
+    images, labels = _mnist()
+    idx = rng.integers(len(images), size=int(rng.integers(2, 5)))
+    height = int(rng.integers(420, 641))
+    glyphs = [mnist_glyph(images[i], height) for i in idx]
+    gaps = [int(rng.uniform(0.05, 0.2) * height) for _ in glyphs[1:]]
+    margin = int(rng.integers(0, 6))
+    canvas = paper(height + 2 * margin, sum(a.shape[1] for a in glyphs) + sum(gaps)
+                   + 2 * margin, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    x = margin
+    for a, gap in zip(glyphs, [*gaps, 0], strict=True):
+        paste(canvas, a, x, margin, ink)
+        x += a.shape[1] + gap
+    return finish(canvas), "".join(str(int(labels[i])) for i in idx)
+
+
 def make_thin_ones(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """Upright 1s written with a fine pen (a stroke 15-25x taller than wide) among other
     digits."""
@@ -537,7 +557,8 @@ def make_empty_form(rng: np.random.Generator) -> tuple[np.ndarray, str]:
 
 DIGIT_KINDS: dict[str, Kind] = {
     "canvas_alpha": make_canvas_alpha, "fat_brush": make_fat_brush,
-    "tight_crop": make_tight_crop, "thin_ones": make_thin_ones, "touching": make_touching,
+    "tight_crop": make_tight_crop, "large_crop": make_large_crop,
+    "thin_ones": make_thin_ones, "touching": make_touching,
     "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
