@@ -1046,15 +1046,16 @@ class Segmentation:
         stroke = max(1.0, crops.stroke_width(region.mask.astype(np.uint8)))
         rows = np.arange(h)
         paths, centres, crossed = [np.zeros(h, np.int32)], [0.0], [0.0]
-        for centre in range(step, w - step // 2, step):
-            lo, hi = max(1, centre - step // 2), min(w - 1, centre + step // 2 + 1)
-            if hi - lo >= 2:
-                path = _cut_path(cost, lo, hi)
-                if loops[rows, path].any():
-                    continue  # through a digit's loop: a square 0 is no 1 and a 3
-                paths.append(path)
-                centres.append(float(centre))
-                crossed.append(float(cost[rows, path].sum()) / stroke)
+        bands = [(centre, max(1, centre - step // 2), min(w - 1, centre + step // 2 + 1))
+                 for centre in range(step, w - step // 2, step)]
+        bands = [(c, lo, hi) for c, lo, hi in bands if hi - lo >= 2]
+        found = _cut_paths(cost, [(lo, hi) for _c, lo, hi in bands])
+        for (centre, _lo, _hi), path in zip(bands, found, strict=True):
+            if loops[rows, path].any():
+                continue  # through a digit's loop: a square 0 is no 1 and a 3
+            paths.append(path)
+            centres.append(float(centre))
+            crossed.append(float(cost[rows, path].sum()) / stroke)
         paths.append(np.full(h, w, np.int32))
         centres.append(float(w))
         crossed.append(0.0)
@@ -1144,27 +1145,37 @@ def _loops(mask: np.ndarray, area: float) -> np.ndarray:
     return np.isin(labels[1:-1, 1:-1], big) & ~mask
 
 
-def _cut_path(cost: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """The top-to-bottom path through columns [lo, hi) crossing the least ink, moving at
-    most one column per row (a drop-fall cut): the path's column in each row."""
+def _cut_paths(cost: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarray]:
+    """For each band of columns [lo, hi), the top-to-bottom path through it crossing the
+    least ink, moving at most one column per row (a drop-fall cut): the path's column in
+    each row, int32 [h]. ``cost``: float32 [h, w], the price of each pixel. All bands are
+    searched at once (one pass over the rows), each apart from the others."""
     h = cost.shape[0]
-    band = cost[:, lo:hi]
-    width = hi - lo
+    if not bands:
+        return []
+    width = max(hi - lo for lo, hi in bands)
+    # bands side by side, each padded with impassable columns to the widest: [h, n, width]
+    band = np.full((h, len(bands), width), np.inf)
+    for k, (lo, hi) in enumerate(bands):
+        band[:, k, :hi - lo] = cost[:, lo:hi]
+    wall = np.full((len(bands), 1), np.inf)
     acc = band[0].copy()
-    back = np.zeros((h, width), np.int8)
+    back = np.zeros((h, len(bands), width), np.int8)
+    at = np.arange(len(bands))[:, None], np.arange(width)[None, :]
     for r in range(1, h):
-        left = np.concatenate(([np.inf], acc[:-1])) + T.CUT_STEP_COST
-        right = np.concatenate((acc[1:], [np.inf])) + T.CUT_STEP_COST
+        left = np.concatenate((wall, acc[:, :-1]), axis=1) + T.CUT_STEP_COST
+        right = np.concatenate((acc[:, 1:], wall), axis=1) + T.CUT_STEP_COST
         stack = np.stack([left, acc, right])
         choice = stack.argmin(axis=0)
-        acc = stack[choice, np.arange(width)] + band[r]
+        acc = stack[choice, at[0], at[1]] + band[r]
         back[r] = choice.astype(np.int8) - 1
-    col = int(acc.argmin())
-    path = np.zeros(h, np.int32)
+    cols = acc.argmin(axis=1)
+    paths = np.zeros((len(bands), h), np.int32)
+    ks = np.arange(len(bands))
     for r in range(h - 1, -1, -1):
-        path[r] = col + lo
-        col += int(back[r, col])
-    return path
+        paths[:, r] = cols
+        cols = cols + back[r, ks, cols]
+    return [p + lo for p, (lo, _hi) in zip(paths, bands, strict=True)]
 
 
 def _between(region: Region, left: np.ndarray, right: np.ndarray) -> Region | None:
