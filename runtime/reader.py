@@ -284,14 +284,15 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     separators = _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut. Below
     # SPLIT_WIDE_ASPECT a region has room for a digit and a 1 beside it only (a pair), and
-    # one read as "not a digit" is a letter whose stem is no 1 (N, H, U): not cut.
+    # one read as "not a digit" may be a letter whose stem is no 1 (N, H, U): it is cut
+    # into two wide digits only (two touching 0s), never into a 1 and another part.
     pairs = {i for i, r in enumerate(seg.regions)
              if r.width < tuning.SPLIT_WIDE_ASPECT * r.height}
 
     def cut(i: int) -> bool:
         score = _digit_score(model, probs[i])
         return i not in separators and (score < tuning.SPLIT_WHOLE_MAX if i not in pairs
-                                        else 0 < score < tuning.SPLIT_PAIR_WHOLE_MAX)
+                                        else score < tuning.SPLIT_PAIR_WHOLE_MAX)
 
     cuts = {i: c for i, r in enumerate(seg.regions)
             if cut(i) and (c := seg.split_options(r, i in pairs)) is not None}
@@ -300,13 +301,16 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         np.stack([seg.crop(cuts[i].parts[ab])[None] for i, ab in keys])), strict=True)
     ) if keys else {}
     won: dict[int, list[tuple[SegRegion, np.ndarray]]] = {}
+    near: set[int] = set()  # read as "not a digit" whole, but cut into digits nearly won
     for i, c in cuts.items():
         whole = _digit_score(model, probs[i])
         h = seg.regions[i].height
         pair = i in pairs
+        letter = pair and whole == 0  # two wide digits or nothing
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts
                                    if int(part_probs[i, ab].argmax()) != 1
-                                   or c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h},
+                                   or (c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h
+                                       and not letter)},
                                2 if pair else tuning.MAX_TOUCHING)
         if pair and not any(int(part_probs[i, ab].argmax()) == 1 for ab in path) \
                 and not all(c.parts[ab].width >= tuning.SPLIT_PAIR_PART_WIDTH * h for ab in path):
@@ -317,7 +321,11 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         stems = whole == 0 and all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
         if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least and not stems:
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
-    words = _in_words(model, seg.regions, probs, set(won))
+        elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
+            near.add(i)
+    words = _in_words(model, seg.regions, probs,
+                      {i: min(_digit_score(model, p) for _r, p in parts)
+                       for i, parts in won.items()}, near)
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words or i in separators:
@@ -330,7 +338,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
-              cut: set[int]) -> set[int]:
+              cut: dict[int, float], near: set[int]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
@@ -339,7 +347,11 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     printed letter read as a digit). A region read as "not a digit" counts as one letter
     per height of its width (joined printed letters), unless it is in ``cut`` (its cut
     into digits won: touching digits), and then it is not enough beside a doubtful
-    digit either. One such letter between two regions of the run is a word too ("SOLO"
+    digit either; or in ``near`` (its best cut read every part as a digit, at
+    SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
+    counts as one letter. A region in ``cut`` is doubtful by the weakest of its parts'
+    digit scores (``cut[i]``), not by its whole's. One such letter between two regions of
+    the run is a word too ("SOLO"
     read as 5, 0, not a digit, 0): a number holds no letter. Needs a reject class:
     empty without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
@@ -348,9 +360,11 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     order, line_of = reading_order(boxes)
     letter = probs[:, model.reject_index] >= tuning.WORD_REJECT
     uncut_letter = letter & ~np.isin(np.arange(len(regions)), list(cut))
-    widths = np.array([max(1, round(b[2] / max(b[3], 1))) for b in boxes])
+    widths = np.array([1 if i in near else max(1, round(b[2] / max(b[3], 1)))
+                       for i, b in enumerate(boxes)])
     letters = np.where(uncut_letter, widths, letter)
-    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
+    doubtful = np.array([0 < cut.get(i, _digit_score(model, p)) < tuning.LOW_CONFIDENCE
+                         for i, p in enumerate(probs)])
 
     def word(run: list[int]) -> bool:
         return sum(letters[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
