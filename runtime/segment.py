@@ -1158,17 +1158,20 @@ def _cut_paths(cost: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarra
     band = np.full((h, len(bands), width), np.inf)
     for k, (lo, hi) in enumerate(bands):
         band[:, k, :hi - lo] = cost[:, lo:hi]
-    wall = np.full((len(bands), 1), np.inf)
-    acc = band[0].copy()
+    # acc[:, 1:-1]: the cheapest path to each pixel of the row, between impassable walls
+    acc = np.full((len(bands), width + 2), np.inf)
+    acc[:, 1:-1] = band[0]
     back = np.zeros((h, len(bands), width), np.int8)
-    at = np.arange(len(bands))[:, None], np.arange(width)[None, :]
     for r in range(1, h):
-        left = np.concatenate((wall, acc[:, :-1]), axis=1) + T.CUT_STEP_COST
-        right = np.concatenate((acc[:, 1:], wall), axis=1) + T.CUT_STEP_COST
-        stack = np.stack([left, acc, right])
-        choice = stack.argmin(axis=0)
-        acc = stack[choice, at[0], at[1]] + band[r]
-        back[r] = choice.astype(np.int8) - 1
+        mid = acc[:, 1:-1]
+        left = acc[:, :-2] + T.CUT_STEP_COST  # from the column to the left
+        right = acc[:, 2:] + T.CUT_STEP_COST
+        from_left = (left <= mid) & (left <= right)  # ties: left, then straight down
+        from_right = ~from_left & (right < mid)
+        step = np.where(from_left, left, np.where(from_right, right, mid))
+        back[r] = from_right.view(np.int8) - from_left.view(np.int8)
+        acc[:, 1:-1] = step + band[r]
+    acc = acc[:, 1:-1]
     cols = acc.argmin(axis=1)
     paths = np.zeros((len(bands), h), np.int32)
     ks = np.arange(len(bands))
