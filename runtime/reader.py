@@ -227,7 +227,8 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     hold touching digits (a digit and a 1 included) is also cut along candidate paths
     (``Segmentation.split_options``), the parts chosen by ``best_cut``; a cut wins when
     its weakest part is read more confidently than the whole, by SPLIT_MARGIN of the
-    whole's doubt, and at SPLIT_PART_MIN at least (SPLIT_REJECTED_PART_MIN for a region
+    whole's doubt (or, in a region SPLIT_WIDE_MIN_ASPECT wide, at SPLIT_WIDE_PART_MIN),
+    and at SPLIT_PART_MIN at least (SPLIT_REJECTED_PART_MIN for a region
     read as "not a digit", which is never cut into 1s alone: a letter's stems). A small
     image whose polarity is in doubt (``Segmentation.other_polarity``: a tight crop of a
     fat digit) is read both ways;
@@ -319,7 +320,11 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         # a letter's stems (n, v, h, m) read as 1s: a region the model rejects whole is
         # not cut into 1s alone
         stems = whole == 0 and all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
-        if score > whole + tuning.SPLIT_MARGIN * (1 - whole) and score >= least and not stems:
+        # too wide for one digit: a cut read confidently wins even over a whole read so
+        wide = seg.regions[i].width >= tuning.SPLIT_WIDE_MIN_ASPECT * h \
+            and score >= tuning.SPLIT_WIDE_PART_MIN
+        if (score > whole + tuning.SPLIT_MARGIN * (1 - whole) or wide) and score >= least \
+                and not stems:
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
         elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
             near.add(i)
@@ -351,9 +356,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
     counts as one letter. A region in ``cut`` is doubtful by the weakest of its parts'
     digit scores (``cut[i]``), not by its whole's. One such letter between two regions of
-    the run is a word too ("SOLO"
-    read as 5, 0, not a digit, 0): a number holds no letter. Needs a reject class:
-    empty without one."""
+    the run is a word too ("SOLO" read as 5, 0, not a digit, 0): a number holds no
+    letter. Needs a reject class: empty without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
