@@ -285,8 +285,9 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     separators = _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut. Below
     # SPLIT_WIDE_ASPECT a region has room for a digit and a 1 beside it only (a pair), and
-    # one read as "not a digit" may be a letter whose stem is no 1 (N, H, U): it is cut
-    # into two wide digits only (two touching 0s), never into a 1 and another part.
+    # one read as "not a digit" may be a letter whose stem is no 1 (n, N, H, U): it is cut
+    # into two wide digits (two touching 0s), or into a 1 nearly its height and a digit,
+    # both read at SPLIT_REJECTED_ONE_MIN.
     pairs = {i for i, r in enumerate(seg.regions)
              if r.width < tuning.SPLIT_WIDE_ASPECT * r.height}
 
@@ -307,16 +308,20 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         whole = _digit_score(model, probs[i])
         h = seg.regions[i].height
         pair = i in pairs
-        letter = pair and whole == 0  # two wide digits or nothing
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts
                                    if int(part_probs[i, ab].argmax()) != 1
-                                   or (c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h
-                                       and not letter)},
+                                   or c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h},
                                2 if pair else tuning.MAX_TOUCHING)
-        if pair and not any(int(part_probs[i, ab].argmax()) == 1 for ab in path) \
+        ones = any(int(part_probs[i, ab].argmax()) == 1 for ab in path)
+        if pair and not ones \
                 and not all(c.parts[ab].width >= tuning.SPLIT_PAIR_PART_WIDTH * h for ab in path):
             continue
         least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
+        if pair and whole == 0 and ones:  # a 1 beside a digit, or a letter's stem (n, N, H)
+            least = tuning.SPLIT_REJECTED_ONE_MIN
+            if any(int(part_probs[i, ab].argmax()) == 1
+                   and c.parts[ab].height < tuning.SPLIT_REJECTED_ONE_HEIGHT * h for ab in path):
+                continue
         # a letter's stems (n, v, h, m) read as 1s: a region the model rejects whole is
         # not cut into 1s alone
         stems = whole == 0 and all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
@@ -328,9 +333,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
         elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
             near.add(i)
-    words = _in_words(model, seg.regions, probs,
-                      {i: min(_digit_score(model, p) for _r, p in parts)
-                       for i, parts in won.items()}, near)
+    words = _in_words(model, seg.regions, probs, set(won), near)
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words or i in separators:
@@ -343,7 +346,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
-              cut: dict[int, float], near: set[int]) -> set[int]:
+              cut: set[int], near: set[int]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
@@ -354,10 +357,9 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     into digits won: touching digits), and then it is not enough beside a doubtful
     digit either; or in ``near`` (its best cut read every part as a digit, at
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
-    counts as one letter. A region in ``cut`` is doubtful by the weakest of its parts'
-    digit scores (``cut[i]``), not by its whole's. One such letter between two regions of
-    the run is a word too ("SOLO" read as 5, 0, not a digit, 0): a number holds no
-    letter. Needs a reject class: empty without one."""
+    counts as one letter. One such letter between two regions of the run is a word too
+    ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. Needs a reject
+    class: empty without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
@@ -367,8 +369,7 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     widths = np.array([1 if i in near else max(1, round(b[2] / max(b[3], 1)))
                        for i, b in enumerate(boxes)])
     letters = np.where(uncut_letter, widths, letter)
-    doubtful = np.array([0 < cut.get(i, _digit_score(model, p)) < tuning.LOW_CONFIDENCE
-                         for i, p in enumerate(probs)])
+    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
         return sum(letters[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
