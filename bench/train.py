@@ -2,10 +2,11 @@
 of MNIST test digits answered "not a digit", and of held-out negatives answered so.
 
     python bench/train.py --seeds 0 1 2 [--arch cnn] [--negatives R] [--continental R]
+                          [--printed R]
                           [--out bench/results]
 
-`--negatives 0 --continental 0` is the default training from before the reject class and
-the continental hand, for side-by-side time ratios.
+`--negatives 0 --continental 0 --printed 0` is the default training from before the
+reject class, the continental hand and the printed digits, for side-by-side time ratios.
 
 Data is fetched and verified before the clock starts; the seconds are the training
 loop's own (data in memory -> last optimizer step), as `digits train` reports them.
@@ -38,6 +39,8 @@ def main() -> None:
                         "the loop's NEGATIVE_RATIO; 0 = the 10-class training of before)")
     parser.add_argument("--continental", type=float, help="flagged 1s and crossed 7s per "
                         "digit in a batch (default: the loop's CONTINENTAL_RATIO; 0 = none)")
+    parser.add_argument("--printed", type=float, help="printed digits per digit in a batch "
+                        "(default: the loop's PRINTED_RATIO; 0 = none)")
     parser.add_argument("--out", default=str(RESULTS), help="folder for the JSON record")
     args = parser.parse_args()
 
@@ -49,12 +52,15 @@ def main() -> None:
             cfg.negatives = args.negatives
         if args.continental is not None:
             cfg.continental = args.continental
+        if args.printed is not None:
+            cfg.printed = args.printed
         with tempfile.TemporaryDirectory() as out:
             ckpt = loop.train(cfg, root, Path(out), log=lambda m: None, progress=False)
         m = ckpt["metrics"]
         rows.append({"arch": args.arch, "seed": seed, "epochs": ckpt["train_config"]["epochs"],
                      "seconds": round(m["train_seconds"], 1),
                      "negatives": cfg.negatives, "continental": cfg.continental,
+                     "printed": cfg.printed,
                      "test_accuracy": round(m["test_accuracy"], 4),
                      "test_reject_rate": round(m.get("test_reject_rate", 0.0), 4),
                      "negatives_rejected": round(m.get("negatives_rejected", 0.0), 4)})

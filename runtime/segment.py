@@ -815,15 +815,19 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
 
 # ---- 5. candidate regions ---------------------------------------------------------------
 
-def candidates(binary: np.ndarray,
-               steps: np.ndarray | None = None) -> tuple[list[Region], float]:
+def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
+               faint: np.ndarray | None = None,
+               ink: np.ndarray | None = None) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the frame's stroke width (pixels). Both are judged against the strokes, not the
     frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
     is hardly taller than one stroke; a 5's detached bar is merged before it is judged.
     A region with SURFACE_STEP_SHARE of its ink on ``steps`` (``surface_steps``) is the
     edge of a sheet, not ink; a digit crossing a hard shadow's edge has most of its ink
-    off it. Raises TooManyRegions above MAX_INK_REGIONS regions."""
+    off it; on such a frame, a thin region that is a piece of a long faint line
+    (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask, ``ink`` the ink mask before
+    printed lines were removed) is the sheet's shadow. Raises TooManyRegions above
+    MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
@@ -850,7 +854,56 @@ def candidates(binary: np.ndarray,
     regions = _drop_surface(regions, binary.shape)
     regions = _merge_pieces(regions)
     regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
+    if steps is not None and faint is not None and ink is not None:
+        regions = [r for r in regions if not _on_faint_line(r, faint, ink)]
     return regions, stroke
+
+
+def _on_faint_line(region: Region, faint: np.ndarray, ink: np.ndarray) -> bool:
+    """Whether a thin region (LINE_PIECE_ASPECT times longer than wide) is a piece of a
+    long faint line, the edge or the shadow of a sheet on a desk: ink at the faint level
+    (``faint``, uint8 mask, 255 = faint ink) runs on along the region's own axis, both
+    ways together, to LINE_PIECE_EXTENT times the region's length, and less than
+    LINE_PIECE_INK of that run is ink (``ink``: the ink mask before printed lines were
+    removed; a grid line under a 1 is ink, not faint)."""
+    x, y, w, h = region.box
+    if max(w, h) < T.LINE_PIECE_ASPECT * min(w, h):
+        return False
+    ys, xs = np.nonzero(region.mask)
+    pts = np.stack([xs + x, ys + y], 1).astype(np.float32)
+    vx, vy, cx, cy = (float(v) for v in cv2.fitLine(pts, cv2.DIST_L2, 0, 0.01, 0.01).ravel())
+    along = (pts[:, 0] - cx) * vx + (pts[:, 1] - cy) * vy
+    across = np.abs((pts[:, 1] - cy) * vx - (pts[:, 0] - cx) * vy)
+    length = float(along.max() - along.min()) + 1
+    tol = int(np.ceil(across.max())) + 1
+    offsets = np.arange(-tol, tol + 1, dtype=np.float32)
+    fh, fw = faint.shape
+    run_px: list[tuple[np.ndarray, np.ndarray]] = []
+    total = length
+    for sign, start in ((1.0, float(along.max())), (-1.0, float(along.min()))):
+        steps = np.arange(1, int(T.LINE_PIECE_EXTENT * length) + 1, dtype=np.float32)
+        t = start + sign * steps
+        px = cx + t[:, None] * vx - offsets[None] * vy
+        py = cy + t[:, None] * vy + offsets[None] * vx
+        ix, iy = np.round(px).astype(int), np.round(py).astype(int)
+        inside = (ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)
+        ix, iy = np.clip(ix, 0, fw - 1), np.clip(iy, 0, fh - 1)
+        hit = (faint[iy, ix] > 0) & inside
+        row = hit.any(axis=1)
+        gaps = np.flatnonzero(~row)
+        # the run ends at the first gap longer than LINE_PIECE_GAP steps
+        end = len(row)
+        for a, b in zip(gaps[:-T.LINE_PIECE_GAP], gaps[T.LINE_PIECE_GAP:], strict=True):
+            if b - a == T.LINE_PIECE_GAP:
+                end = int(a)
+                break
+        total += end
+        run_px.append((iy[:end][hit[:end]], ix[:end][hit[:end]]))
+    if total < T.LINE_PIECE_EXTENT * length:
+        return False
+    ry = np.concatenate([r[0] for r in run_px])
+    rx = np.concatenate([r[1] for r in run_px])
+    return bool(np.count_nonzero(ink[ry, rx]) < T.LINE_PIECE_INK * max(1, len(ry)))
 
 
 def _merge_pieces(regions: list[Region]) -> list[Region]:
@@ -1207,8 +1260,8 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
              and _one_level(gray)[1] != light)
     binary, level = binarize(ink)
     faint = faint_ink(ink, level)
-    binary = remove_boxes(remove_lines(binary, faint), faint)
-    regions, stroke = candidates(binary, surface_steps(surface, gray.shape))
+    kept = remove_boxes(remove_lines(binary, faint), faint)
+    regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary)
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,

@@ -143,6 +143,26 @@ def test_polarity_fat_brush_and_card_on_desk() -> None:
     assert not light and not binary[:60].any() and not binary[:, :100].any()
 
 
+def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
+    """A short bar on a long faint line (the soft shadow along a sheet's edge, above the
+    ink threshold in places) is a piece of the line; a bar with no faint run beyond it,
+    or on a line that is ink all along (a grid column under a 1), is kept."""
+    faint = np.zeros((400, 400), np.uint8)
+    ink = np.zeros_like(faint)
+    cv2.line(faint, (100, 20), (160, 380), 255, 5)  # the faint run, slanted like a sheet
+    cv2.line(ink, (128, 190), (135, 230), 255, 4)  # the bit of it over the threshold
+    _n, labels = cv2.connectedComponents(ink)
+    ys, xs = np.nonzero(labels)
+    box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+    x, y, w, h = box
+    piece = steps.Region(box, ink[y:y + h, x:x + w] > 0)
+    assert steps._on_faint_line(piece, faint | ink, ink)
+    alone = ink.copy()  # a 1: faint ink only where it is
+    assert not steps._on_faint_line(piece, alone, ink)
+    printed = faint | ink  # the run is ink all along: a printed line, not a shadow
+    assert not steps._on_faint_line(piece, printed, printed)
+
+
 def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
     """A tilted sheet on a desk with dark and light stripes: its edges and the stripes
     leave no ink region, the digits on it stay."""

@@ -43,7 +43,7 @@ ARCH_CHOICES = ("cnn", "mlp")
 @click.option("--val-split", type=click.IntRange(min=0), default=0, show_default=True,
               help="Training images held out to report validation accuracy on.")
 @click.option("--no-augment", is_flag=True, help="Train on plain MNIST (no random affine/stroke, "
-              "no flagged 1s and crossed 7s made from MNIST's).")
+              "no flagged 1s and crossed 7s made from MNIST's, no printed digits).")
 @click.option("--limit", type=click.IntRange(min=0), default=0,
               help="Use only the first N training images (quick runs).")
 @click.option("--negatives", type=click.FloatRange(0, 1),
