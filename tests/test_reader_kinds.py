@@ -17,7 +17,6 @@ import pytest
 from conftest import run_cli
 from digits.runtime.model import Model
 from digits.runtime.reader import read_digits
-from digits.runtime.segment import segment
 
 N = 6
 # exact reads needed out of N; the hardest kinds are allowed a miss more (form boxes
@@ -91,42 +90,24 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
         assert got == scenes[i].labels, (i, got)
 
 
-@pytest.mark.parametrize("rx, ry, pen", [(20, 40, 3), (21, 40, 5), (30, 60, 6), (15, 30, 4)])
-def test_touching_zeros_read_as_not_a_digit_are_cut(model: Model, rx: int, ry: int,
-                                                    pen: int) -> None:
-    """Two narrow 0s whose strokes run into each other are one region about as wide as
-    tall (a pair: room for two digits at most) that the model reads as "not a digit"
-    whole; it is cut into the two 0s (such a pair was not cut at all: a letter's stem is
-    no 1; nothing was read)."""
-    if model.reject_index is None:
-        pytest.xfail("needs the reject class")
-    page = np.full((4 * ry + 20, 8 * rx + 100), 235, np.uint8)
-    for cx in (2 * rx + 20, 4 * rx + 22):
-        cv2.ellipse(page, (cx, 2 * ry + 10), (rx, ry), 0, 0, 360, 20, pen)
-    image = cv2.cvtColor(page, cv2.COLOR_GRAY2BGR)
-    seg = segment(image)
-    assert len(seg.regions) == 1 and seg.regions[0].width < 1.1 * seg.regions[0].height
-    assert model.probabilities(seg.crops)[0].argmax() == model.reject_index
-    assert _text(model, image) == "00"
-
-
 @pytest.mark.slow
 def test_one_touching_a_digit_read_as_not_a_digit_is_cut(model: Model) -> None:
     """A digit with a 1 touching it is often read as "not a digit" whole: it is cut into
     the 1 and the digit when both read confidently and the 1 is nearly the pair's height
-    (60 images: 25 read exactly when such pairs were not cut, 31 with it)."""
+    (60 images: 29 read exactly when such pairs were not cut, 39 with it)."""
     if model.reject_index is None:
         pytest.xfail("needs the reject class")
     rng = np.random.default_rng(0)
     got = [(text, _text(model, image)) for image, text in
            (kinds.make_touching_one(rng) for _ in range(60))]
-    assert sum(want == read_ for want, read_ in got) >= 29, got
+    assert sum(want == read_ for want, read_ in got) >= 36, got
 
 
 @pytest.mark.parametrize("seed, frame", [
     (3, 18),  # "63118": "18" rejected whole, its 1 as tall as the 8 (read "631")
-    (5, 35),  # "00": rejected whole, two wide parts (read nothing)
-    (11, 96),  # "07392": "92" 1.47 h wide read as a 2 at 0.946, parts at 0.97 (read "0732")
+    (11, 65),  # "736": "36" rejected whole, cut into two wide digits (read "7")
+    (11, 89),  # "018": "01" rejected whole, its 1 as tall as the 0 (read "8")
+    (11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 (read "2")
 ])
 def test_touching_scene_frames_once_misread(model: Model, seed: int, frame: int) -> None:
     """Touching digits (digits.scenes, tuning seeds) that the reader once misread, read
