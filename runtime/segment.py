@@ -263,13 +263,16 @@ def _thin_ink(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
 
 # ---- 3. threshold -----------------------------------------------------------------------
 
-def binarize(ink: np.ndarray) -> tuple[np.ndarray, float]:
+def binarize(ink: np.ndarray, floor: bool = True) -> tuple[np.ndarray, float]:
     """Otsu on the ink map, floored above the noise of the background (the pixels below
-    Otsu's level) so an empty page stays empty. Returns the uint8 mask (255 = ink) and
-    the threshold."""
+    Otsu's level) so an empty page stays empty, and at MIN_INK_LEVEL. Returns the uint8
+    mask (255 = ink) and the threshold. ``floor=False`` for an image taken as one digit
+    (``ink_map``'s one level): ink may cover most of it, and the soft rims of a thin 1
+    cut tight (12 px wide) are most of its "background", whose spread then put the
+    floor above the stroke itself."""
     blur = cv2.GaussianBlur(ink, (3, 3), 0)
     otsu, _ = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    t = max(float(otsu), _noise_floor(blur, otsu), T.MIN_INK_LEVEL)
+    t = max(float(otsu), _noise_floor(blur, otsu) if floor else 0.0, T.MIN_INK_LEVEL)
     _, binary = cv2.threshold(blur, t, 255, cv2.THRESH_BINARY)
     return binary, t
 
@@ -1258,7 +1261,7 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     ink, light, surface = (*_one_level(gray), None) if one_level else ink_map(gray)
     other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
              and _one_level(gray)[1] != light)
-    binary, level = binarize(ink)
+    binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)
     regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary)
