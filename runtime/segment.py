@@ -139,17 +139,31 @@ def _reaches_edges(mask: np.ndarray) -> bool:
                 and mask[:, -mx:].any())
 
 
+def _side_cover(mask: np.ndarray) -> float:
+    """The largest share of a side of a mask along which its ink comes within
+    TIGHT_CROP_MARGIN of that side."""
+    h, w = mask.shape
+    my, mx = max(1, round(T.TIGHT_CROP_MARGIN * h)), max(1, round(T.TIGHT_CROP_MARGIN * w))
+    m = mask > 0
+    return float(max(m[:my].any(0).mean(), m[-my:].any(0).mean(), m[:, :mx].any(1).mean(),
+                     m[:, -mx:].any(1).mean()))
+
+
 def _fat_crop(small: np.ndarray) -> bool:
     """Whether a large image (short side ONE_DIGIT_MAX_SIDE or more), reduced to
     ``small`` (uint8 gray, short side BACKGROUND_SHORT_SIDE), is a tight crop of digits
     whose strokes are wider than the background kernel: against one background level,
-    its ink reaches all four edges in strokes no wider than CROP_STROKE_MAX of its short
-    side (a shaded corner or band of a sheet is wider)."""
+    its ink reaches all four edges in strokes at least BACKGROUND_KERNEL wide (narrower
+    ones are thin ink, which the surfaces handle; a desk's rim around a sheet filling the
+    frame is narrower) and no wider than CROP_STROKE_MAX of its short side (a shaded
+    corner or band of a sheet is wider), and along no side over CROP_SIDE_COVER of it
+    (a band of shade along a side). Widths are measured with the image padded by
+    background: a stroke along an edge is not twice as wide."""
     mask = binarize(_one_level(small)[0])[0]
-    if not _reaches_edges(mask):
+    if not _reaches_edges(mask) or _side_cover(mask) > T.CROP_SIDE_COVER:
         return False
-    stroke = 2 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).max())
-    return stroke <= T.CROP_STROKE_MAX * min(small.shape)
+    stroke = 2 * float(cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3).max())
+    return T.BACKGROUND_KERNEL <= stroke <= T.CROP_STROKE_MAX * min(small.shape)
 
 
 def surface_steps(surface: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:

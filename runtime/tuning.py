@@ -66,9 +66,16 @@ CORNER_DIVISOR = 12
 # are at most CROP_STROKE_MAX of the short side wide (twice the largest distance to the
 # background, at low resolution): 4 fat digits on a 491x1788 crop read nothing (the
 # paper between them taken for light ink); generated crops' strokes were 0.16-0.38 of the
-# short side, the shading that reaches the edges of clean 640x480 frames 0.45-1.25.
+# short side, the shading that reaches the edges of clean 640x480 frames 0.45-1.25. The
+# strokes must also be at least BACKGROUND_KERNEL wide at low resolution (the rule is for
+# strokes the kernel cannot close over): a dark desk's thin rim around a sheet that fills
+# the frame took the sheet for light ink (a tester's photos: 7 read nothing or less).
 TIGHT_CROP_THIN_INK_SHARE = 0.06
 CROP_STROKE_MAX = 0.42
+# ... and whose ink lies along no side over this share of it: a band of shade along a
+# whole side of a clean 640x480 frame (1.0) is no digit; crops' digits covered at most
+# 0.95 of a side (generated crops, tests/kinds.py large crops, a tester's 40 fat crops).
+CROP_SIDE_COVER = 0.98
 # "Reaches an edge": ink within this share of the side from it. Generated crops stop
 # 1-5 px short of their edges (the ink's soft rim falls under the threshold); exactly
 # at the edge, the rule fired on none of them. With the large crops above, scenes' crop

@@ -143,6 +143,37 @@ def test_polarity_fat_brush_and_card_on_desk() -> None:
     assert not light and not binary[:60].any() and not binary[:, :100].any()
 
 
+def test_a_fat_crop_is_one_level_a_sheet_with_a_rim_of_desk_is_not(onnx_model) -> None:
+    """A row of fat MNIST digits cut out tight, 420-640 px tall, is read against one
+    background level (``_fat_crop``); a sheet filling a 600x800 frame with a thin dark
+    rim of desk along every edge, or a clean frame shaded along one side, is not (the
+    rim took the sheet for light ink: nothing was read)."""
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        crop, _text = kinds.make_large_crop(rng)
+        assert steps.ink_map(steps.working_gray(crop)[0])[2] is None
+    images, labels = kinds._mnist()
+    model = Model(onnx_model, "cpu")
+    h, w = 600, 800
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for rim, desk_level in ((4, 40), (4, 110), (7, 60)):  # the sheet a little turned
+        sheet = np.full((h, w), 228, np.float32)
+        sheet[(yy < rim + xx / w * rim) | (yy > h - rim - (1 - xx / w) * rim)
+              | (xx < rim + yy / h * rim) | (xx > w - rim - (1 - yy / h) * rim)] = desk_level
+        for k, i in enumerate((0, 1)):  # a 7 and a 2
+            a = kinds.mnist_glyph(images[i], 110)
+            sheet[200:310, 250 + 150 * k:250 + 150 * k + a.shape[1]] -= 190 * a
+        frame = cv2.GaussianBlur(np.clip(sheet, 0, 255).astype(np.uint8), (3, 3), 0)
+        assert steps.ink_map(frame)[2] is not None
+        got = [d.label for d in read_digits(model, frame, 0.3)[0]]
+        assert got == [int(labels[0]), int(labels[1])], (rim, got)
+    shaded = np.full((480, 640), 235, np.float32)
+    shaded[300:] -= np.linspace(0, 90, 180, dtype=np.float32)[:, None]
+    shaded = shaded.astype(np.uint8)
+    cv2.putText(shaded, "12", (150, 90), cv2.FONT_HERSHEY_SIMPLEX, 3, 30, 8)
+    assert steps.ink_map(shaded)[2] is not None
+
+
 def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
     """A short bar on a long faint line (the soft shadow along a sheet's edge, above the
     ink threshold in places) is a piece of the line; a bar with no faint run beyond it,
