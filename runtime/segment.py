@@ -116,8 +116,8 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
             return *_one_level(gray), None
         if share < T.TIGHT_CROP_THIN_INK_SHARE:
             one = _one_level(gray)
-            if _reaches_edges(binarize(one[0])[0]):
-                return *one, None  # a tight crop
+            if min(_edge_cover(binarize(one[0])[0])) > 0:
+                return *one, None  # the ink reaches all four edges: a tight crop
     is_light = light > dark
     if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
         is_light = is_light if on_desk else _light_from_border(small, half)
@@ -131,22 +131,14 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
             else (cv2.subtract(bg, gray), False, surface))
 
 
-def _reaches_edges(mask: np.ndarray) -> bool:
-    """Whether a mask's ink comes within TIGHT_CROP_MARGIN of all four of its edges."""
-    h, w = mask.shape
-    my, mx = max(1, round(T.TIGHT_CROP_MARGIN * h)), max(1, round(T.TIGHT_CROP_MARGIN * w))
-    return bool(mask[:my].any() and mask[-my:].any() and mask[:, :mx].any()
-                and mask[:, -mx:].any())
-
-
-def _side_cover(mask: np.ndarray) -> float:
-    """The largest share of a side of a mask along which its ink comes within
-    TIGHT_CROP_MARGIN of that side."""
+def _edge_cover(mask: np.ndarray) -> list[float]:
+    """For each side of a mask (top, bottom, left, right), the share of it along which
+    its ink comes within TIGHT_CROP_MARGIN of that side (0: the ink does not reach it)."""
     h, w = mask.shape
     my, mx = max(1, round(T.TIGHT_CROP_MARGIN * h)), max(1, round(T.TIGHT_CROP_MARGIN * w))
     m = mask > 0
-    return float(max(m[:my].any(0).mean(), m[-my:].any(0).mean(), m[:, :mx].any(1).mean(),
-                     m[:, -mx:].any(1).mean()))
+    return [float(m[:my].any(0).mean()), float(m[-my:].any(0).mean()),
+            float(m[:, :mx].any(1).mean()), float(m[:, -mx:].any(1).mean())]
 
 
 def _fat_crop(small: np.ndarray) -> bool:
@@ -160,7 +152,8 @@ def _fat_crop(small: np.ndarray) -> bool:
     (a band of shade along a side). Widths are measured with the image padded by
     background: a stroke along an edge is not twice as wide."""
     mask = binarize(_one_level(small)[0])[0]
-    if not _reaches_edges(mask) or _side_cover(mask) > T.CROP_SIDE_COVER:
+    cover = _edge_cover(mask)
+    if min(cover) == 0 or max(cover) > T.CROP_SIDE_COVER:
         return False
     stroke = 2 * float(cv2.distanceTransform(np.pad(mask, 1), cv2.DIST_L2, 3).max())
     return T.BACKGROUND_KERNEL <= stroke <= T.CROP_STROKE_MAX * min(small.shape)
