@@ -308,23 +308,24 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         whole = _digit_score(model, probs[i])
         h = seg.regions[i].height
         pair = i in pairs
+        ones = {ab for ab in c.parts if int(part_probs[i, ab].argmax()) == 1}  # read as 1s
         path, score = best_cut(c, {ab: _part_score(model, part_probs[i, ab]) for ab in c.parts
-                                   if int(part_probs[i, ab].argmax()) != 1
+                                   if ab not in ones
                                    or c.parts[ab].height >= tuning.SPLIT_ONE_HEIGHT * h},
                                2 if pair else tuning.MAX_TOUCHING)
-        ones = any(int(part_probs[i, ab].argmax()) == 1 for ab in path)
-        if pair and not ones \
+        has_one = any(ab in ones for ab in path)
+        if pair and not has_one \
                 and not all(c.parts[ab].width >= tuning.SPLIT_PAIR_PART_WIDTH * h for ab in path):
             continue
         least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
-        if pair and whole == 0 and ones:  # a 1 beside a digit, or a letter's stem (n, N, H)
+        if pair and whole == 0 and has_one:  # a 1 beside a digit, or a letter's stem (n, N)
             least = tuning.SPLIT_REJECTED_ONE_MIN
-            if any(int(part_probs[i, ab].argmax()) == 1
-                   and c.parts[ab].height < tuning.SPLIT_REJECTED_ONE_HEIGHT * h for ab in path):
+            if any(ab in ones and c.parts[ab].height < tuning.SPLIT_REJECTED_ONE_HEIGHT * h
+                   for ab in path):
                 continue
         # a letter's stems (n, v, h, m) read as 1s: a region the model rejects whole is
         # not cut into 1s alone
-        stems = whole == 0 and all(int(part_probs[i, ab].argmax()) == 1 for ab in path)
+        stems = whole == 0 and all(ab in ones for ab in path)
         # too wide for one digit: a cut read confidently wins even over a whole read so
         wide = seg.regions[i].width >= tuning.SPLIT_WIDE_MIN_ASPECT * h \
             and score >= tuning.SPLIT_WIDE_PART_MIN

@@ -886,34 +886,34 @@ def _on_faint_line(region: Region, faint: np.ndarray, ink: np.ndarray) -> bool:
     across = np.abs((pts[:, 1] - cy) * vx - (pts[:, 0] - cx) * vy)
     length = float(along.max() - along.min()) + 1
     tol = int(np.ceil(across.max())) + 1
-    offsets = np.arange(-tol, tol + 1, dtype=np.float32)
-    fh, fw = faint.shape
-    run_px: list[tuple[np.ndarray, np.ndarray]] = []
-    total = length
-    for sign, start in ((1.0, float(along.max())), (-1.0, float(along.min()))):
-        steps = np.arange(1, int(T.LINE_PIECE_EXTENT * length) + 1, dtype=np.float32)
-        t = start + sign * steps
-        px = cx + t[:, None] * vx - offsets[None] * vy
-        py = cy + t[:, None] * vy + offsets[None] * vx
-        ix, iy = np.round(px).astype(int), np.round(py).astype(int)
-        inside = (ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)
-        ix, iy = np.clip(ix, 0, fw - 1), np.clip(iy, 0, fh - 1)
-        hit = (faint[iy, ix] > 0) & inside
-        row = hit.any(axis=1)
-        gaps = np.flatnonzero(~row)
-        # the run ends at the first gap longer than LINE_PIECE_GAP steps
-        end = len(row)
-        for a, b in zip(gaps[:-T.LINE_PIECE_GAP], gaps[T.LINE_PIECE_GAP:], strict=True):
-            if b - a == T.LINE_PIECE_GAP:
-                end = int(a)
-                break
-        total += end
-        run_px.append((iy[:end][hit[:end]], ix[:end][hit[:end]]))
-    if total < T.LINE_PIECE_EXTENT * length:
+    reach = np.arange(1, int(T.LINE_PIECE_EXTENT * length) + 1, dtype=np.float32)
+    runs = [_faint_run(faint, (cx, cy), (vx, vy), float(along.max()) + reach, tol),
+            _faint_run(faint, (cx, cy), (vx, vy), float(along.min()) - reach, tol)]
+    if length + sum(n for n, _y, _x in runs) < T.LINE_PIECE_EXTENT * length:
         return False
-    ry = np.concatenate([r[0] for r in run_px])
-    rx = np.concatenate([r[1] for r in run_px])
+    ry = np.concatenate([r for _n, r, _x in runs])
+    rx = np.concatenate([c for _n, _y, c in runs])
     return bool(np.count_nonzero(ink[ry, rx]) < T.LINE_PIECE_INK * max(1, len(ry)))
+
+
+def _faint_run(faint: np.ndarray, centre: tuple[float, float], axis: tuple[float, float],
+               at: np.ndarray, tol: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """How far faint ink runs on along a line (through ``centre``, direction ``axis``, a
+    unit vector) over the steps ``at`` (distances from the centre, moving away), looking
+    ``tol`` pixels to either side: the steps before the first LINE_PIECE_GAP + 1 in a row
+    without faint ink, and that run's faint pixels (rows, columns)."""
+    (cx, cy), (vx, vy) = centre, axis
+    offsets = np.arange(-tol, tol + 1, dtype=np.float32)
+    ix = np.round(cx + at[:, None] * vx - offsets[None] * vy).astype(int)
+    iy = np.round(cy + at[:, None] * vy + offsets[None] * vx).astype(int)
+    fh, fw = faint.shape
+    inside = (ix >= 0) & (ix < fw) & (iy >= 0) & (iy < fh)
+    ix, iy = np.clip(ix, 0, fw - 1), np.clip(iy, 0, fh - 1)
+    hit = (faint[iy, ix] > 0) & inside
+    gap = T.LINE_PIECE_GAP + 1
+    empty = np.flatnonzero(np.convolve(~hit.any(axis=1), np.ones(gap, int), "valid") == gap)
+    end = int(empty[0]) if len(empty) else len(hit)
+    return end, iy[:end][hit[:end]], ix[:end][hit[:end]]
 
 
 def _merge_pieces(regions: list[Region]) -> list[Region]:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +39,16 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2)
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("digits: error:")]
     assert len(errors) == 1, proc.stderr
     return errors[0]
+
+
+def assert_fitted_crop(crop: np.ndarray) -> None:
+    """A generated training crop (float32 [28, 28]) is rendered as the runtime renders
+    one: its ink's longer side fitted to 20 px, centred by mass."""
+    ys, xs = np.nonzero(crop > 0.05)
+    assert max(np.ptp(ys), np.ptp(xs)) in (18, 19, 20)  # longer side fitted to 20 px
+    m = crop.sum()
+    cy, cx = (crop * np.arange(28)[:, None]).sum() / m, (crop * np.arange(28)).sum() / m
+    assert abs(cy - 14) < 1.5 and abs(cx - 14) < 1.5  # centred by mass
 
 
 @pytest.fixture(scope="session")

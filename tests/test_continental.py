@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import torch
 
+from conftest import assert_fitted_crop
 from digits import crops, mnist
 from digits.train import continental, loop
 
@@ -15,14 +16,6 @@ from digits.train import continental, loop
 def _mnist(label: int, count: int) -> np.ndarray:
     x, y = mnist.load_arrays(mnist.default_root(), train=True)
     return (x[y == label][:count].astype(np.float32) / 255)[:, None]
-
-
-def _centred_and_fitted(crop: np.ndarray) -> None:
-    ys, xs = np.nonzero(crop > 0.05)
-    assert max(np.ptp(ys), np.ptp(xs)) in (18, 19, 20)  # longer side fitted to 20 px
-    m = crop.sum()
-    cy, cx = (crop * np.arange(28)[:, None]).sum() / m, (crop * np.arange(28)).sum() / m
-    assert abs(cy - 14) < 1.5 and abs(cx - 14) < 1.5  # centred by mass
 
 
 def _drawn(points: list[tuple[int, int]]) -> np.ndarray:
@@ -43,7 +36,7 @@ def test_a_flag_rises_to_the_top_of_an_upright_one() -> None:
     rng = np.random.default_rng(0)
     for _ in range(20):
         crop = continental.flagged_one(_drawn([(14, 4), (14, 24)]), rng)
-        _centred_and_fitted(crop)
+        assert_fitted_crop(crop)
         ink = crop > 0.3
         top, bottom = _rows(ink)
         stroke = np.flatnonzero(ink[(top + bottom) // 2])
@@ -66,7 +59,7 @@ def test_a_bar_crosses_the_seven() -> None:
     plain = widest_middle_row(crops.from_drawing(continental._canvas(seven)[0]) > 0.3)
     for _ in range(20):
         crossed = continental.crossed_seven(seven, rng) > 0.3
-        _centred_and_fitted(crossed.astype(np.float32))
+        assert_fitted_crop(crossed.astype(np.float32))
         assert widest_middle_row(crossed) >= plain + 4
 
 
@@ -74,8 +67,8 @@ def test_mnist_ones_and_sevens_go_through() -> None:
     """Real MNIST 1s and 7s go through without error and come out fitted and centred."""
     rng = np.random.default_rng(2)
     for one, seven in zip(_mnist(1, 15)[:, 0], _mnist(7, 15)[:, 0], strict=True):
-        _centred_and_fitted(continental.flagged_one(one, rng))
-        _centred_and_fitted(continental.crossed_seven(seven, rng))
+        assert_fitted_crop(continental.flagged_one(one, rng))
+        assert_fitted_crop(continental.crossed_seven(seven, rng))
 
 
 def test_generated_half_each_reproducible_and_only_from_what_is_there() -> None:
