@@ -398,14 +398,14 @@ def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.nda
     horizontal = _lines(faint, rows, T.LINE_SPAN_H, g)
     vertical = _lines(faint.T, columns, T.LINE_SPAN_V, g).T
     nh, nv = _count(horizontal), _count(vertical.T)
-    if nv < 2 and nh >= T.GRID_MIN_LINES and _evenly_spaced(horizontal):
+    if nv < 2 and nh >= T.GRID_MIN_LINES and _evenly_spaced(horizontal, g):
         # ruled or squared paper: a grid's columns fade in the dark part of the frame
         columns_seen = _lines(faint.T, columns, T.LINE_SPAN_GRID_V, g)
-        if _count(columns_seen) >= T.GRID_MIN_LINES and _evenly_spaced(columns_seen):
+        if _count(columns_seen) >= T.GRID_MIN_LINES and _evenly_spaced(columns_seen, g):
             vertical, nv = columns_seen.T, _count(columns_seen)
     if nv < 2 and not (nh >= 2 and nv == 1) and not _hairline(vertical.T):
         vertical[:] = 0
-    elif nv >= 2 and nh >= 2 and _evenly_spaced(vertical.T):
+    elif nv >= 2 and nh >= 2 and _evenly_spaced(vertical.T, g):
         # squared paper: its faint or broken columns too (not a table's: a column of
         # 1s there, one under the other, would make a line)
         vertical = _lines(faint.T, columns, T.LINE_SPAN_FAMILY, g).T
@@ -438,7 +438,17 @@ def _line_pixels(binary: np.ndarray, faint: np.ndarray, g: _LineScale) -> np.nda
 def _thin(binary: np.ndarray, g: _LineScale) -> np.ndarray:
     """Ink at most LINE_MAX_THICK pixels tall (thin in y): horizontal line material."""
     k = np.ones((g.thick + 1, 1), np.uint8)
-    return cv2.subtract(binary, cv2.morphologyEx(binary, cv2.MORPH_OPEN, k))
+    opened = cv2.morphologyEx(binary, cv2.MORPH_OPEN, k)
+    # along the frame's top and bottom edges, what lies outside is no ink: a line that
+    # the edge runs along is thin too, unless its ink runs on from the edge past
+    # LINE_MAX_THICK (a desk's band, a stroke cut by the edge)
+    t = g.thick + 1
+    if binary.shape[0] > 4 * t:
+        beyond = cv2.morphologyEx(binary, cv2.MORPH_OPEN, k, borderType=cv2.BORDER_CONSTANT,
+                                  borderValue=0)
+        reach = cv2.dilate(beyond, np.ones((2 * t + 1, 1), np.uint8)) & binary
+        opened[:t], opened[-t:] = reach[:t], reach[-t:]
+    return cv2.subtract(binary, opened)
 
 
 def _lines(binary: np.ndarray, thin: Callable[[], np.ndarray], span: float,
@@ -646,13 +656,18 @@ def _hairline(lines: np.ndarray) -> bool:
     return cols >= T.LINE_ALONE_ASPECT * np.count_nonzero(lines) / max(cols, 1)
 
 
-def _evenly_spaced(lines: np.ndarray) -> bool:
+def _evenly_spaced(lines: np.ndarray, g: _LineScale) -> bool:
     """Whether the lines of a horizontal line mask stand evenly spaced: GRID_EVEN of the
     gaps between neighbours within GRID_GAP_TOLERANCE of a multiple of the smallest
     spacing (squared paper whose faint lines were not all found, a page edge or margin
-    aside; a table's columns are as wide as their contents). Fewer than GRID_MIN_LINES lines tell no
+    aside; a table's columns are as wide as their contents). A line within a line's
+    band (2 LINE_MAX_THICK + 1) of the one before is one with it: a 2 px line seen as
+    two, a digit's stroke along a grid column. Fewer than GRID_MIN_LINES lines tell no
     spacing, and pass."""
-    centres = np.array([(top + bottom) / 2 for top, bottom in _line_rows(lines)])
+    centres: list[float] = []
+    for top, bottom in _line_rows(lines):
+        if not centres or (top + bottom) / 2 - centres[-1] > 2 * g.thick + 1:
+            centres.append((top + bottom) / 2)
     if len(centres) < T.GRID_MIN_LINES:
         return True
     gaps = np.diff(centres)

@@ -90,6 +90,21 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
         assert got == scenes[i].labels, (i, got)
 
 
+@pytest.mark.parametrize("seed, frame", [
+    (5, 19),  # "326", "83463", "515700": a grid line that the frame's edge runs along
+    (11, 1),  # was no thin line; it stayed, joined digits by the grid's columns, and
+    (11, 16),  # was dropped with them as the sheet's edge (read "26", "3463", "700")
+    (5, 93),  # "818", "895": a 2 px column seen as two lines made the grid uneven, its
+    (11, 13),  # columns through digits were not searched (read "18", "8951")
+])
+def test_squared_scene_frames_once_misread(model: Model, seed: int, frame: int) -> None:
+    """Squared paper (digits.scenes, tuning seeds) that the reader once misread, read
+    exactly: a grid line cut by the frame's edge, a dense grid's doubled columns."""
+    from digits.scenes import generate_condition
+    scene = generate_condition("squared", frame + 1, seed=seed)[frame]
+    assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
+
+
 @pytest.mark.slow
 def test_one_touching_a_digit_read_as_not_a_digit_is_cut(model: Model) -> None:
     """A digit with a 1 touching it is often read as "not a digit" whole: it is cut into

@@ -361,3 +361,17 @@ def test_best_cut_picks_the_parts_whose_weakest_reads_best() -> None:
     path, score = steps.best_cut(along, scores)
     assert path == [(0, 2), (2, 3)] and score == pytest.approx(0.8)
     assert steps.best_cut(steps.Cuts(4, {(0, 1): piece}, [0.0] * 4), {(0, 1): 0.9}) == ([], 0.0)
+
+
+def test_a_line_along_the_frame_edge_is_thin_a_band_is_not() -> None:
+    """A grid line that the frame's top or bottom edge runs along (2 px, cut by the edge)
+    is thin line material like any other; a desk's band along the edge, or a stroke cut
+    by it, thicker than LINE_MAX_THICK, is not."""
+    g = steps._LineScale.at(2)  # (as searched in a 640x480 frame: 3 px thick at most)
+    mask = np.zeros((120, 200), np.uint8)
+    mask[:2] = 255  # a line along the top edge
+    mask[-10:] = 255  # a band along the bottom edge
+    mask[40:42] = 255  # a line inside
+    thin = steps._thin(mask, g)
+    assert thin[:2].all() and thin[40:42].all()
+    assert not thin[-9:].any()  # (the band's inner rim is thin, as any thick ink's)
