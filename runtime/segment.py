@@ -721,15 +721,26 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
     outline's and holes' length, is at most BOX_MAX_THICK thick. Its outline is erased
     that thick, and so is the outline of each hole that is a quadrilateral too (the
     dividers of a strip of cells). A digit inside a box is its own region, or touches
-    the box and loses only the pixels on the box's line."""
+    the box and loses only the pixels on the box's line: a quadrilateral box's line is
+    erased as thick as it is (``_outline_thickness``), and the pieces of it left wholly
+    within the band its ink measures (a blurred side's rim) go too."""
     erase = np.zeros_like(binary)
+    band = np.zeros_like(binary)
     for mask in (binary,) if faint is None else (binary, faint):
-        _erase_boxes(mask, erase)
-    return cv2.subtract(binary, erase) if erase.any() else binary
+        _erase_boxes(mask, erase, band)
+    if not erase.any():
+        return binary
+    kept = cv2.subtract(binary, erase)
+    n, labels = cv2.connectedComponents(kept, connectivity=8)
+    outside = np.bincount(labels[(kept > 0) & (band == 0)], minlength=n)
+    rim = (outside == 0) & (np.bincount(labels[band > 0], minlength=n) > 0)
+    rim[0] = False
+    return np.where(rim[labels], np.uint8(0), kept) if rim.any() else kept
 
 
-def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
-    """Draw into ``erase`` the outlines of the boxes of ``mask`` (``remove_boxes``)."""
+def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
+    """Draw into ``erase`` the outlines of the boxes of ``mask``, and into ``band`` the
+    same outlines as thick as their ink measures (``remove_boxes``)."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return
@@ -756,8 +767,44 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray) -> None:
         # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
         sheet = quad is not None and cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
         margin = T.SHEET_ERASE_MARGIN if sheet else T.CELL_ERASE_MARGIN if quad is None else 0
+        outlines = quads if quad is None else [quad, *quads]
         width = 2 * (round(thick) + margin) + 1
-        cv2.polylines(erase, quads if quad is None else [quad, *quads], True, 255, width)
+        cv2.polylines(band, outlines, True, 255, width)
+        if quad is not None:  # a digit touching its box: only the box's own line goes
+            own = min(thick, max(1.0, _outline_thickness(mask, quad)))
+            width = 2 * (round(own) + margin) + 1
+        cv2.polylines(erase, outlines, True, 255, width)
+
+
+def _outline_thickness(mask: np.ndarray, quad: np.ndarray) -> float:
+    """How far a box's line reaches inward from its outline (``quad``, its 4 outer
+    corners, which may stand a pixel or two off the ink): the median, across each side
+    at BOX_SIDE_SAMPLES points away from the corners, of where the first run of ink met
+    along the inward normal ends (pixels; sides without ink there aside). A digit
+    touching the box lengthens a few runs only; its ink counted in the box's own (ink
+    over outline length) made the side erased as thick as the digit's stroke beside it,
+    and a 0 touching its box lost that side."""
+    corners = quad.reshape(4, 2).astype(np.float32)
+    centre = corners.mean(axis=0)
+    reach = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
+    t = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[:, None]
+    ends = []
+    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
+        along = b - a
+        normal = np.float32([-along[1], along[0]]) / max(float(np.hypot(*along)), 1.0)
+        if np.dot(centre - a, normal) < 0:
+            normal = -normal  # inward
+        pts = (a + t * along)[:, None, :] + reach[None, :, None] * normal
+        xs = np.clip(np.round(pts[..., 0]).astype(int), 0, mask.shape[1] - 1)
+        ys = np.clip(np.round(pts[..., 1]).astype(int), 0, mask.shape[0] - 1)
+        ink = mask[ys, xs] > 0
+        found = ink.any(axis=1)
+        first = ink.argmax(axis=1)
+        after = ~ink & (np.arange(len(reach))[None, :] > first[:, None])
+        end = np.where(after.any(axis=1), after.argmax(axis=1), len(reach))
+        ends.append(reach[np.minimum(end, len(reach) - 1)][found])
+    ends = np.concatenate(ends)
+    return float(np.median(ends)) if len(ends) else float(T.BOX_MAX_THICK)
 
 
 def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:

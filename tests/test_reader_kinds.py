@@ -105,6 +105,21 @@ def test_squared_scene_frames_once_misread(model: Model, seed: int, frame: int) 
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
 
 
+@pytest.mark.parametrize("seed, frame", [
+    (3, 88),  # "861142": the 8 against its box lost its side with the box's (read "13")
+    (3, 90),  # "0500": the last 0 against its box's side, cut open (read as a 3)
+    (5, 14),  # "88": the first 8 against its box (read "13")
+    (11, 84),  # "080": the first 0 against its box, cut open (not read)
+    (3, 27),  # "1261624": the 1 px rim of a blurred box side beside a 4, left by the
+])            # thinner erase alone, read as a 1 (the rim within the thicker band goes)
+def test_form_scene_frames_once_misread(model: Model, seed: int, frame: int) -> None:
+    """Form boxes (digits.scenes, tuning seeds) that the reader once misread, read
+    exactly: a digit touching its box keeps its strokes, the box's rim goes."""
+    from digits.scenes import generate_condition
+    scene = generate_condition("form", frame + 1, seed=seed)[frame]
+    assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
+
+
 @pytest.mark.slow
 def test_one_touching_a_digit_read_as_not_a_digit_is_cut(model: Model) -> None:
     """A digit with a 1 touching it is often read as "not a digit" whole: it is cut into

@@ -375,3 +375,18 @@ def test_a_line_along_the_frame_edge_is_thin_a_band_is_not() -> None:
     thin = steps._thin(mask, g)
     assert thin[:2].all() and thin[40:42].all()
     assert not thin[-9:].any()  # (the band's inner rim is thin, as any thick ink's)
+
+
+@pytest.mark.parametrize("line, pen", [(1, 5), (2, 5), (2, 7)])
+def test_a_zero_touching_its_box_keeps_its_side(line: int, pen: int) -> None:
+    """A box's line is erased as thick as the line, not as thick as its ink over its
+    length, which counts the digit touching it: a 0 against its box's side keeps that
+    side, and its loop (it was cut open, and read as a 6, a C or "not a digit")."""
+    page = _page(240, 320)
+    cv2.rectangle(page, (100, 50), (190, 170), (60, 60, 60), line)
+    cv2.ellipse(page, (160 - line + pen // 2, 110), (28, 45), 0, 0, 360, (20, 20, 20), pen)
+    regions, _ = steps.candidates(steps.remove_boxes(*_mask(page)))
+    assert len(regions) == 1
+    mask = regions[0].mask.astype(np.uint8)
+    _contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    assert (hierarchy[0][:, 3] >= 0).sum() == 1  # the loop is closed
