@@ -108,6 +108,7 @@ def test_squared_scene_frames_once_misread(model: Model, seed: int, frame: int) 
 @pytest.mark.parametrize("seed, frame", [
     (3, 88),  # "861142": the 8 against its box lost its side with the box's (read "13")
     (3, 90),  # "0500": the last 0 against its box's side, cut open (read as a 3)
+    (3, 94),  # "24153": the 4 against its box lost its side with the box's ("261153")
     (5, 14),  # "88": the first 8 against its box (read "13")
     (11, 84),  # "080": the first 0 against its box, cut open (not read)
     (3, 27),  # "1261624": the 1 px rim of a blurred box side beside a 4, left by the
