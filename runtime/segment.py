@@ -731,11 +731,19 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
     if not erase.any():
         return binary
     kept = cv2.subtract(binary, erase)
-    n, labels = cv2.connectedComponents(kept, connectivity=8)
-    outside = np.bincount(labels[(kept > 0) & (band == 0)], minlength=n)
-    rim = (outside == 0) & (np.bincount(labels[band > 0], minlength=n) > 0)
+    # (within the band's bounding box and a pixel more: a region crossing its edge has
+    # ink outside the band there)
+    x, y, w, h = cv2.boundingRect(band)
+    x0, y0 = max(0, x - 1), max(0, y - 1)
+    roi = kept[y0:y + h + 1, x0:x + w + 1]
+    n, labels = cv2.connectedComponents(roi, connectivity=8)
+    inside = band[y0:y + h + 1, x0:x + w + 1] > 0
+    outside = np.bincount(labels[(roi > 0) & ~inside], minlength=n)
+    rim = (outside == 0) & (np.bincount(labels[inside], minlength=n) > 0)
     rim[0] = False
-    return np.where(rim[labels], np.uint8(0), kept) if rim.any() else kept
+    if rim.any():
+        kept[y0:y + h + 1, x0:x + w + 1][rim[labels]] = 0
+    return kept
 
 
 def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
@@ -785,26 +793,28 @@ def _outline_thickness(mask: np.ndarray, quad: np.ndarray) -> float:
     over outline length) made the side erased as thick as the digit's stroke beside it,
     and a 0 touching its box lost that side."""
     corners = quad.reshape(4, 2).astype(np.float32)
-    centre = corners.mean(axis=0)
-    reach = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
-    t = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[:, None]
-    ends = []
-    for a, b in zip(corners, np.roll(corners, -1, axis=0), strict=True):
-        along = b - a
-        normal = np.float32([-along[1], along[0]]) / max(float(np.hypot(*along)), 1.0)
-        if np.dot(centre - a, normal) < 0:
-            normal = -normal  # inward
-        pts = (a + t * along)[:, None, :] + reach[None, :, None] * normal
-        xs = np.clip(np.round(pts[..., 0]).astype(int), 0, mask.shape[1] - 1)
-        ys = np.clip(np.round(pts[..., 1]).astype(int), 0, mask.shape[0] - 1)
-        ink = mask[ys, xs] > 0
-        found = ink.any(axis=1)
-        first = ink.argmax(axis=1)
-        after = ~ink & (np.arange(len(reach))[None, :] > first[:, None])
-        end = np.where(after.any(axis=1), after.argmax(axis=1), len(reach))
-        ends.append(reach[np.minimum(end, len(reach) - 1)][found])
-    ends = np.concatenate(ends)
-    return float(np.median(ends)) if len(ends) else float(T.BOX_MAX_THICK)
+    along = np.roll(corners, -1, axis=0) - corners  # the 4 sides, [4, 2]
+    normal = along[:, ::-1] * np.float32([-1, 1])
+    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1.0)[:, None]
+    inward = np.sum((corners.mean(axis=0) - corners) * normal, axis=1) >= 0
+    normal[~inward] *= -1
+    # sample points [4 sides, samples, reach, xy]
+    pts = (corners[:, None, None, :] + _SIDE_AT * along[:, None, None, :]
+           + _REACH[None, None, :, None] * normal[:, None, None, :]).reshape(-1, len(_REACH), 2)
+    xs = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, mask.shape[1] - 1)
+    ys = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, mask.shape[0] - 1)
+    ink = mask[ys, xs] > 0
+    found = ink.any(axis=1)
+    if not found.any():
+        return float(T.BOX_MAX_THICK)
+    after = ~ink & (np.arange(len(_REACH))[None, :] > ink.argmax(axis=1)[:, None])
+    end = np.where(after.any(axis=1), after.argmax(axis=1), len(_REACH) - 1)
+    return float(np.median(_REACH[end][found]))
+
+
+# where _outline_thickness samples: along each side, and from its outline inward (px)
+_SIDE_AT = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
+_REACH = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
 
 
 def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:
