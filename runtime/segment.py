@@ -1078,7 +1078,7 @@ class Segmentation:
         soft = cv2.dilate(mask, np.ones((3, 3), np.uint8))  # the strokes' soft edges
         ink = self.ink[y:y + h, x:x + w].astype(np.float32)
         strokes = ink[mask > 0]
-        top = float(np.percentile(strokes, 90)) if strokes.size else self.level
+        top = crops.upper_decile(strokes) if strokes.size else self.level
         low = 0.5 * self.level
         img = np.clip((ink - low) / max(1.0, top - low), 0, 1)
         img[soft == 0] = 0
