@@ -33,6 +33,19 @@ def stroke_width(mask: np.ndarray) -> float:
     return 2.0 * area / max(perimeter, 1.0)
 
 
+def upper_decile(values: np.ndarray) -> float:
+    """The 90th percentile of a non-empty 1-D array, interpolated linearly between the
+    two nearest ranks as ``np.percentile(values, 90)`` does (equal to it within float
+    rounding), by a partial sort: ~10x cheaper on a digit's few hundred stroke pixels,
+    which the reader takes once per region (bench/frame.py: ~0.5 ms of a ~6 ms frame)."""
+    rank = 0.9 * (values.size - 1)
+    lo = int(rank)
+    hi = min(lo + 1, values.size - 1)
+    part = np.partition(values, (lo, hi))
+    a, b = float(part[lo]), float(part[hi])
+    return a + (b - a) * (rank - lo)
+
+
 def fit(ink: np.ndarray, stroke: float) -> np.ndarray:
     """One digit's box -> the model's input.
 
@@ -94,6 +107,6 @@ def from_image(image: np.ndarray) -> np.ndarray:
     ys, xs = np.nonzero(mask)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     strokes = ink[mask > 0]
-    top = float(np.percentile(strokes, 90))
+    top = upper_decile(strokes)
     scaled = np.clip((ink - 0.5 * level) / max(1.0, top - 0.5 * level), 0, 1)
     return fit(scaled[y0:y1, x0:x1], stroke_width(mask[y0:y1, x0:x1]))
