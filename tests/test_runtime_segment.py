@@ -207,8 +207,8 @@ def _bar(p0: tuple[int, int], p1: tuple[int, int], pen: int = 5) -> steps.Region
 def test_pieces_in_line_are_a_sheets_edge() -> None:
     """Thin pieces on one slanted straight line (a sheet's edge broken by a striped
     desk) are each in a chain; upright 1s side by side, or two pieces alone, are not."""
-    edge = [_bar((580, 100), (574, 140)), _bar((568, 180), (562, 220)),
-            _bar((553, 280), (547, 320)), _bar((535, 400), (529, 440))]
+    edge = [_bar((581, 114), (573, 136)), (_bar((565, 160), (557, 184))),
+            _bar((540, 230), (532, 252)), _bar((500, 390), (494, 412))]
     pieces = [(r, steps._axis(r)) for r in edge]
     assert all(steps._in_chain(r, pieces) for r in edge)
     assert not steps._in_chain(edge[0], pieces[:2])
