@@ -837,8 +837,8 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     off it; on such a frame, a thin region that is a piece of a long faint line
     (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask, ``ink`` the ink mask before
     printed lines were removed) is the sheet's shadow, and one in line with other thin
-    pieces (``_in_chain``) with no region beside it (``_beside``) its edge. Raises
-    TooManyRegions above MAX_INK_REGIONS regions."""
+    pieces (``_in_chain``) its edge. Raises TooManyRegions above
+    MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
@@ -872,7 +872,7 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     if steps is not None and faint is not None and ink is not None:
         pieces = [(r, _axis(r)) for r in regions + edge if _slender(r)]
         regions = [r for r in regions if not _on_faint_line(r, faint, ink)
-                   and not (_in_chain(r, pieces) and not _beside(r, regions))]
+                   and not _in_chain(r, pieces)]
     return regions, stroke
 
 
@@ -890,23 +890,6 @@ def _axis(region: Region) -> tuple[np.ndarray, np.ndarray]:
     pts = np.stack([xs + x, ys + y], 1).astype(np.float32)
     vx, vy, cx, cy = cv2.fitLine(pts, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
     return np.float32([cx, cy]), np.float32([vx, vy])
-
-
-def _beside(region: Region, regions: list[Region]) -> bool:
-    """Whether another region stands beside this one on its line, as the next digit of
-    a number does: their rows overlap by half the shorter height or more, and the gap
-    between them is at most LINE_CHAIN_BESIDE of the taller height (the 1s at the start
-    of a column of numbers are in line, and each has its number's digits beside it)."""
-    x, y, w, h = region.box
-    for other in regions:
-        ox, oy, ow, oh = other.box
-        if other is region:
-            continue
-        rows = min(y + h, oy + oh) - max(y, oy)
-        gap = max(ox - (x + w), x - (ox + ow))
-        if rows >= 0.5 * min(h, oh) and gap <= T.LINE_CHAIN_BESIDE * max(h, oh):
-            return True
-    return False
 
 
 def _in_chain(region: Region, pieces: list[tuple[Region, tuple[np.ndarray, np.ndarray]]]

@@ -268,15 +268,11 @@ LINE_PIECE_INK = 0.6
 # on one straight line (each pair's joining line within LINE_CHAIN_ANGLE degrees of both
 # their axes; pieces dropped on the steps count) is a piece of a sheet's edge against a
 # striped or mottled desk, broken where the desk is as light as the paper
-# (segment._in_chain), unless a region stands beside it on its line, LINE_CHAIN_BESIDE
-# of the height or nearer (segment._beside): the 1s starting a column of numbers ("11",
-# "12", "13" one under another) are in line too, and 5 of 10 photos of such a list on a
-# desk lost them without this. Scenes, 100 frames of every condition: desk seed 5 83 ->
-# 85 % frames exact, 0.15 -> 0.09 false digits per frame; seed 11 87 -> 89 %, 0.05 ->
-# 0.03; no other frame changed. At 15 degrees seed 5 lost two true digits.
+# (segment._in_chain). Scenes, 100 frames of every condition: desk seed 5 83 -> 85 %
+# frames exact, 0.15 -> 0.09 false digits per frame; seed 11 87 -> 89 %, 0.05 -> 0.03; no
+# other frame changed. At 15 degrees seed 5 lost two true digits.
 LINE_CHAIN_PIECES = 2
 LINE_CHAIN_ANGLE = 10.0
-LINE_CHAIN_BESIDE = 0.5
 
 # ---- touching digits --------------------------------------------------------------------
 # Figures below: scenes "touching", 40 frames each of seeds 3, 5, 11 (digits read % /
