@@ -378,17 +378,6 @@ SPLIT_PART_REJECT = 0.1
 # seeds 5/11 unchanged.
 SPLIT_WIDE_MIN_ASPECT = 1.15
 SPLIT_WIDE_PART_MIN = 0.85
-# A region WIDE_DOUBT_ASPECT times wider than tall that no cut parted and the model
-# reads as one digit below WIDE_DOUBT_MAX is not reported as a digit (it counts as
-# rejected): a single digit is rarely that wide (scenes touching: 95 % are <= 1.06 h),
-# and read so doubtfully it is a scribble (no-digit frames: a zigzag read as a 4 at 0.45,
-# as a 7 at 0.44) or touching digits that could not be cut, of which one digit would be
-# wrong. Scenes, 100 frames of every condition, seeds 3/5/11: no-digits 0.08/0.07/0.07
-# -> 0.06/0.04/0.06 false digits per frame, one true digit lost (a sideways scrawled 6
-# read at 0.42 on ruled paper, seed 3), every other frame identical. At (1.15, 0.8)
-# seed 5 lost 5 frames of clean, desk, ruled and zeros, seed 11 6 of camera, desk, zeros.
-WIDE_DOUBT_ASPECT = 1.4
-WIDE_DOUBT_MAX = 0.6
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
 # WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and
