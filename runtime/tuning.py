@@ -264,15 +264,6 @@ LINE_PIECE_ASPECT = 3.0
 LINE_PIECE_EXTENT = 2.5
 LINE_PIECE_GAP = 3
 LINE_PIECE_INK = 0.6
-# On such a frame, a thin region in a row of LINE_CHAIN_PIECES or more other thin regions
-# on one straight line (each pair's joining line within LINE_CHAIN_ANGLE degrees of both
-# their axes; pieces dropped on the steps count) is a piece of a sheet's edge against a
-# striped or mottled desk, broken where the desk is as light as the paper
-# (segment._in_chain). Scenes, 100 frames of every condition: desk seed 5 83 -> 85 %
-# frames exact, 0.15 -> 0.09 false digits per frame; seed 11 87 -> 89 %, 0.05 -> 0.03; no
-# other frame changed. At 15 degrees seed 5 lost two true digits.
-LINE_CHAIN_PIECES = 2
-LINE_CHAIN_ANGLE = 10.0
 
 # ---- touching digits --------------------------------------------------------------------
 # Figures below: scenes "touching", 40 frames each of seeds 3, 5, 11 (digits read % /

@@ -194,29 +194,6 @@ def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
     assert not steps._on_faint_line(piece, printed, printed)
 
 
-def _bar(p0: tuple[int, int], p1: tuple[int, int], pen: int = 5) -> steps.Region:
-    """A straight bar from p0 to p1 (x, y) as a region of a 480x640 frame."""
-    ink = np.zeros((480, 640), np.uint8)
-    cv2.line(ink, p0, p1, 255, pen)
-    ys, xs = np.nonzero(ink)
-    x, y = int(xs.min()), int(ys.min())
-    box = (x, y, int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
-    return steps.Region(box, ink[y:y + box[3], x:x + box[2]] > 0)
-
-
-def test_pieces_in_line_are_a_sheets_edge() -> None:
-    """Thin pieces on one slanted straight line (a sheet's edge broken by a striped
-    desk) are each in a chain; upright 1s side by side, or two pieces alone, are not."""
-    edge = [_bar((581, 114), (573, 136)), (_bar((565, 160), (557, 184))),
-            _bar((540, 230), (532, 252)), _bar((500, 390), (494, 412))]
-    pieces = [(r, steps._axis(r)) for r in edge]
-    assert all(steps._in_chain(r, pieces) for r in edge)
-    assert not steps._in_chain(edge[0], pieces[:2])
-    ones = [_bar((100 + 60 * k, 200), (102 + 60 * k, 260)) for k in range(4)]
-    pieces = [(r, steps._axis(r)) for r in ones]
-    assert not any(steps._in_chain(r, pieces) for r in ones)
-
-
 def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
     """A tilted sheet on a desk with dark and light stripes: its edges and the stripes
     leave no ink region, the digits on it stay."""
