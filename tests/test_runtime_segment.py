@@ -194,6 +194,23 @@ def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
     assert not steps._on_faint_line(piece, printed, printed)
 
 
+def test_ones_starting_a_column_of_numbers_on_a_desk_are_read(onnx_model) -> None:
+    """Numbers written one under another on a sheet on a desk, each starting with a 1:
+    the 1s stand in one straight line like the pieces of a sheet's edge, and are read (a
+    rule that dropped thin pieces in line read "2 3 4")."""
+    frame = np.full((480, 640, 3), (60, 70, 90), np.uint8)
+    cv2.fillConvexPoly(frame, np.array([[150, 40], [520, 60], [500, 460], [130, 440]],
+                                       np.int32), (225, 230, 235))
+    for k, d in enumerate("234"):
+        y = 90 + 120 * k
+        cv2.line(frame, (250, y), (250, y + 80), (40, 40, 40), 7, cv2.LINE_AA)
+        cv2.putText(frame, d, (275, y + 80), cv2.FONT_HERSHEY_SIMPLEX, 3, (40, 40, 40), 7,
+                    cv2.LINE_AA)
+    frame = cv2.GaussianBlur(frame, (3, 3), 0)
+    got = read_digits(Model(onnx_model, "cpu"), frame, 0.3)[0]
+    assert [d.label for d in got] == [1, 2, 1, 3, 1, 4]
+
+
 def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
     """A tilted sheet on a desk with dark and light stripes: its edges and the stripes
     leave no ink region, the digits on it stay."""
