@@ -229,9 +229,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     its weakest part is read more confidently than the whole, by SPLIT_MARGIN of the
     whole's doubt (or, in a region SPLIT_WIDE_MIN_ASPECT wide, at SPLIT_WIDE_PART_MIN),
     and at SPLIT_PART_MIN at least (SPLIT_REJECTED_PART_MIN for a region
-    read as "not a digit", which is never cut into 1s alone: a letter's stems). An uncut
-    region WIDE_DOUBT_ASPECT times wider than tall read as one digit below
-    WIDE_DOUBT_MAX is rejected too (a scribble, or touching digits no cut parts). A small
+    read as "not a digit", which is never cut into 1s alone: a letter's stems). A small
     image whose polarity is in doubt (``Segmentation.other_polarity``: a tight crop of a
     fat digit) is read both ways;
     the reading whose digits explain more of it wins (``_explained``).
@@ -281,8 +279,7 @@ def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],
 
 def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray]]:
     """Each candidate region of ``seg`` with the model's probabilities, or the parts of
-    a cut that won (``read_digits``); letters of words, separators and wide regions read
-    in doubt score 0. A region
+    a cut that won (``read_digits``); letters of words and separators score 0. A region
     whose cut wins is touching digits, never a letter of a word."""
     probs = model.probabilities(seg.crops)
     separators = _separators(seg.regions)
@@ -338,14 +335,9 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
             near.add(i)
     words = _in_words(model, seg.regions, probs, set(won), near)
-    # too wide for one digit and read as one in doubt, uncut: a scribble, or touching
-    # digits no cut could part (one digit would be wrong either way)
-    wide = {i for i, r in enumerate(seg.regions) if i not in won
-            and r.width >= tuning.WIDE_DOUBT_ASPECT * r.height
-            and 0 < _digit_score(model, probs[i]) < tuning.WIDE_DOUBT_MAX}
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
-        if i in words or i in separators or i in wide:
+        if i in words or i in separators:
             found.append((region, np.zeros_like(p)))  # scores 0: rejected
         elif i in won:
             found += won[i]

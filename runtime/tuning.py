@@ -277,15 +277,6 @@ LINE_PIECE_ASPECT = 3.0
 LINE_PIECE_EXTENT = 2.5
 LINE_PIECE_GAP = 3
 LINE_PIECE_INK = 0.6
-# On such a frame, a thin region in a row of LINE_CHAIN_PIECES or more other thin regions
-# on one straight line (each pair's joining line within LINE_CHAIN_ANGLE degrees of both
-# their axes; pieces dropped on the steps count) is a piece of a sheet's edge against a
-# striped or mottled desk, broken where the desk is as light as the paper
-# (segment._in_chain). Scenes, 100 frames of every condition: desk seed 5 83 -> 85 %
-# frames exact, 0.15 -> 0.09 false digits per frame; seed 11 87 -> 89 %, 0.05 -> 0.03; no
-# other frame changed. At 15 degrees seed 5 lost two true digits.
-LINE_CHAIN_PIECES = 2
-LINE_CHAIN_ANGLE = 10.0
 
 # ---- touching digits --------------------------------------------------------------------
 # Figures below: scenes "touching", 40 frames each of seeds 3, 5, 11 (digits read % /
@@ -391,17 +382,6 @@ SPLIT_PART_REJECT = 0.1
 # seeds 5/11 unchanged.
 SPLIT_WIDE_MIN_ASPECT = 1.15
 SPLIT_WIDE_PART_MIN = 0.85
-# A region WIDE_DOUBT_ASPECT times wider than tall that no cut parted and the model
-# reads as one digit below WIDE_DOUBT_MAX is not reported as a digit (it counts as
-# rejected): a single digit is rarely that wide (scenes touching: 95 % are <= 1.06 h),
-# and read so doubtfully it is a scribble (no-digit frames: a zigzag read as a 4 at 0.45,
-# as a 7 at 0.44) or touching digits that could not be cut, of which one digit would be
-# wrong. Scenes, 100 frames of every condition, seeds 3/5/11: no-digits 0.08/0.07/0.07
-# -> 0.06/0.04/0.06 false digits per frame, one true digit lost (a sideways scrawled 6
-# read at 0.42 on ruled paper, seed 3), every other frame identical. At (1.15, 0.8)
-# seed 5 lost 5 frames of clean, desk, ruled and zeros, seed 11 6 of camera, desk, zeros.
-WIDE_DOUBT_ASPECT = 1.4
-WIDE_DOUBT_MAX = 0.6
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
 # WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and

@@ -194,27 +194,21 @@ def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
     assert not steps._on_faint_line(piece, printed, printed)
 
 
-def _bar(p0: tuple[int, int], p1: tuple[int, int], pen: int = 5) -> steps.Region:
-    """A straight bar from p0 to p1 (x, y) as a region of a 480x640 frame."""
-    ink = np.zeros((480, 640), np.uint8)
-    cv2.line(ink, p0, p1, 255, pen)
-    ys, xs = np.nonzero(ink)
-    x, y = int(xs.min()), int(ys.min())
-    box = (x, y, int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
-    return steps.Region(box, ink[y:y + box[3], x:x + box[2]] > 0)
-
-
-def test_pieces_in_line_are_a_sheets_edge() -> None:
-    """Thin pieces on one slanted straight line (a sheet's edge broken by a striped
-    desk) are each in a chain; upright 1s side by side, or two pieces alone, are not."""
-    edge = [_bar((581, 114), (573, 136)), (_bar((565, 160), (557, 184))),
-            _bar((540, 230), (532, 252)), _bar((500, 390), (494, 412))]
-    pieces = [(r, steps._axis(r)) for r in edge]
-    assert all(steps._in_chain(r, pieces) for r in edge)
-    assert not steps._in_chain(edge[0], pieces[:2])
-    ones = [_bar((100 + 60 * k, 200), (102 + 60 * k, 260)) for k in range(4)]
-    pieces = [(r, steps._axis(r)) for r in ones]
-    assert not any(steps._in_chain(r, pieces) for r in ones)
+def test_ones_starting_a_column_of_numbers_on_a_desk_are_read(onnx_model) -> None:
+    """Numbers written one under another on a sheet on a desk, each starting with a 1:
+    the 1s stand in one straight line like the pieces of a sheet's edge, and are read (a
+    rule that dropped thin pieces in line read "2 3 4")."""
+    frame = np.full((480, 640, 3), (60, 70, 90), np.uint8)
+    cv2.fillConvexPoly(frame, np.array([[150, 40], [520, 60], [500, 460], [130, 440]],
+                                       np.int32), (225, 230, 235))
+    for k, d in enumerate("234"):
+        y = 90 + 120 * k
+        cv2.line(frame, (250, y), (250, y + 80), (40, 40, 40), 7, cv2.LINE_AA)
+        cv2.putText(frame, d, (275, y + 80), cv2.FONT_HERSHEY_SIMPLEX, 3, (40, 40, 40), 7,
+                    cv2.LINE_AA)
+    frame = cv2.GaussianBlur(frame, (3, 3), 0)
+    got = read_digits(Model(onnx_model, "cpu"), frame, 0.3)[0]
+    assert [d.label for d in got] == [1, 2, 1, 3, 1, 4]
 
 
 def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
