@@ -898,8 +898,8 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
 # ---- 5. candidate regions ---------------------------------------------------------------
 
 def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
-               faint: np.ndarray | None = None, ink: np.ndarray | None = None,
-               gray: np.ndarray | None = None) -> tuple[list[Region], float]:
+               faint: np.ndarray | None = None,
+               ink: np.ndarray | None = None) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the frame's stroke width (pixels). Both are judged against the strokes, not the
     frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
@@ -908,9 +908,7 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     edge of a sheet, not ink; a digit crossing a hard shadow's edge has most of its ink
     off it; on such a frame, a thin region that is a piece of a long faint line
     (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask, ``ink`` the ink mask before
-    printed lines were removed) is the sheet's shadow, and one in line with other thin
-    pieces (``_in_chain``) with different surfaces either side (``_between_surfaces``;
-    ``gray`` is the working gray frame) its edge. Raises TooManyRegions above
+    printed lines were removed) is the sheet's shadow. Raises TooManyRegions above
     MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
@@ -922,7 +920,6 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     _n, labels = cv2.connectedComponents(binary, connectivity=8)
     stroke = crops.stroke_width(binary)
     regions = []
-    edge: list[Region] = []  # thin regions on the surface's steps: pieces of a sheet's edge
     for x, y, w, h, contour in boxes:
         length = max(w, h)
         if length < T.SPECK_MIN_PX:
@@ -932,77 +929,16 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
         if length < T.SPECK_STROKES * stroke and length < T.SPECK_STROKES * crops.stroke_width(
                 mask.astype(np.uint8)):
             continue  # (its own strokes are measured only when the frame's say "small")
-        region = Region((x, y, w, h), mask)
         if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) \
                 >= T.SURFACE_STEP_SHARE * np.count_nonzero(mask):
-            if _slender(region):
-                edge.append(region)
             continue
-        regions.append(region)
+        regions.append(Region((x, y, w, h), mask))
     regions = _drop_surface(regions, binary.shape)
     regions = _merge_pieces(regions)
     regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
-    if steps is not None and faint is not None and ink is not None and gray is not None:
-        pieces = [(r, _axis(r)) for r in regions + edge if _slender(r)]
-        regions = [r for r in regions if not _on_faint_line(r, faint, ink)
-                   and not (_in_chain(r, pieces) and _between_surfaces(r, gray))]
+    if steps is not None and faint is not None and ink is not None:
+        regions = [r for r in regions if not _on_faint_line(r, faint, ink)]
     return regions, stroke
-
-
-def _slender(region: Region) -> bool:
-    """LINE_PIECE_ASPECT times longer than wide: a 1, or a piece of a line."""
-    _x, _y, w, h = region.box
-    return max(w, h) >= T.LINE_PIECE_ASPECT * min(w, h)
-
-
-def _axis(region: Region) -> tuple[np.ndarray, np.ndarray]:
-    """A region's centre and the unit vector along its ink (a least-squares line), both
-    float32 [2] as (x, y) in working pixels."""
-    x, y, _w, _h = region.box
-    ys, xs = np.nonzero(region.mask)
-    pts = np.stack([xs + x, ys + y], 1).astype(np.float32)
-    vx, vy, cx, cy = cv2.fitLine(pts, cv2.DIST_L2, 0, 0.01, 0.01).ravel()
-    return np.float32([cx, cy]), np.float32([vx, vy])
-
-
-def _between_surfaces(region: Region, gray: np.ndarray) -> bool:
-    """Whether the surface differs across a thin region (paper on one side, desk on the
-    other): the medians of ``gray`` (uint8 [H, W], working pixels) two strokes from its
-    axis on either side, at LINE_CHAIN_SAMPLES points along it, differ by
-    LINE_CHAIN_SIDES gray levels or more. A 1 on a sheet has paper on both sides."""
-    (cx, cy), (vx, vy) = _axis(region)
-    stroke = crops.stroke_width(region.mask.astype(np.uint8))
-    _x, _y, w, h = region.box
-    along = np.linspace(-0.4, 0.4, T.LINE_CHAIN_SAMPLES) * max(w, h)
-    gh, gw = gray.shape
-    medians = []
-    for side in (-1, 1):
-        d = side * 2 * max(stroke, 2.0)
-        xs = np.clip(np.round(cx + along * vx - d * vy), 0, gw - 1).astype(int)
-        ys = np.clip(np.round(cy + along * vy + d * vx), 0, gh - 1).astype(int)
-        medians.append(float(np.median(gray[ys, xs])))
-    return abs(medians[0] - medians[1]) >= T.LINE_CHAIN_SIDES
-
-
-def _in_chain(region: Region, pieces: list[tuple[Region, tuple[np.ndarray, np.ndarray]]]
-              ) -> bool:
-    """Whether a thin region lies in a row of LINE_CHAIN_PIECES or more thin regions on
-    one straight line (``pieces``: thin regions with their ``_axis``, those dropped on the
-    surface's steps included): a sheet's edge against a striped or mottled desk, broken
-    where the desk is as light as the paper. Two pieces are in line when the line
-    joining their centres runs within LINE_CHAIN_ANGLE of both their axes."""
-    if not _slender(region):
-        return False
-    centre, axis = next(a for r, a in pieces if r is region)
-    cos = np.cos(np.radians(T.LINE_CHAIN_ANGLE))
-    n = 0
-    for other, (c, v) in pieces:
-        d = c - centre
-        far = float(np.hypot(*d))
-        if other is region or far == 0:
-            continue
-        n += abs(float(d @ axis)) >= cos * far and abs(float(d @ v)) >= cos * far
-    return n >= T.LINE_CHAIN_PIECES
 
 
 def _on_faint_line(region: Region, faint: np.ndarray, ink: np.ndarray) -> bool:
@@ -1012,12 +948,12 @@ def _on_faint_line(region: Region, faint: np.ndarray, ink: np.ndarray) -> bool:
     ways together, to LINE_PIECE_EXTENT times the region's length, and less than
     LINE_PIECE_INK of that run is ink (``ink``: the ink mask before printed lines were
     removed; a grid line under a 1 is ink, not faint)."""
-    if not _slender(region):
+    x, y, w, h = region.box
+    if max(w, h) < T.LINE_PIECE_ASPECT * min(w, h):
         return False
-    x, y, _w, _h = region.box
     ys, xs = np.nonzero(region.mask)
     pts = np.stack([xs + x, ys + y], 1).astype(np.float32)
-    (cx, cy), (vx, vy) = (map(float, v) for v in _axis(region))
+    vx, vy, cx, cy = (float(v) for v in cv2.fitLine(pts, cv2.DIST_L2, 0, 0.01, 0.01).ravel())
     along = (pts[:, 0] - cx) * vx + (pts[:, 1] - cy) * vy
     across = np.abs((pts[:, 1] - cy) * vx - (pts[:, 0] - cx) * vy)
     length = float(along.max() - along.min()) + 1
@@ -1407,7 +1343,7 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)
-    regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary, gray)
+    regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary)
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,

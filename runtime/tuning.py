@@ -277,23 +277,6 @@ LINE_PIECE_ASPECT = 3.0
 LINE_PIECE_EXTENT = 2.5
 LINE_PIECE_GAP = 3
 LINE_PIECE_INK = 0.6
-# On such a frame, a thin region in a row of LINE_CHAIN_PIECES or more other thin regions
-# on one straight line (each pair's joining line within LINE_CHAIN_ANGLE degrees of both
-# their axes; pieces dropped on the steps count) is a piece of a sheet's edge against a
-# striped or mottled desk, broken where the desk is as light as the paper
-# (segment._in_chain), when the surface differs across it: the medians of the gray levels
-# two strokes beyond its axis either side, at LINE_CHAIN_SAMPLES points along it, differ
-# by LINE_CHAIN_SIDES or more (segment._between_surfaces; the pieces of the desk frames
-# below: 16-30). Without that test the rule dropped the 1s of columns of numbers on any
-# frame whose surface steps (a hard shadow, a dark header bar): 75 of 592 attack inputs
-# (lone 1s one under another, ledgers, tables) lost digits; with it, none.
-# Scenes, 100 frames of every condition: desk seed 5 83 -> 85 % frames exact, 0.15 ->
-# 0.09 false digits per frame; seed 11 87 -> 88 %, 0.05 -> 0.04; no other frame changed.
-# At 15 degrees seed 5 lost two true digits.
-LINE_CHAIN_PIECES = 2
-LINE_CHAIN_ANGLE = 10.0
-LINE_CHAIN_SAMPLES = 9
-LINE_CHAIN_SIDES = 12
 
 # ---- touching digits --------------------------------------------------------------------
 # Figures below: scenes "touching", 40 frames each of seeds 3, 5, 11 (digits read % /

@@ -122,18 +122,6 @@ def test_form_scene_frames_once_misread(model: Model, seed: int, frame: int) -> 
 
 
 @pytest.mark.slow
-def test_desk_frames_with_a_broken_sheet_edge(model: Model) -> None:
-    """Scene frames (digits.scenes, tuning seed 5) where a sheet's edge against a striped
-    desk was broken into pieces read as 1s (3 false 1s on frames 59 and 74), read
-    exactly."""
-    from digits.scenes import generate_condition
-    scenes = generate_condition("desk", 75, seed=5)
-    for i in (59, 74):
-        got = [d.label for d in read_digits(model, scenes[i].image, 0.3)[0]]
-        assert got == scenes[i].labels, (i, got)
-
-
-@pytest.mark.slow
 def test_one_touching_a_digit_read_as_not_a_digit_is_cut(model: Model) -> None:
     """A digit with a 1 touching it is often read as "not a digit" whole: it is cut into
     the 1 and the digit when both read confidently and the 1 is nearly the pair's height

@@ -211,39 +211,6 @@ def test_ones_starting_a_column_of_numbers_on_a_desk_are_read(onnx_model) -> Non
     assert [d.label for d in got] == [1, 2, 1, 3, 1, 4]
 
 
-def _bar(p0: tuple[int, int], p1: tuple[int, int], pen: int = 5) -> steps.Region:
-    """A straight bar from p0 to p1 (x, y) as a region of a 480x640 frame."""
-    ink = np.zeros((480, 640), np.uint8)
-    cv2.line(ink, p0, p1, 255, pen)
-    ys, xs = np.nonzero(ink)
-    x, y = int(xs.min()), int(ys.min())
-    box = (x, y, int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
-    return steps.Region(box, ink[y:y + box[3], x:x + box[2]] > 0)
-
-
-def test_pieces_in_line_are_a_sheets_edge() -> None:
-    """Thin pieces on one slanted straight line (a sheet's edge broken by a striped
-    desk) are each in a chain; upright 1s side by side, or two pieces alone, are not."""
-    edge = [_bar((580, 100), (574, 140)), _bar((568, 180), (562, 220)),
-            _bar((553, 280), (547, 320)), _bar((535, 400), (529, 440))]
-    pieces = [(r, steps._axis(r)) for r in edge]
-    assert all(steps._in_chain(r, pieces) for r in edge)
-    assert not steps._in_chain(edge[0], pieces[:2])
-    ones = [_bar((100 + 60 * k, 200), (102 + 60 * k, 260)) for k in range(4)]
-    pieces = [(r, steps._axis(r)) for r in ones]
-    assert not any(steps._in_chain(r, pieces) for r in ones)
-
-
-def test_a_sheets_edge_has_unlike_surfaces_either_side() -> None:
-    """A bar along the border of a light sheet and a darker desk lies between two
-    surfaces; the same bar on the sheet alone (a 1) does not."""
-    bar = _bar((300, 100), (300, 180))
-    gray = np.full((480, 640), 210, np.uint8)
-    assert not steps._between_surfaces(bar, gray)
-    gray[:, 301:] = 190
-    assert steps._between_surfaces(bar, gray)
-
-
 def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
     """A tilted sheet on a desk with dark and light stripes: its edges and the stripes
     leave no ink region, the digits on it stay."""
