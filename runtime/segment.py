@@ -784,6 +784,11 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         cv2.polylines(erase, outlines, True, 255, width)
 
 
+# where _outline_thickness samples: along each side, and from its outline inward (px)
+_SIDE_AT = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
+_REACH = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
+
+
 def _outline_thickness(mask: np.ndarray, quad: np.ndarray) -> float:
     """How far a box's line reaches inward from its outline (``quad``, its 4 outer
     corners, which may stand a pixel or two off the ink): the median, across each side
@@ -810,11 +815,6 @@ def _outline_thickness(mask: np.ndarray, quad: np.ndarray) -> float:
     after = ~ink & (np.arange(len(_REACH))[None, :] > ink.argmax(axis=1)[:, None])
     end = np.where(after.any(axis=1), after.argmax(axis=1), len(_REACH) - 1)
     return float(np.median(_REACH[end][found]))
-
-
-# where _outline_thickness samples: along each side, and from its outline inward (px)
-_SIDE_AT = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
-_REACH = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
 
 
 def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:

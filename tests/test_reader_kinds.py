@@ -90,34 +90,36 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
         assert got == scenes[i].labels, (i, got)
 
 
-@pytest.mark.parametrize("seed, frame", [
-    (5, 19),  # "326", "83463", "515700": a grid line that the frame's edge runs along
-    (11, 1),  # was no thin line; it stayed, joined digits by the grid's columns, and
-    (11, 16),  # was dropped with them as the sheet's edge (read "26", "3463", "700")
-    (5, 93),  # "818", "895": a 2 px column seen as two lines made the grid uneven, its
-    (11, 13),  # columns through digits were not searched (read "18", "8951")
+@pytest.mark.parametrize("condition, seed, frame", [
+    ("squared", 5, 19),  # "326", "83463", "515700": a grid line that the frame's edge
+    ("squared", 11, 1),  # runs along was no thin line; it stayed, joined digits by the
+    ("squared", 11, 16),  # grid's columns, and was dropped with them as the sheet's edge
+                          # (read "26", "3463", "700")
+    ("squared", 5, 93),  # "818", "895": a 2 px column seen as two lines made the grid
+    ("squared", 11, 13),  # uneven, its columns through digits were not searched (read
+                          # "18", "8951")
+    ("form", 3, 88),  # "861142": the 8 against its box lost its side with the box's ("13")
+    ("form", 3, 90),  # "0500": the last 0 against its box's side, cut open (read as a 3)
+    ("form", 3, 94),  # "24153": the 4 against its box lost its side with the box's
+                      # ("261153")
+    ("form", 5, 14),  # "88": the first 8 against its box (read "13")
+    ("form", 11, 84),  # "080": the first 0 against its box, cut open (not read)
+    ("form", 3, 27),  # "1261624": the 1 px rim of a blurred box side beside a 4, left by
+                      # the thinner erase alone, read as a 1 (the rim within the thicker
+                      # band goes)
+    ("touching", 3, 18),  # "63118": "18" rejected whole, its 1 as tall as the 8 ("631")
+    ("touching", 11, 65),  # "736": "36" rejected whole, cut into two wide digits ("7")
+    ("touching", 11, 89),  # "018": "01" rejected whole, its 1 as tall as the 0 ("8")
+    ("touching", 11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 ("2")
 ])
-def test_squared_scene_frames_once_misread(model: Model, seed: int, frame: int) -> None:
-    """Squared paper (digits.scenes, tuning seeds) that the reader once misread, read
-    exactly: a grid line cut by the frame's edge, a dense grid's doubled columns."""
+def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int,
+                                         frame: int) -> None:
+    """Scene frames of the tuning seeds (digits.scenes) that the reader once misread,
+    read exactly: a grid line cut by the frame's edge and a dense grid's doubled columns
+    (squared), a digit touching its box keeps its strokes and the box's rim goes
+    (form), touching pairs rejected whole are cut (touching)."""
     from digits.scenes import generate_condition
-    scene = generate_condition("squared", frame + 1, seed=seed)[frame]
-    assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
-
-
-@pytest.mark.parametrize("seed, frame", [
-    (3, 88),  # "861142": the 8 against its box lost its side with the box's (read "13")
-    (3, 90),  # "0500": the last 0 against its box's side, cut open (read as a 3)
-    (3, 94),  # "24153": the 4 against its box lost its side with the box's ("261153")
-    (5, 14),  # "88": the first 8 against its box (read "13")
-    (11, 84),  # "080": the first 0 against its box, cut open (not read)
-    (3, 27),  # "1261624": the 1 px rim of a blurred box side beside a 4, left by the
-])            # thinner erase alone, read as a 1 (the rim within the thicker band goes)
-def test_form_scene_frames_once_misread(model: Model, seed: int, frame: int) -> None:
-    """Form boxes (digits.scenes, tuning seeds) that the reader once misread, read
-    exactly: a digit touching its box keeps its strokes, the box's rim goes."""
-    from digits.scenes import generate_condition
-    scene = generate_condition("form", frame + 1, seed=seed)[frame]
+    scene = generate_condition(condition, frame + 1, seed=seed)[frame]
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
 
 
@@ -132,20 +134,6 @@ def test_one_touching_a_digit_read_as_not_a_digit_is_cut(model: Model) -> None:
     got = [(text, _text(model, image)) for image, text in
            (kinds.make_touching_one(rng) for _ in range(60))]
     assert sum(want == read_ for want, read_ in got) >= 36, got
-
-
-@pytest.mark.parametrize("seed, frame", [
-    (3, 18),  # "63118": "18" rejected whole, its 1 as tall as the 8 (read "631")
-    (11, 65),  # "736": "36" rejected whole, cut into two wide digits (read "7")
-    (11, 89),  # "018": "01" rejected whole, its 1 as tall as the 0 (read "8")
-    (11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 (read "2")
-])
-def test_touching_scene_frames_once_misread(model: Model, seed: int, frame: int) -> None:
-    """Touching digits (digits.scenes, tuning seeds) that the reader once misread, read
-    exactly."""
-    from digits.scenes import generate_condition
-    scene = generate_condition("touching", frame + 1, seed=seed)[frame]
-    assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
 
 
 @pytest.mark.parametrize("name", ["empty_grid", "empty_form"])
