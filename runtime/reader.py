@@ -32,7 +32,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from digits import crops
 from digits.errors import NO_MEMORY, DigitsError, UnreadableInput
 from digits.runtime import sources as src
 from digits.runtime import tuning
@@ -345,26 +344,21 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
             found += won[i]
         else:
             found.append((region, p))
-    out_of_scale = _out_of_scale(model, found)
-    return [(r, np.zeros_like(p)) if k in out_of_scale else (r, p)
+    return [(r, np.zeros_like(p)) if k in _out_of_scale(model, found) else (r, p)
             for k, (r, p) in enumerate(found)]
 
 
 def _out_of_scale(model: Model, found: list[tuple[SegRegion, np.ndarray]]) -> set[int]:
     """Which regions read as a 1 stand ONE_MAX_SCALE or more times taller than every
     other digit of the frame (at least ONE_SCALE_OTHERS of them, each read at
-    SPLIT_PART_MIN) and ONE_MAX_STROKES or more times longer than their stroke is wide:
-    a long piece of a sheet's edge, a margin line or a printed bar, not a 1."""
+    SPLIT_PART_MIN): a long thin piece of a sheet's edge or its shadow, not a 1."""
     read = [(k, r.height) for k, (r, p) in enumerate(found)
             if _digit_score(model, p) >= tuning.SPLIT_PART_MIN]
     out = set()
     for k, h in read:
         others = [o for j, o in read if j != k]
-        region, p = found[k]
-        if int(p.argmax()) == 1 and len(others) >= tuning.ONE_SCALE_OTHERS \
-                and h >= tuning.ONE_MAX_SCALE * max(others) \
-                and h >= tuning.ONE_MAX_STROKES * crops.stroke_width(
-                    region.mask.astype(np.uint8)):
+        if int(found[k][1].argmax()) == 1 and len(others) >= tuning.ONE_SCALE_OTHERS \
+                and h >= tuning.ONE_MAX_SCALE * max(others):
             out.add(k)
     return out
 
