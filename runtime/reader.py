@@ -222,9 +222,8 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     A region is a digit when the model's top class is a digit (not
     ``model.reject_index``) read with at least ``min_confidence`` (and, for a model
     without a reject class, the calibrated NO_REJECT_MIN_CONFIDENCE), and is neither a
-    letter of a word (``_in_words``), nor a separator between two digits
-    (``_separators``), nor a 1 out of scale with the frame's other digits
-    (``_out_of_scale``); every other region counts as rejected. A region wide enough to
+    letter of a word (``_in_words``) nor a separator between two digits
+    (``_separators``); every other region counts as rejected. A region wide enough to
     hold touching digits (a digit and a 1 included) is also cut along candidate paths
     (``Segmentation.split_options``), the parts chosen by ``best_cut``; a cut wins when
     its weakest part is read more confidently than the whole, by SPLIT_MARGIN of the
@@ -344,23 +343,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
             found += won[i]
         else:
             found.append((region, p))
-    return [(r, np.zeros_like(p)) if k in _out_of_scale(model, found) else (r, p)
-            for k, (r, p) in enumerate(found)]
-
-
-def _out_of_scale(model: Model, found: list[tuple[SegRegion, np.ndarray]]) -> set[int]:
-    """Which regions read as a 1 stand ONE_MAX_SCALE or more times taller than every
-    other digit of the frame (at least ONE_SCALE_OTHERS of them, each read at
-    SPLIT_PART_MIN): a long thin piece of a sheet's edge or its shadow, not a 1."""
-    read = [(k, r.height) for k, (r, p) in enumerate(found)
-            if _digit_score(model, p) >= tuning.SPLIT_PART_MIN]
-    out = set()
-    for k, h in read:
-        others = [o for j, o in read if j != k]
-        if int(found[k][1].argmax()) == 1 and len(others) >= tuning.ONE_SCALE_OTHERS \
-                and h >= tuning.ONE_MAX_SCALE * max(others):
-            out.add(k)
-    return out
+    return found
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,

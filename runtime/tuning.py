@@ -405,14 +405,6 @@ WORD_REJECT = 0.5
 # beside its neighbours in the scenes (common/scenes.py) is ~0.7 of their height.
 SEPARATOR_HEIGHT_SHARE = 0.5
 SEPARATOR_REACH = 1.0
-# A region read as a 1 ONE_MAX_SCALE or more times taller than every other digit of the
-# frame (at least ONE_SCALE_OTHERS of them) is a piece of a sheet's edge, not a 1. Scenes,
-# tuning seeds 5 and 11, 100 frames per condition: 1s read ONE_MAX_SCALE times taller
-# than the tallest other digit: 0 of 1,664 true 1s, 10 of 47 false ones (at 2.0: 2 true
-# 1s beside letters read as small digits, 14 false ones; at 2.5: 0 true, 13 false).
-# A price's cents or a footnote are about half the height of the digits beside them.
-ONE_MAX_SCALE = 2.5
-ONE_SCALE_OTHERS = 2
 # Without a "not a digit" class (model.reject_index is None), a region is a digit when
 # the model's top probability reaches this (and the caller's min_confidence). Measured
 # (every region read at min_confidence 0 on scenes seed 2, 100 frames, and tests/kinds.py
