@@ -1100,20 +1100,31 @@ def _side_contacts(region: Region, shape: tuple[int, int]) -> tuple[float, float
 
 
 def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
-    """Indices in reading order (lines top to bottom, left to right) and each one's line."""
+    """Indices in reading order (lines top to bottom, left to right) and each one's line.
+    Boxes are taken by their centre's height: one joins the first line whose rows hold
+    its centre, or whose boxes are all less than RAISED_SHARE of its height with their
+    centres within its rows (small raised digits beside it: a price's cents, an exponent;
+    it does not widen that line's rows, so a tall box does not join two lines)."""
     order = sorted(range(len(boxes)), key=lambda i: boxes[i][1] + boxes[i][3] / 2)
     lines: list[list[int]] = []
+    own: list[list[int]] = []  # each line's boxes but those joined beside raised ones
     for i in order:
         _x, y, _w, h = boxes[i]
         cy = y + h / 2
-        for line in lines:
-            top = min(boxes[j][1] for j in line)
-            bottom = max(boxes[j][1] + boxes[j][3] for j in line)
+        for line, mine in zip(lines, own, strict=True):
+            top = min(boxes[j][1] for j in mine)
+            bottom = max(boxes[j][1] + boxes[j][3] for j in mine)
             if top <= cy <= bottom:
+                line.append(i)
+                mine.append(i)
+                break
+            if all(boxes[j][3] < T.RAISED_SHARE * h
+                   and y <= boxes[j][1] + boxes[j][3] / 2 <= y + h for j in mine):
                 line.append(i)
                 break
         else:
             lines.append([i])
+            own.append([i])
     out, line_of = [], []
     for n, line in enumerate(lines):
         for i in sorted(line, key=lambda i: boxes[i][0]):

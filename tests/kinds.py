@@ -417,6 +417,21 @@ def make_comma_number(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+def make_raised(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A price with raised cents or a number with an exponent: 1-3 digits, then two
+    digits 0.3-0.45 of their height, level with their top (a tall 1 first half the time)."""
+    big = ("1" if rng.random() < 0.5 else "") + digits_text(rng, int(rng.integers(1, 3)))
+    small = digits_text(rng, 2)
+    height = int(rng.integers(90, 160))
+    tall = int(rng.uniform(0.3, 0.45) * height)
+    pen = max(3, height // 12)
+    canvas = paper(height + 120, (len(big) + 1) * height + 160, rng)
+    ink = INKS[int(rng.integers(len(INKS)))]
+    x = _row(canvas, big, 60, 60, height, pen, ink, rng)
+    _row(canvas, small, x, 60, tall, max(2, pen // 2), ink, rng)
+    return finish(canvas), big + small
+
+
 WORDS = ("TOTAL", "CROISSANT", "LATTE", "TIP", "TAX", "SOLO", "BAGEL", "COOKIES",
          "CORNER CAFE", "THANK YOU", "SLICE", "LOLLIES", "ISLE", "BOILS")
 
@@ -562,7 +577,7 @@ DIGIT_KINDS: dict[str, Kind] = {
     "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
-    "receipt": make_receipt, "comma_number": make_comma_number,
+    "receipt": make_receipt, "comma_number": make_comma_number, "raised": make_raised,
     "continental": make_continental,
     "touching_one": make_touching_one, "thin_one_crop": make_thin_one_crop,
 }
