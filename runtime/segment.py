@@ -1101,36 +1101,54 @@ def _side_contacts(region: Region, shape: tuple[int, int]) -> tuple[float, float
 
 def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
     """Indices in reading order (lines top to bottom, left to right) and each one's line.
-    Boxes are taken by their centre's height: one joins the first line whose rows hold
-    its centre, or whose boxes are all less than RAISED_SHARE of its height with their
-    centres within its rows (small raised digits beside it: a price's cents, an exponent;
-    it does not widen that line's rows, so a tall box does not join two lines)."""
+    Boxes are taken by their centre's height; one joins the first line whose rows hold its
+    centre. A line of small digits raised beside taller ones then joins their line
+    (``_raised_beside``: a price's cents, an exponent, a form's field number)."""
     order = sorted(range(len(boxes)), key=lambda i: boxes[i][1] + boxes[i][3] / 2)
     lines: list[list[int]] = []
-    own: list[list[int]] = []  # each line's boxes but those joined beside raised ones
     for i in order:
         _x, y, _w, h = boxes[i]
         cy = y + h / 2
-        for line, mine in zip(lines, own, strict=True):
-            top = min(boxes[j][1] for j in mine)
-            bottom = max(boxes[j][1] + boxes[j][3] for j in mine)
+        for line in lines:
+            top = min(boxes[j][1] for j in line)
+            bottom = max(boxes[j][1] + boxes[j][3] for j in line)
             if top <= cy <= bottom:
-                line.append(i)
-                mine.append(i)
-                break
-            if all(boxes[j][3] < T.RAISED_SHARE * h
-                   and y <= boxes[j][1] + boxes[j][3] / 2 <= y + h for j in mine):
                 line.append(i)
                 break
         else:
             lines.append([i])
-            own.append([i])
+    for a, small in enumerate(lines):
+        tall = next((line for b, line in enumerate(lines)
+                     if b != a and line and _raised_beside(small, line, boxes)), None)
+        if tall is not None:
+            tall += small
+            lines[a] = []
     out, line_of = [], []
-    for n, line in enumerate(lines):
+    for n, line in enumerate(line for line in lines if line):
         for i in sorted(line, key=lambda i: boxes[i][0]):
             out.append(i)
             line_of.append(n)
     return out, line_of
+
+
+def _raised_beside(small: list[int], tall: list[int], boxes: list[Box]) -> bool:
+    """Whether the line ``small`` is digits raised beside the line ``tall``: each less
+    than RAISED_SHARE of the height of every box of ``tall``, its centre within the rows
+    of every one, and all of them to one side of ``tall``, RAISED_REACH of its median
+    height away at most. (A small line above a number with one taller digit has its
+    centres within that digit's rows only; a ledger's line above a bigger amount
+    stretches across the page, over it.)"""
+    heights = [boxes[j][3] for j in tall]
+    if not all(boxes[i][3] < T.RAISED_SHARE * min(heights)
+               and boxes[j][1] <= boxes[i][1] + boxes[i][3] / 2 <= boxes[j][1] + boxes[j][3]
+               for i in small for j in tall):
+        return False
+    left = min(boxes[i][0] for i in small)
+    right = max(boxes[i][0] + boxes[i][2] for i in small)
+    t_left = min(boxes[j][0] for j in tall)
+    t_right = max(boxes[j][0] + boxes[j][2] for j in tall)
+    gap = left - t_right if left >= t_right else t_left - right
+    return 0 <= gap <= T.RAISED_REACH * float(np.median(heights))
 
 
 # ---- 6. crops and cuts ------------------------------------------------------------------

@@ -25,13 +25,16 @@ def test_reading_order_lines_then_x() -> None:
 
 def test_reading_order_keeps_raised_digits_on_their_line() -> None:
     """Cents or an exponent, less than RAISED_SHARE of a digit's height and level with its
-    top, follow it on its line; a tall box beside two lines does not join them."""
+    top, follow it on its line; a small line above a number with one taller digit whose
+    rows reach it stays a line of its own."""
     price = [(0, 100, 40, 200), (50, 100, 40, 200), (100, 100, 30, 70), (140, 100, 30, 70),
              (0, 400, 40, 60)]
     assert reading_order(price) == ([0, 1, 2, 3, 4], [0, 0, 0, 0, 1])
-    two_lines_and_a_bar = [(0, 0, 30, 60), (40, 0, 30, 60), (0, 100, 30, 60),
-                           (40, 100, 30, 60), (100, 0, 10, 170)]
-    assert reading_order(two_lines_and_a_bar)[1] == [0, 0, 0, 1, 1]
+    field_number = [(0, 100, 20, 40), (30, 100, 40, 100), (80, 100, 40, 100)]
+    assert reading_order(field_number) == ([0, 1, 2], [0, 0, 0])
+    small_line_above = [(0, 0, 20, 30), (30, 0, 20, 30), (60, 10, 15, 80), (80, 40, 30, 50),
+                        (115, 40, 30, 50)]
+    assert reading_order(small_line_above) == ([0, 1, 2, 3, 4], [0, 0, 1, 1, 1])
 
 
 def test_blank_and_noisy_pages_have_no_digits() -> None:
