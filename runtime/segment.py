@@ -1103,7 +1103,7 @@ def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
     """Indices in reading order (lines top to bottom, left to right) and each one's line.
     Boxes are taken by their centre's height; one joins the first line whose rows hold its
     centre. A line of small digits raised beside taller ones then joins their line
-    (``_raised_beside``: a price's cents, an exponent, a form's field number)."""
+    (``_join_raised``: a price's cents, an exponent, a form's field number)."""
     order = sorted(range(len(boxes)), key=lambda i: boxes[i][1] + boxes[i][3] / 2)
     lines: list[list[int]] = []
     for i in order:
@@ -1117,38 +1117,49 @@ def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
                 break
         else:
             lines.append([i])
-    for a, small in enumerate(lines):
-        tall = next((line for b, line in enumerate(lines)
-                     if b != a and line and _raised_beside(small, line, boxes)), None)
-        if tall is not None:
-            tall += small
-            lines[a] = []
     out, line_of = [], []
-    for n, line in enumerate(line for line in lines if line):
+    for n, line in enumerate(_join_raised(lines, boxes)):
         for i in sorted(line, key=lambda i: boxes[i][0]):
             out.append(i)
             line_of.append(n)
     return out, line_of
 
 
-def _raised_beside(small: list[int], tall: list[int], boxes: list[Box]) -> bool:
-    """Whether the line ``small`` is digits raised beside the line ``tall``: each less
-    than RAISED_SHARE of the height of every box of ``tall``, its centre within the rows
-    of every one, and all of them to one side of ``tall``, RAISED_REACH of its median
-    height away at most. (A small line above a number with one taller digit has its
-    centres within that digit's rows only; a ledger's line above a bigger amount
-    stretches across the page, over it.)"""
-    heights = [boxes[j][3] for j in tall]
-    if not all(boxes[i][3] < T.RAISED_SHARE * min(heights)
-               and boxes[j][1] <= boxes[i][1] + boxes[i][3] / 2 <= boxes[j][1] + boxes[j][3]
-               for i in small for j in tall):
-        return False
-    left = min(boxes[i][0] for i in small)
-    right = max(boxes[i][0] + boxes[i][2] for i in small)
-    t_left = min(boxes[j][0] for j in tall)
-    t_right = max(boxes[j][0] + boxes[j][2] for j in tall)
-    gap = left - t_right if left >= t_right else t_left - right
-    return 0 <= gap <= T.RAISED_REACH * float(np.median(heights))
+def _join_raised(lines: list[list[int]], boxes: list[Box]) -> list[list[int]]:
+    """The lines, each line of digits raised beside a taller line joined to it: its
+    digits each less than RAISED_SHARE of the height of every digit of the taller line,
+    their centres within the rows of every one, all of them to one side of it, at most
+    RAISED_REACH of its median height away. (A small line above a number with one taller
+    digit has its centres within that digit's rows only; a ledger's line above a bigger
+    amount stretches across the page, over it; a tall bar beside several lines joins one,
+    whose digits are then too small for the next.) Each line is judged against all others
+    at once (a page of hundreds of lines costs milliseconds)."""
+    if len(lines) < 2:
+        return lines
+    b = np.asarray(boxes, np.float64)
+    top, h = b[:, 1], b[:, 3]
+    cy, bottom, left, right = top + h / 2, top + h, b[:, 0], b[:, 0] + b[:, 2]
+    low, high, ttop, tbottom, clow, chigh, lo, hi, mid = np.array(
+        [(h[k].min(), h[k].max(), top[k].max(), bottom[k].min(), cy[k].min(), cy[k].max(),
+          left[k].min(), right[k].max(), np.median(h[k])) for k in map(np.array, lines)]).T
+    out = [list(line) for line in lines]
+    kept = np.ones(len(lines), bool)
+    for a in range(len(lines)):
+        kept[a] = False
+        gap = np.maximum(lo[a] - hi, lo - hi[a])
+        beside = (high[a] < T.RAISED_SHARE * low) & (clow[a] >= ttop) & (chigh[a] <= tbottom) \
+            & (gap >= 0) & (gap <= T.RAISED_REACH * mid) & kept
+        if beside.any():
+            t = int(np.argmax(beside))
+            out[t] += out[a]
+            out[a] = []
+            low[t], high[t] = min(low[t], low[a]), max(high[t], high[a])
+            ttop[t], tbottom[t] = max(ttop[t], ttop[a]), min(tbottom[t], tbottom[a])
+            clow[t], chigh[t] = min(clow[t], clow[a]), max(chigh[t], chigh[a])
+            lo[t], hi[t], mid[t] = min(lo[t], lo[a]), max(hi[t], hi[a]), np.median(h[out[t]])
+        else:
+            kept[a] = True
+    return [line for line in out if line]
 
 
 # ---- 6. crops and cuts ------------------------------------------------------------------
