@@ -582,15 +582,23 @@ def _remnants(binary: np.ndarray, horizontal: np.ndarray,
     band = np.maximum(_bands(horizontal, g), _bands(np.ascontiguousarray(vertical.T), g).T)
     if not band.any():
         return band
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    ink = binary > 0
-    outside = np.bincount(labels[ink & (band == 0)], minlength=n)
-    inside = np.bincount(labels[ink & (band > 0)], minlength=n)
-    narrow = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) \
+    labels, stats, wholly = _wholly_within(binary, band)
+    wholly &= np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) \
         <= 2 * g.thick + 1
-    wholly = (outside == 0) & (inside > 0) & narrow
-    wholly[0] = False
     return np.where(wholly[labels], np.uint8(255), np.uint8(0))
+
+
+def _wholly_within(binary: np.ndarray, band: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 8-connected regions of the uint8 mask ``binary`` (labels [H,W], stats as
+    connectedComponentsWithStats gives them) and, per label, whether its ink lies wholly
+    within ``band`` (some ink there, none outside; the background label is False)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    ink, inside = binary > 0, band > 0
+    wholly = (np.bincount(labels[ink & ~inside], minlength=n) == 0) \
+        & (np.bincount(labels[ink & inside], minlength=n) > 0)
+    wholly[0] = False
+    return labels, stats, wholly
 
 
 def _bands(lines: np.ndarray, g: _LineScale) -> np.ndarray:
@@ -736,13 +744,9 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
     x, y, w, h = cv2.boundingRect(band)
     x0, y0 = max(0, x - 1), max(0, y - 1)
     roi = kept[y0:y + h + 1, x0:x + w + 1]
-    n, labels = cv2.connectedComponents(roi, connectivity=8)
-    inside = band[y0:y + h + 1, x0:x + w + 1] > 0
-    outside = np.bincount(labels[(roi > 0) & ~inside], minlength=n)
-    rim = (outside == 0) & (np.bincount(labels[inside], minlength=n) > 0)
-    rim[0] = False
+    labels, _stats, rim = _wholly_within(roi, band[y0:y + h + 1, x0:x + w + 1])
     if rim.any():
-        kept[y0:y + h + 1, x0:x + w + 1][rim[labels]] = 0
+        roi[rim[labels]] = 0
     return kept
 
 
@@ -1139,24 +1143,28 @@ def _join_raised(lines: list[list[int]], boxes: list[Box]) -> list[list[int]]:
     b = np.asarray(boxes, np.float64)
     top, h = b[:, 1], b[:, 3]
     cy, bottom, left, right = top + h / 2, top + h, b[:, 0], b[:, 0] + b[:, 2]
-    low, high, ttop, tbottom, clow, chigh, lo, hi, mid = np.array(
-        [(h[k].min(), h[k].max(), top[k].max(), bottom[k].min(), cy[k].min(), cy[k].max(),
-          left[k].min(), right[k].max(), np.median(h[k])) for k in map(np.array, lines)]).T
+
+    def figures(line: list[int]) -> tuple[float, ...]:
+        """Its digits' least and greatest height, the rows all of them hold, the rows of
+        their centres, its extent left to right, its median height."""
+        k = np.array(line)
+        return (h[k].min(), h[k].max(), top[k].max(), bottom[k].min(), cy[k].min(),
+                cy[k].max(), left[k].min(), right[k].max(), np.median(h[k]))
+
+    fig = np.array([figures(line) for line in lines])
+    low, high, rows_top, rows_bottom, centre_top, centre_bottom, lo, hi, mid = fig.T  # views
     out = [list(line) for line in lines]
     kept = np.ones(len(lines), bool)
     for a in range(len(lines)):
         kept[a] = False
         gap = np.maximum(lo[a] - hi, lo - hi[a])
-        beside = (high[a] < T.RAISED_SHARE * low) & (clow[a] >= ttop) & (chigh[a] <= tbottom) \
-            & (gap >= 0) & (gap <= T.RAISED_REACH * mid) & kept
+        beside = kept & (high[a] < T.RAISED_SHARE * low) & (centre_top[a] >= rows_top) \
+            & (centre_bottom[a] <= rows_bottom) & (gap >= 0) & (gap <= T.RAISED_REACH * mid)
         if beside.any():
             t = int(np.argmax(beside))
             out[t] += out[a]
             out[a] = []
-            low[t], high[t] = min(low[t], low[a]), max(high[t], high[a])
-            ttop[t], tbottom[t] = max(ttop[t], ttop[a]), min(tbottom[t], tbottom[a])
-            clow[t], chigh[t] = min(clow[t], clow[a]), max(chigh[t], chigh[a])
-            lo[t], hi[t], mid[t] = min(lo[t], lo[a]), max(hi[t], hi[a]), np.median(h[out[t]])
+            fig[t] = figures(out[t])
         else:
             kept[a] = True
     return [line for line in out if line]
