@@ -293,7 +293,9 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
 
     def cut(i: int) -> bool:
         score = _digit_score(model, probs[i])
-        return i not in separators and (score < tuning.SPLIT_WHOLE_MAX if i not in pairs
+        r = seg.regions[i]
+        wide = i not in pairs or r.width >= tuning.SPLIT_PAIR_WIDE_ASPECT * r.height
+        return i not in separators and (score < tuning.SPLIT_WHOLE_MAX if wide
                                         else score < tuning.SPLIT_PAIR_WHOLE_MAX)
 
     cuts = {i: c for i, r in enumerate(seg.regions)
@@ -317,6 +319,8 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         if pair and not has_one \
                 and not all(c.parts[ab].width >= tuning.SPLIT_PAIR_PART_WIDTH * h for ab in path):
             continue
+        if pair and has_one and whole >= tuning.SPLIT_PAIR_WHOLE_MAX:
+            continue  # a square pair read well whole is two wide digits, or one digit
         least = tuning.SPLIT_PART_MIN if whole > 0 else tuning.SPLIT_REJECTED_PART_MIN
         if pair and whole == 0 and has_one:  # a 1 beside a digit, or a letter's stem (n, N)
             least = tuning.SPLIT_REJECTED_ONE_MIN

@@ -1050,7 +1050,10 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
     """A desk's band or a shadow at the frame's border is not ink: a region lying along
     the border (SURFACE_EDGE_CONTACT of a side), or touching it with strokes
     SURFACE_STROKES times thicker than the other regions', or SURFACE_AROUND_STROKES
-    times thicker while it surrounds another region (a band of desk around a card).
+    times thicker while it surrounds another region (a band of desk around a card). A
+    region along one side only, shaped like a digit, with a region of its height beside
+    it, is a digit at a tight crop's side (``_like_beside``); a desk band in a corner
+    runs along two.
     A sliver along a side goes too: thinner across it than SURFACE_SLIVER of the frame
     and along SURFACE_SLIVER_CONTACT of it (a grid line cut by the frame's edge, the
     last strip of a desk). A lone region is otherwise kept: a tight crop touches all
@@ -1065,7 +1068,9 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
         x, y, rw, rh = r.box
         border = x == 0 or y == 0 or x + rw >= w or y + rh >= h
         if border:
-            if _contact(r, shape) >= T.SURFACE_EDGE_CONTACT:
+            along = _side_contacts(r, shape)
+            if max(along) >= T.SURFACE_EDGE_CONTACT and not (
+                    min(along) < T.SURFACE_EDGE_CONTACT and _like_beside(r, regions)):
                 continue  # lies along the border: a desk strip, the paper's edge
             typical = float(np.median([o for j, o in enumerate(widths) if j != i]))
             around = any(_around(r.box, o.box) for j, o in enumerate(regions) if j != i)
@@ -1076,6 +1081,18 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
     return out
 
 
+def _like_beside(region: Region, regions: list[Region]) -> bool:
+    """Whether a region is shaped like a digit (at most SPLIT_PART_MAX_WIDTH as wide as
+    tall) and another region beside it (their rows overlapping) is of its height within
+    SURFACE_LIKE_HEIGHT either way: a digit at a tight crop's side, not a desk strip,
+    which runs along the whole side, or a desk band along the top."""
+    _x, y, w, h = region.box
+    return w <= T.SPLIT_PART_MAX_WIDTH * h and any(
+        o is not region and o.box[1] < y + h and o.box[1] + o.height > y
+        and h <= T.SURFACE_LIKE_HEIGHT * o.height and o.height <= T.SURFACE_LIKE_HEIGHT * h
+        for o in regions)
+
+
 def _sliver(region: Region, shape: tuple[int, int]) -> bool:
     """Whether a region lies along a frame side (SURFACE_SLIVER_CONTACT of it) while
     thinner across that side than SURFACE_SLIVER of the frame."""
@@ -1083,11 +1100,6 @@ def _sliver(region: Region, shape: tuple[int, int]) -> bool:
     along_x, along_y = _side_contacts(region, shape)
     return bool((along_x >= T.SURFACE_SLIVER_CONTACT and region.width < T.SURFACE_SLIVER * w)
                 or (along_y >= T.SURFACE_SLIVER_CONTACT and region.height < T.SURFACE_SLIVER * h))
-
-
-def _contact(region: Region, shape: tuple[int, int]) -> float:
-    """The largest share of a frame side that a region's ink touches."""
-    return max(_side_contacts(region, shape))
 
 
 def _side_contacts(region: Region, shape: tuple[int, int]) -> tuple[float, float]:

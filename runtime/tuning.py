@@ -258,6 +258,17 @@ SURFACE_AROUND_STROKES = 1.5
 # desk strip beside a card read as a 1 in generated cards, seed 1); a digit touching
 # the border touches it briefly.
 SURFACE_EDGE_CONTACT = 0.3
+# ...unless it lies along one side only, is shaped like a digit (SPLIT_PART_MAX_WIDTH)
+# and a region beside it is of its height within SURFACE_LIKE_HEIGHT: a tight crop's
+# first or last digit touches its side along the digit's height, or its top along a
+# 7's bar (crop seeds 3/5/11: 5 frames better, among them a 3 at 37 % and a 0 at 31 %
+# of the right side and a 7 at 35 % of the top, none worse in any condition;
+# tests/kinds.py small crops, seed 7: 26/40 -> 36/40 read exactly; 2,310 attack
+# inputs: 24 cropped numbers better, none worse). A desk band along the top, as tall
+# as the digits in its rows, is many times wider than tall (squared seed 5, frame 80);
+# one in a corner runs along two sides (attack inputs: an L of desk beside a 1 as tall
+# as it, merged with the 1; kept along two sides, 3 more crops of fat digits read).
+SURFACE_LIKE_HEIGHT = 1.3
 # A region along SURFACE_SLIVER_CONTACT of a side is a sliver, no digit, when thinner
 # across it than SURFACE_SLIVER of the frame (a grid line cut by the frame's edge read as
 # a 1 on empty squared paper, scenes seed 11); a tight crop's digit spans most of its
@@ -300,6 +311,12 @@ SPLIT_PAIR_PART_WIDTH = 0.5
 # side by side with the issue-8 baseline: 0.95: 3.1x, 0.9: 1.7-1.9x, 0.8: 1.3x its p50;
 # touching 90.1/85.3/90.0 % digits at 0.9, 90.1/84.6/88.6 % at 0.8).
 SPLIT_PAIR_WHOLE_MAX = 0.8
+# ...unless it is SPLIT_PAIR_WIDE_ASPECT as wide as tall or more: then, as wider regions,
+# below SPLIT_WHOLE_MAX, but only into two wide digits, never a digit and a 1 (a box
+# side's remnant beside a form's digit, read whole at 0.9, was cut into "2 1"). Two
+# touching 6s read whole as one 6 at 0.81 (aspect 1.08) are cut; touching seeds 3/5/11:
+# 2 frames better, none worse in any condition (0.85 reads the same; 0.95 cuts fewer).
+SPLIT_PAIR_WIDE_ASPECT = 0.95
 # Parts keep at least SPLIT_PART_HEIGHT of the region's height: pieces of one digit (a
 # 6's loop, 0.66 of it) are mostly refused, while a short 0 beside a 7 with a tall 1 is
 # not (0.75 left "071" unread; at 0.6 generated touching digits, seed 0, read 12/12).

@@ -137,12 +137,26 @@ def make_large_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """2-4 MNIST digits 420-640 px tall cut out tight (a number cropped from a phone's
     photo): their strokes are wider than the background's kernel, the ink comes within a
     few pixels of every edge."""
+    return _number_crop(rng, (420, 641), (0, 6))
+
+
+def make_small_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """2-4 MNIST digits 18-60 px tall cut out with no margin (a number cropped from a
+    form's scan): the first and the last digit touch the image's sides along their
+    height."""
+    return _number_crop(rng, (18, 61), (0, 1))
+
+
+def _number_crop(rng: np.random.Generator, heights: tuple[int, int],
+                 margins: tuple[int, int]) -> tuple[np.ndarray, str]:
+    """2-4 MNIST digits side by side, cut out: a height and a margin drawn from the
+    ranges [lo, hi)."""
     images, labels = _mnist()
     idx = rng.integers(len(images), size=int(rng.integers(2, 5)))
-    height = int(rng.integers(420, 641))
+    height = int(rng.integers(*heights))
     glyphs = [mnist_glyph(images[i], height) for i in idx]
-    gaps = [int(rng.uniform(0.05, 0.2) * height) for _ in glyphs[1:]]
-    margin = int(rng.integers(0, 6))
+    gaps = [max(1, int(rng.uniform(0.05, 0.2) * height)) for _ in glyphs[1:]]
+    margin = int(rng.integers(*margins))
     canvas = paper(height + 2 * margin, sum(a.shape[1] for a in glyphs) + sum(gaps)
                    + 2 * margin, rng)
     ink = INKS[int(rng.integers(len(INKS)))]
@@ -573,6 +587,7 @@ def make_empty_form(rng: np.random.Generator) -> tuple[np.ndarray, str]:
 DIGIT_KINDS: dict[str, Kind] = {
     "canvas_alpha": make_canvas_alpha, "fat_brush": make_fat_brush,
     "tight_crop": make_tight_crop, "large_crop": make_large_crop,
+    "small_crop": make_small_crop,
     "thin_ones": make_thin_ones, "touching": make_touching,
     "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,

@@ -241,6 +241,32 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
         r.box for r in regions]
 
 
+def test_regions_along_the_border_digits_of_a_crop_and_desk_strips() -> None:
+    """A region along 30 % or more of a frame side is a desk strip or band, unless it is
+    shaped like a digit, lies along one side only and has a region of its height beside
+    it: a crop's last digit."""
+    def region(x: int, y: int, w: int, h: int) -> steps.Region:
+        mask = np.zeros((h, w), bool)
+        mask[:, :3] = mask[:, -3:] = mask[:3] = mask[-3:] = True  # an outline, 3 px strokes
+        return steps.Region((x, y, w, h), mask)
+
+    shape = (40, 100)  # a crop: three digits, the last touching the right side
+    digits = [region(0, 2, 24, 36), region(30, 4, 24, 34), region(76, 3, 24, 36)]
+    assert [r.box for r in steps._drop_surface(digits, shape)] == [r.box for r in digits]
+    shape = (200, 300)  # a camera frame: a strip along the left side, a band along the top
+    digits = [region(150, 40, 40, 60), region(200, 40, 40, 60)]  # in the band's rows
+    strip, band = region(0, 10, 40, 190), region(0, 0, 300, 70)
+    kept = steps._drop_surface([strip, *digits], shape)
+    assert [r.box for r in kept] == [r.box for r in digits]
+    kept = steps._drop_surface([band, *digits], shape)
+    assert [r.box for r in kept] == [r.box for r in digits]
+    corner = steps.Region((0, 0, 120, 200), np.zeros((200, 120), bool))  # along two sides
+    corner.mask[:, :8] = corner.mask[-8:] = True
+    tall_one = region(130, 20, 10, 170)  # a 1 as tall as the corner band, beside it
+    kept = steps._drop_surface([corner, tall_one, *digits], (200, 300))
+    assert [r.box for r in kept] == [tall_one.box] + [r.box for r in digits]
+
+
 def test_binarize_keeps_an_empty_page_empty() -> None:
     rng = np.random.default_rng(1)
     noisy = np.clip(rng.normal(200, 5, (300, 400)), 0, 255).astype(np.uint8)
