@@ -338,9 +338,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
         elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
             near.add(i)
-    words = _in_words(model, seg.regions, probs,
-                      {i: min(_digit_score(model, p) for _r, p in parts)
-                       for i, parts in won.items()}, near)
+    words = _in_words(model, seg.regions, probs, set(won), near)
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words or i in separators:
@@ -353,7 +351,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
-              cut: dict[int, float], near: set[int]) -> set[int]:
+              cut: set[int], near: set[int]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
@@ -364,10 +362,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     into digits won: touching digits), and then it is not enough beside a doubtful
     digit either; or in ``near`` (its best cut read every part as a digit, at
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
-    counts as one letter. ``cut`` maps each region cut into digits to its weakest part's
-    digit score: that, not the whole's read, says whether it is doubtful. One such
-    letter between two regions of the run is a word too ("SOLO" read as 5, 0, not a
-    digit, 0): a number holds no letter. Needs a reject
+    counts as one letter. One such letter between two regions of the run is a word too
+    ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. Needs a reject
     class: empty without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
@@ -378,8 +374,7 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     widths = np.array([1 if i in near else max(1, round(b[2] / max(b[3], 1)))
                        for i, b in enumerate(boxes)])
     letters = np.where(uncut_letter, widths, letter)
-    doubtful = np.array([0 < cut.get(i, _digit_score(model, p)) < tuning.LOW_CONFIDENCE
-                         for i, p in enumerate(probs)])
+    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
         return sum(letters[j] for j in run) >= tuning.WORD_MIN_LETTERS or (

@@ -668,12 +668,19 @@ def _evenly_spaced(lines: np.ndarray, g: _LineScale) -> bool:
     """Whether the lines of a horizontal line mask stand evenly spaced: GRID_EVEN of the
     gaps between neighbours within GRID_GAP_TOLERANCE of a multiple of the smallest
     spacing (squared paper whose faint lines were not all found, a page edge or margin
-    aside; a table's columns are as wide as their contents). A line within a line's
-    band (2 LINE_MAX_THICK + 1) of the one before is one with it: a 2 px line seen as
-    two, a digit's stroke along a grid column. Fewer than GRID_MIN_LINES lines tell no
-    spacing, and pass."""
+    aside; a table's columns are as wide as their contents). The lines are taken where
+    they cross one column, of GRID_SAMPLE_COLUMNS spread across the mask, the one that
+    crosses the most (slanted lines of a dense grid share rows across the frame). A
+    line within a line's band (2 LINE_MAX_THICK + 1) of the one before is one with it:
+    a 2 px line seen as two, a digit's stroke along a grid column. Fewer than
+    GRID_MIN_LINES lines tell no spacing, and pass."""
     centres: list[float] = []
-    for top, bottom in _line_rows(lines):
+    crossed: list[tuple[int, int]] = []
+    for c in np.linspace(0, lines.shape[1] - 1, T.GRID_SAMPLE_COLUMNS).astype(int):
+        found = _line_rows(lines[:, c:c + 1])
+        if len(found) > len(crossed):
+            crossed = found
+    for top, bottom in crossed:
         if not centres or (top + bottom) / 2 - centres[-1] > 2 * g.thick + 1:
             centres.append((top + bottom) / 2)
     if len(centres) < T.GRID_MIN_LINES:
@@ -1051,9 +1058,7 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
     the border (SURFACE_EDGE_CONTACT of a side), or touching it with strokes
     SURFACE_STROKES times thicker than the other regions', or SURFACE_AROUND_STROKES
     times thicker while it surrounds another region (a band of desk around a card). A
-    region along one side only, shaped like a digit, with a region of its height beside
-    it, is a digit at a tight crop's side (``_like_beside``); a desk band in a corner
-    runs along two.
+    region along a side may be a digit at a tight crop's side (``_digit_at_side``).
     A sliver along a side goes too: thinner across it than SURFACE_SLIVER of the frame
     and along SURFACE_SLIVER_CONTACT of it (a grid line cut by the frame's edge, the
     last strip of a desk). A lone region is otherwise kept: a tight crop touches all
@@ -1068,9 +1073,8 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
         x, y, rw, rh = r.box
         border = x == 0 or y == 0 or x + rw >= w or y + rh >= h
         if border:
-            along = _side_contacts(r, shape)
-            if max(along) >= T.SURFACE_EDGE_CONTACT and not (
-                    min(along) < T.SURFACE_EDGE_CONTACT and _like_beside(r, regions)):
+            if max(_side_contacts(r, shape)) >= T.SURFACE_EDGE_CONTACT \
+                    and not _digit_at_side(i, regions, widths, shape):
                 continue  # lies along the border: a desk strip, the paper's edge
             typical = float(np.median([o for j, o in enumerate(widths) if j != i]))
             around = any(_around(r.box, o.box) for j, o in enumerate(regions) if j != i)
@@ -1081,16 +1085,29 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
     return out
 
 
-def _like_beside(region: Region, regions: list[Region]) -> bool:
-    """Whether a region is shaped like a digit (at most SPLIT_PART_MAX_WIDTH as wide as
-    tall) and another region beside it (their rows overlapping) is of its height within
-    SURFACE_LIKE_HEIGHT either way: a digit at a tight crop's side, not a desk strip,
-    which runs along the whole side, or a desk band along the top."""
-    _x, y, w, h = region.box
-    return w <= T.SPLIT_PART_MAX_WIDTH * h and any(
-        o is not region and o.box[1] < y + h and o.box[1] + o.height > y
+def _digit_at_side(i: int, regions: list[Region], widths: list[float],
+                   shape: tuple[int, int]) -> bool:
+    """Whether region i, along SURFACE_EDGE_CONTACT of a frame side, is a digit at a
+    tight crop's side: it lies along one side only, shaped like a digit (at most
+    SPLIT_PART_MAX_WIDTH as wide as tall), touching a left or right side along less
+    than SURFACE_DIGIT_CONTACT of its height (a curve meets the side; a strip, a
+    fingertip, a bezel, a bracket or a housing runs along it; at the top or bottom, a
+    7's or a 2's bar may run along all of its width); and a region beside it
+    (their rows overlapping) is of its height within SURFACE_LIKE_HEIGHT either way,
+    with strokes at least 1 / SURFACE_AROUND_STROKES as thick (``widths``: the
+    regions' stroke widths, pixels). ``shape``: the frame's (height, width)."""
+    r = regions[i]
+    _x, y, w, h = r.box
+    along_x, along_y = _side_contacts(r, shape)
+    if min(along_x, along_y) >= T.SURFACE_EDGE_CONTACT or w > T.SPLIT_PART_MAX_WIDTH * h:
+        return False
+    if along_x >= along_y and along_x * shape[0] >= T.SURFACE_DIGIT_CONTACT * h:
+        return False
+    return any(
+        j != i and o.box[1] < y + h and o.box[1] + o.height > y
         and h <= T.SURFACE_LIKE_HEIGHT * o.height and o.height <= T.SURFACE_LIKE_HEIGHT * h
-        for o in regions)
+        and widths[i] <= T.SURFACE_AROUND_STROKES * widths[j]
+        for j, o in enumerate(regions))
 
 
 def _sliver(region: Region, shape: tuple[int, int]) -> bool:

@@ -16,8 +16,7 @@ import pytest
 
 from conftest import run_cli
 from digits.runtime.model import Model
-from digits.runtime.reader import _in_words, read_digits
-from digits.runtime.segment import Region as SegRegion
+from digits.runtime.reader import read_digits
 
 N = 6
 # exact reads needed out of N; the hardest kinds are allowed a miss more (form boxes
@@ -168,23 +167,6 @@ def test_printed_words_are_not_digits(model: Model) -> None:
     assert all(len(read_) <= 6 for _want, read_ in got), got
 
 
-def test_a_cut_region_is_as_doubtful_as_its_parts(model: Model) -> None:
-    """Touching digits "28" read as "not a digit" beside "32", whose whole was read as a 2
-    at 0.42 but whose cut into 3 and 2 won at 0.98 and 0.95, and a 0: no word, because
-    the cut region is doubtful only if its parts are (its whole's read took all five
-    digits of a touching-digits frame for letters)."""
-    if model.reject_index is None:
-        pytest.xfail("words are told by the letters the reject class finds")
-    regions = [SegRegion((x, 0, w, 75), np.ones((75, w), bool))
-               for x, w in ((0, 110), (108, 99), (203, 64))]
-    probs = np.zeros((3, model.reject_index + 1), np.float32)
-    probs[0, model.reject_index], probs[0, 4] = 0.53, 0.47  # "28": not a digit
-    probs[1, [2, 3, 8, model.reject_index]] = 0.42, 0.3, 0.27, 0.01  # "32" whole: doubtful
-    probs[2, 0] = 1.0
-    assert _in_words(model, regions, probs, {1: 0.95}, set()) == set()
-    assert _in_words(model, regions, probs, {1: 0.6}, set()) == {0, 1, 2}
-
-
 @pytest.mark.parametrize("name", [
     "letters",
     pytest.param("scribble", marks=pytest.mark.xfail(
@@ -319,6 +301,9 @@ def test_empty_grids_and_forms_of_separate_boxes_read_nothing(model: Model) -> N
     scenes = generate_condition("no-digits", 89, seed=5)
     for i in (20, 50, 88):
         assert _text(model, scenes[i].image) == "", i
+    # a dense grid in perspective, its slanted columns sharing rows across the frame
+    # (seen as unevenly spaced, its faded columns were left as 19 1s)
+    assert _text(model, generate_condition("no-digits", 100, seed=17)[99].image) == ""
 
 
 def test_digits_on_a_dark_grid_are_read(model: Model) -> None:

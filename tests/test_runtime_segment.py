@@ -243,16 +243,25 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
 
 def test_regions_along_the_border_digits_of_a_crop_and_desk_strips() -> None:
     """A region along 30 % or more of a frame side is a desk strip or band, unless it is
-    shaped like a digit, lies along one side only and has a region of its height beside
-    it: a crop's last digit."""
-    def region(x: int, y: int, w: int, h: int) -> steps.Region:
+    a digit at a tight crop's side: shaped like a digit, along one side only, meeting
+    it along part of its height (a strip, a finger or a bracket runs along it), with a
+    region of its height beside it."""
+    def region(x: int, y: int, w: int, h: int, curve: bool = False) -> steps.Region:
         mask = np.zeros((h, w), bool)
-        mask[:, :3] = mask[:, -3:] = mask[:3] = mask[-3:] = True  # an outline, 3 px strokes
+        mask[:, :3] = mask[:3] = mask[-3:] = True  # an outline, 3 px strokes
+        mask[h // 4:h - h // 4 if curve else h, -3:] = True  # a curve's right side meets
+        if curve:                                            # its box's in the middle
+            mask[:3, -3:] = mask[-3:, -3:] = False
         return steps.Region((x, y, w, h), mask)
 
     shape = (40, 100)  # a crop: three digits, the last touching the right side
-    digits = [region(0, 2, 24, 36), region(30, 4, 24, 34), region(76, 3, 24, 36)]
+    digits = [region(2, 2, 22, 36), region(30, 4, 24, 34), region(76, 3, 24, 36, curve=True)]
     assert [r.box for r in steps._drop_surface(digits, shape)] == [r.box for r in digits]
+    finger = region(80, 0, 20, 40)  # along the whole side, as tall as the digits beside
+    kept = steps._drop_surface([*digits[:2], finger], shape)
+    assert [r.box for r in kept] == [r.box for r in digits[:2]]
+    strips = [region(0, 0, 12, 40), region(88, 0, 12, 40)]  # a blank crop between two
+    assert steps._drop_surface(strips, shape) == []
     shape = (200, 300)  # a camera frame: a strip along the left side, a band along the top
     digits = [region(150, 40, 40, 60), region(200, 40, 40, 60)]  # in the band's rows
     strip, band = region(0, 10, 40, 190), region(0, 0, 300, 70)
