@@ -328,7 +328,9 @@ SPLIT_PAIR_WHOLE_MAX = 0.8
 # below SPLIT_WHOLE_MAX, but only into two wide digits, never a digit and a 1 (a box
 # side's remnant beside a form's digit, read whole at 0.9, was cut into "2 1"). Two
 # touching 6s read whole as one 6 at 0.81 (aspect 1.08) are cut; touching seeds 3/5/11:
-# 2 frames better, none worse in any condition (0.85 reads the same; 0.95 cuts fewer).
+# 1 frame better, none worse in any condition (0.85 reads the same; 0.95 cuts fewer).
+# An attack of 3,933 wide single digits cropped tight and 1,067 touching pairs: no
+# single digit cut, 6 pairs read right that were not.
 SPLIT_PAIR_WIDE_ASPECT = 0.95
 # Parts keep at least SPLIT_PART_HEIGHT of the region's height: pieces of one digit (a
 # 6's loop, 0.66 of it) are mostly refused, while a short 0 beside a 7 with a tall 1 is

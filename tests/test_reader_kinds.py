@@ -128,9 +128,9 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
 
 def test_the_digits_at_a_small_crops_sides_are_read(model: Model) -> None:
     """A number cut out with no margin: its first and last digits touch the image's
-    sides along their height, which a desk strip does too (20 images: 15 read exactly
-    when every region along 30 % of a side was taken for the desk, 19 with a digit's
-    shape and a neighbour of its height telling them apart)."""
+    sides, as a desk strip does (20 images: 15 read exactly when every region along
+    30 % of a side was taken for the desk, 19 when a region shaped like a digit, meeting
+    the side along part of its height, with a neighbour of its height, is kept)."""
     rng = np.random.default_rng(0)
     got = [(text, _text(model, image)) for image, text in
            (kinds.make_small_crop(rng) for _ in range(20))]
