@@ -288,15 +288,15 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     # one read as "not a digit" may be a letter whose stem is no 1 (n, N, H, U): it is cut
     # into two wide digits (two touching 0s), or into a 1 nearly its height and a digit,
     # both read at SPLIT_REJECTED_ONE_MIN.
+    # Pairs narrower than SPLIT_PAIR_WIDE_ASPECT are cut only below SPLIT_PAIR_WHOLE_MAX.
     pairs = {i for i, r in enumerate(seg.regions)
              if r.width < tuning.SPLIT_WIDE_ASPECT * r.height}
+    narrow = {i for i in pairs
+              if seg.regions[i].width < tuning.SPLIT_PAIR_WIDE_ASPECT * seg.regions[i].height}
 
     def cut(i: int) -> bool:
-        score = _digit_score(model, probs[i])
-        r = seg.regions[i]
-        wide = i not in pairs or r.width >= tuning.SPLIT_PAIR_WIDE_ASPECT * r.height
-        return i not in separators and (score < tuning.SPLIT_WHOLE_MAX if wide
-                                        else score < tuning.SPLIT_PAIR_WHOLE_MAX)
+        most = tuning.SPLIT_PAIR_WHOLE_MAX if i in narrow else tuning.SPLIT_WHOLE_MAX
+        return i not in separators and _digit_score(model, probs[i]) < most
 
     cuts = {i: c for i, r in enumerate(seg.regions)
             if cut(i) and (c := seg.split_options(r, i in pairs)) is not None}

@@ -1073,8 +1073,9 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
         x, y, rw, rh = r.box
         border = x == 0 or y == 0 or x + rw >= w or y + rh >= h
         if border:
-            if max(_side_contacts(r, shape)) >= T.SURFACE_EDGE_CONTACT \
-                    and not _digit_at_side(i, regions, widths, shape):
+            along = _side_contacts(r, shape)
+            if max(along) >= T.SURFACE_EDGE_CONTACT \
+                    and not _digit_at_side(i, regions, widths, along, shape[0]):
                 continue  # lies along the border: a desk strip, the paper's edge
             typical = float(np.median([o for j, o in enumerate(widths) if j != i]))
             around = any(_around(r.box, o.box) for j, o in enumerate(regions) if j != i)
@@ -1086,7 +1087,7 @@ def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]
 
 
 def _digit_at_side(i: int, regions: list[Region], widths: list[float],
-                   shape: tuple[int, int]) -> bool:
+                   along: tuple[float, float], frame_height: int) -> bool:
     """Whether region i, along SURFACE_EDGE_CONTACT of a frame side, is a digit at a
     tight crop's side: it lies along one side only, shaped like a digit (at most
     SPLIT_PART_MAX_WIDTH as wide as tall), touching a left or right side along less
@@ -1095,13 +1096,12 @@ def _digit_at_side(i: int, regions: list[Region], widths: list[float],
     7's or a 2's bar may run along all of its width); and a region beside it
     (their rows overlapping) is of its height within SURFACE_LIKE_HEIGHT either way,
     with strokes at least 1 / SURFACE_AROUND_STROKES as thick (``widths``: the
-    regions' stroke widths, pixels). ``shape``: the frame's (height, width)."""
-    r = regions[i]
-    _x, y, w, h = r.box
-    along_x, along_y = _side_contacts(r, shape)
-    if min(along_x, along_y) >= T.SURFACE_EDGE_CONTACT or w > T.SPLIT_PART_MAX_WIDTH * h:
+    regions' stroke widths, pixels; ``along``: its ``_side_contacts``)."""
+    _x, y, w, h = regions[i].box
+    along_x, along_y = along
+    if min(along) >= T.SURFACE_EDGE_CONTACT or w > T.SPLIT_PART_MAX_WIDTH * h:
         return False
-    if along_x >= along_y and along_x * shape[0] >= T.SURFACE_DIGIT_CONTACT * h:
+    if along_x >= along_y and along_x * frame_height >= T.SURFACE_DIGIT_CONTACT * h:
         return False
     return any(
         j != i and o.box[1] < y + h and o.box[1] + o.height > y
