@@ -669,18 +669,12 @@ def _evenly_spaced(lines: np.ndarray, g: _LineScale) -> bool:
     gaps between neighbours within GRID_GAP_TOLERANCE of a multiple of the smallest
     spacing (squared paper whose faint lines were not all found, a page edge or margin
     aside; a table's columns are as wide as their contents). The lines are taken where
-    they cross one column, of GRID_SAMPLE_COLUMNS spread across the mask, the one that
-    crosses the most (slanted lines of a dense grid share rows across the frame). A
-    line within a line's band (2 LINE_MAX_THICK + 1) of the one before is one with it:
-    a 2 px line seen as two, a digit's stroke along a grid column. Fewer than
-    GRID_MIN_LINES lines tell no spacing, and pass."""
+    they cross one column (``_crossed_rows``). A line within a line's band (2
+    LINE_MAX_THICK + 1) of the one before is one with it: a 2 px line seen as two, a
+    digit's stroke along a grid column. Fewer than GRID_MIN_LINES lines tell no
+    spacing, and pass."""
     centres: list[float] = []
-    crossed: list[tuple[int, int]] = []
-    for c in np.linspace(0, lines.shape[1] - 1, T.GRID_SAMPLE_COLUMNS).astype(int):
-        found = _line_rows(lines[:, c:c + 1])
-        if len(found) > len(crossed):
-            crossed = found
-    for top, bottom in crossed:
+    for top, bottom in _crossed_rows(lines):
         if not centres or (top + bottom) / 2 - centres[-1] > 2 * g.thick + 1:
             centres.append((top + bottom) / 2)
     if len(centres) < T.GRID_MIN_LINES:
@@ -698,9 +692,22 @@ def _line_rows(lines: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b) - 1) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
 
 
+def _crossed_rows(lines: np.ndarray) -> list[tuple[int, int]]:
+    """(first row, last row) of each line of a horizontal line mask where the lines cross
+    one column, of GRID_SAMPLE_COLUMNS spread across the mask, the one crossing the most:
+    slanted lines of a dense grid share rows across the frame."""
+    crossed: list[tuple[int, int]] = []
+    for c in np.linspace(0, lines.shape[1] - 1, T.GRID_SAMPLE_COLUMNS).astype(int):
+        found = _line_rows(lines[:, c:c + 1])
+        if len(found) > len(crossed):
+            crossed = found
+    return crossed
+
+
 def _count(lines: np.ndarray) -> int:
-    """Distinct lines in a horizontal line mask."""
-    return len(_line_rows(lines))
+    """Distinct lines in a horizontal line mask: by the rows they cover, or where they
+    cross one column (``_crossed_rows``) when that finds more."""
+    return max(len(_line_rows(lines)), len(_crossed_rows(lines)))
 
 
 def _cell_edges(thin_v: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np.ndarray:
@@ -912,10 +919,12 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
                faint: np.ndarray | None = None,
                ink: np.ndarray | None = None) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
-    and the frame's stroke width (pixels). Both are judged against the strokes, not the
-    frame: a speck is a blob hardly longer than it is thick, a flat piece (a line's remnant, a dash)
-    is hardly taller than one stroke; a 5's detached bar is merged before it is judged.
-    A region with SURFACE_STEP_SHARE of its ink on ``steps`` (``surface_steps``) is the
+    and the stroke width (pixels) of the ink they were judged against, not the frame: a
+    speck is a blob hardly longer than it is thick (against all the ink's strokes), a
+    flat piece (a line's remnant, a dash) is hardly taller than one stroke (against the
+    strokes of the regions left once the sheet's edge and the desk are dropped: a
+    checkered desk's are thicker than a pen's); a 5's detached bar is merged before it
+    is judged. A region with SURFACE_STEP_SHARE of its ink on ``steps`` (``surface_steps``) is the
     edge of a sheet, not ink; a digit crossing a hard shadow's edge has most of its ink
     off it; on such a frame, a thin region that is a piece of a long faint line
     (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask, ``ink`` the ink mask before
@@ -931,6 +940,7 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     _n, labels = cv2.connectedComponents(binary, connectivity=8)
     stroke = crops.stroke_width(binary)
     regions = []
+    sized = 0  # regions past the speck test
     for x, y, w, h, contour in boxes:
         length = max(w, h)
         if length < T.SPECK_MIN_PX:
@@ -940,12 +950,20 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
         if length < T.SPECK_STROKES * stroke and length < T.SPECK_STROKES * crops.stroke_width(
                 mask.astype(np.uint8)):
             continue  # (its own strokes are measured only when the frame's say "small")
+        sized += 1
         if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) \
                 >= T.SURFACE_STEP_SHARE * np.count_nonzero(mask):
             continue
         regions.append(Region((x, y, w, h), mask))
-    regions = _drop_surface(regions, binary.shape)
-    regions = _merge_pieces(regions)
+    kept = _drop_surface(regions, binary.shape)
+    if 0 < len(kept) < sized:
+        # the strokes of what is left: a desk's pattern or a sheet's rim, dropped, measured
+        # three times a pen's width, and 3s and 7s were then taken for flat pieces
+        own = np.zeros_like(binary)
+        for r in kept:
+            own[r.box[1]:r.box[1] + r.height, r.box[0]:r.box[0] + r.width][r.mask] = 255
+        stroke = crops.stroke_width(own)
+    regions = _merge_pieces(kept)
     regions = [r for r in regions if r.height >= T.FLAT_STROKES * stroke]
     if steps is not None and faint is not None and ink is not None:
         regions = [r for r in regions if not _on_faint_line(r, faint, ink)]

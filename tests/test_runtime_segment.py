@@ -241,6 +241,24 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
         r.box for r in regions]
 
 
+@pytest.mark.parametrize("square", [6, 16])
+def test_a_desk_pattern_does_not_make_small_digits_flat(onnx_model, square: int) -> None:
+    """A sheet on a checkered desk, with a number written small: the desk's squares
+    around the sheet are dropped as the surface, and the pen's strokes, not theirs, tell
+    how tall a flat piece may be (with the desk's, the 3 and the 7 were dropped)."""
+    frame = np.zeros((480, 640, 3), np.uint8)
+    for y in range(0, 480, square):
+        for x in range(0, 640, square):
+            frame[y:y + square, x:x + square] = 90 if (x // square + y // square) % 2 else 150
+    cv2.fillConvexPoly(frame, np.array([[60, 40], [600, 30], [590, 450], [70, 460]],
+                                       np.int32), (235, 238, 240))
+    cv2.putText(frame, "3725", (150, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (30, 30, 30), 3,
+                cv2.LINE_AA)
+    frame = cv2.GaussianBlur(frame, (3, 3), 0)
+    assert [d.label for d in read_digits(Model(onnx_model, "cpu"), frame, 0.3)[0]] \
+        == [3, 7, 2, 5]
+
+
 def test_regions_along_the_border_digits_of_a_crop_and_desk_strips() -> None:
     """A region along 30 % or more of a frame side is a desk strip or band, unless it is
     a digit at a tight crop's side: shaped like a digit, along one side only, meeting
@@ -334,6 +352,24 @@ def test_faded_grid_columns_and_faint_box_sides_are_lines() -> None:
         cv2.line(form, (x, 40), (x + 90, 40), (170, 170, 170), 2)  # faint top and bottom
         cv2.line(form, (x, 160), (x + 90, 160), (170, 170, 170), 2)
     assert not steps.remove_boxes(steps.remove_lines(*_mask(form))).any()
+
+
+@pytest.mark.parametrize("digit", ["", "5"])
+def test_a_slanted_dense_grid_with_major_lines_is_removed(onnx_model, digit: str) -> None:
+    """Graph paper turned 3 degrees, its lines 12 px apart, every fifth darker: its
+    slanted lines share rows across the frame (counted by rows, the whole grid was one
+    line and stayed, read as dozens of 1s, 4s and 7s); the 5 written on it is read."""
+    page = np.full((600, 800, 3), (235, 225, 230), np.uint8)
+    for k, v in enumerate(range(-100, 900, 12)):
+        thick = 3 if k % 5 == 0 else 1
+        cv2.line(page, (v, -100), (v, 700), (120, 120, 120), thick)
+        cv2.line(page, (-100, v), (900, v), (120, 120, 120), thick)
+    if digit:
+        cv2.putText(page, digit, (330, 330), cv2.FONT_HERSHEY_SIMPLEX, 3, (30, 30, 30), 7)
+    turn = cv2.getRotationMatrix2D((400, 300), 3, 1.0)
+    frame = cv2.warpAffine(page, turn, (800, 600), borderMode=cv2.BORDER_REFLECT)
+    got = read_digits(Model(onnx_model, "cpu"), frame[60:540, 80:720].copy(), 0.3)[0]
+    assert [str(d.label) for d in got] == list(digit)
 
 
 def test_remove_boxes_keeps_digits_and_round_zeros() -> None:
