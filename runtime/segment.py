@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -799,7 +799,32 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         if quad is not None:  # a digit touching its box: only the box's own line goes
             own = min(thick, max(1.0, _outline_thickness(mask, quad)))
             width = 2 * (round(own) + margin) + 1
+            if quads and not sheet:
+                _strip_dividers(mask, quad, quads, thick, erase)
         cv2.polylines(erase, outlines, True, 255, width)
+
+
+def _strip_dividers(mask: np.ndarray, quad: np.ndarray, cells: list[np.ndarray],
+                    thick: float, erase: np.ndarray) -> None:
+    """Draw into ``erase`` the dividers of a strip of cells (a box, ``quad``, holding
+    the quadrilateral holes ``cells``): thin vertical runs from its top side to its
+    bottom side (``_cell_edges``) beside a cell's outline. A digit touching a divider
+    splits its cell's hole, which is then no quadrilateral, and the divider was left
+    joined to the digit, read as a 1 beside it; a 1 written in a cell from its top to
+    its bottom is no divider (a cell's width from the next cell's outline)."""
+    x, y, w, h = cv2.boundingRect(quad)
+    roi = np.ascontiguousarray(mask[y:y + h, x:x + w])
+    reach = 2 * round(thick) + 2  # a divider is two boxes' sides
+    g = replace(_LineScale.at(1), thick=reach)
+    corners = quad.reshape(4, 2) - (x, y)
+    by_row = corners[np.argsort(corners[:, 1])]
+    sides = np.zeros_like(roi)
+    for pair in (by_row[:2], by_row[2:]):
+        cv2.line(sides, tuple(map(int, pair[0])), tuple(map(int, pair[1])), 255, 1)
+    near = np.zeros_like(roi)
+    cv2.polylines(near, [c - (x, y) for c in cells], True, 255, 2 * reach + 1)
+    thin_v = np.ascontiguousarray(_thin(np.ascontiguousarray(roi.T), g).T)
+    erase[y:y + h, x:x + w] |= _cell_edges(thin_v, sides, g) & near
 
 
 # where _outline_thickness samples: along each side, and from its outline inward (px)
