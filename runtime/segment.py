@@ -707,7 +707,8 @@ def _crossed_rows(lines: np.ndarray) -> list[tuple[int, int]]:
 def _count(lines: np.ndarray) -> int:
     """Distinct lines in a horizontal line mask: by the rows they cover, or where they
     cross one column (``_crossed_rows``) when that finds more."""
-    return max(len(_line_rows(lines)), len(_crossed_rows(lines)))
+    rows = len(_line_rows(lines))
+    return max(rows, len(_crossed_rows(lines))) if rows else 0
 
 
 def _cell_edges(thin_v: np.ndarray, horizontal: np.ndarray, g: _LineScale) -> np.ndarray:
