@@ -238,7 +238,8 @@ MAX_INK_REGIONS = 1000
 # is flat; they were 89 % of the false digits on scenes seed 5: ruled-line remnants).
 # The stroke width is the kept regions', the desk and the sheet's edge dropped: a
 # checkered desk's measured 19 px for a 6 px pen, and a number's 3 and 7 were flat
-# (attack inputs 1,205 -> 1,362 of 2,310 read exactly, 13 worse: letters now read).
+# (attack inputs 1,205 -> 1,362 of 2,310 read exactly, 13 worse: letters now read; a
+# keyboard's keycap letters around a blank sheet are read as digits too).
 FLAT_STROKES = 1.8
 # Pieces of one digit: overlapping boxes (share of the smaller box), or one above the
 # other sharing this share of the narrower one's columns, closer than MERGE_STACK_GAP
