@@ -1060,8 +1060,7 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
                     a[2] * a[3], b[2] * b[3]) and not around
                 over = not around and ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
                 stacked = over and ((oy >= -T.MERGE_STACK_GAP * max(a[3], b[3]) and min(
-                    a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3])
-                    and not _digit_of_its_line(regions, i if a[3] < b[3] else j))
+                    a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
                     or _halves_of_line(regions, i, j))
                 if inside or stacked:
                     regions[i] = union(regions[i], regions[j])
@@ -1071,18 +1070,6 @@ def _merge_pieces(regions: list[Region]) -> list[Region]:
             if merged:
                 break
     return regions
-
-
-def _digit_of_its_line(regions: list[Region], i: int) -> bool:
-    """Region i, the smaller of two stacked, is a digit on a line of its own: it stands
-    taller than wide, another region's middle lies within its rows and that region is
-    of its height within MERGE_LINE_HEIGHT either way (the 8 of a small "851" written
-    above a big 3; a 5's detached bar or a stencil's pieces are wider than tall, a
-    broken loop's piece is much shorter than the digits beside it)."""
-    _x, y, w, h = regions[i].box
-    return h > w and any(y <= r.box[1] + r.box[3] / 2 <= y + h
-               and h <= T.MERGE_LINE_HEIGHT * r.box[3] and r.box[3] <= T.MERGE_LINE_HEIGHT * h
-               for k, r in enumerate(regions) if k != i)
 
 
 def _halves_of_line(regions: list[Region], i: int, j: int) -> bool:

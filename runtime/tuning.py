@@ -250,11 +250,6 @@ MERGE_AROUND = 3.0  # a box this many times larger both ways surrounds, it is no
 MERGE_STACK_COLUMNS = 0.6
 MERGE_STACK_GAP = 0.15
 MERGE_PIECE_HEIGHT = 0.6
-# ...unless the smaller stands taller than wide with a region of its height (within this,
-# either way) beside it: it is a digit of a line of its own (a small number written above
-# a big one; seeds 3/5/11: 3 desk and squared frames better, 1 worse, a desk wedge that
-# then took both digits beside it; a stencil's pieces, wider than tall, stay joined).
-MERGE_LINE_HEIGHT = 1.3
 # ...or both pieces are less than MERGE_HALF_HEIGHT of the digits beside them on their
 # line and together at most MERGE_UNION_HEIGHT of it: a stroke broken in two by glare or
 # moire, a 7-segment digit's upper and lower segments (whose halves are alike in height,

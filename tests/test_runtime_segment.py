@@ -259,21 +259,6 @@ def test_a_desk_pattern_does_not_make_small_digits_flat(onnx_model, square: int)
         == [3, 7, 2, 5]
 
 
-@pytest.mark.parametrize("gap", [2, 10])
-def test_a_small_number_written_just_above_a_big_one_is_not_its_piece(onnx_model,
-                                                                      gap: int) -> None:
-    """"851" written small, "360" big just under it: the 8 and the 5 stand over the 3
-    within a few pixels, as a 5's detached bar does, but each is a digit of a line of its
-    own (they were joined to the 3, read "1360")."""
-    frame = np.full((360, 480, 3), 235, np.uint8)
-    cv2.putText(frame, "851", (105, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (30, 30, 30), 4,
-                cv2.LINE_AA)
-    cv2.putText(frame, "360", (90, 182 + gap), cv2.FONT_HERSHEY_SIMPLEX, 4, (30, 30, 30), 12,
-                cv2.LINE_AA)
-    got = read_digits(Model(onnx_model, "cpu"), frame, 0.3)[0]
-    assert [d.label for d in got] == [8, 5, 1, 3, 6, 0]
-
-
 def test_regions_along_the_border_digits_of_a_crop_and_desk_strips() -> None:
     """A region along 30 % or more of a frame side is a desk strip or band, unless it is
     a digit at a tight crop's side: shaped like a digit, along one side only, meeting
