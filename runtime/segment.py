@@ -811,8 +811,9 @@ def _strip_dividers(mask: np.ndarray, quad: np.ndarray, cells: list[np.ndarray],
     the quadrilateral holes ``cells``): thin vertical runs from its top side to its
     bottom side (``_cell_edges``) beside a cell's outline. A digit touching a divider
     splits its cell's hole, which is then no quadrilateral, and the divider was left
-    joined to the digit, read as a 1 beside it; a 1 written in a cell from its top to
-    its bottom is no divider (a cell's width from the next cell's outline)."""
+    joined to the digit, read as a 1 beside it. Ink inside a cell is no divider, nor is
+    a 1 written in a cell from its top to its bottom away from its walls (a cell's width
+    from the next cell's outline); one drawn against a wall is taken with it."""
     x, y, w, h = cv2.boundingRect(quad)
     roi = np.ascontiguousarray(mask[y:y + h, x:x + w])
     reach = 2 * round(thick) + 2  # a divider is two boxes' sides
@@ -822,8 +823,10 @@ def _strip_dividers(mask: np.ndarray, quad: np.ndarray, cells: list[np.ndarray],
     sides = np.zeros_like(roi)
     for pair in (by_row[:2], by_row[2:]):
         cv2.line(sides, tuple(map(int, pair[0])), tuple(map(int, pair[1])), 255, 1)
-    near = np.zeros_like(roi)
-    cv2.polylines(near, [c - (x, y) for c in cells], True, 255, 2 * reach + 1)
+    inside = [c - (x, y) for c in cells]
+    near = np.zeros_like(roi)  # outside the cells, within a divider's width of one
+    cv2.polylines(near, inside, True, 255, 2 * reach + 1)
+    cv2.fillPoly(near, inside, 0)
     thin_v = np.ascontiguousarray(_thin(np.ascontiguousarray(roi.T), g).T)
     erase[y:y + h, x:x + w] |= _cell_edges(thin_v, sides, g) & near
 
