@@ -953,12 +953,12 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     flat piece (a line's remnant, a dash) is hardly taller than one stroke (against the
     strokes of the regions left once the sheet's edge and the desk are dropped: a
     checkered desk's are thicker than a pen's); a 5's detached bar is merged before it
-    is judged. A region with SURFACE_STEP_SHARE of its ink on ``steps`` (``surface_steps``) is the
-    edge of a sheet, not ink; a digit crossing a hard shadow's edge has most of its ink
-    off it; on such a frame, a thin region that is a piece of a long faint line
-    (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask, ``ink`` the ink mask before
-    printed lines were removed) is the sheet's shadow. Raises TooManyRegions above
-    MAX_INK_REGIONS regions."""
+    is judged. A region with SURFACE_STEP_SHARE of its ink on ``steps``
+    (``surface_steps``) is the edge of a sheet, not ink; a digit crossing a hard
+    shadow's edge has most of its ink off it; on such a frame, a thin region that is a
+    piece of a long faint line (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask,
+    ``ink`` the ink mask before printed lines were removed) is the sheet's shadow.
+    Raises TooManyRegions above MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
