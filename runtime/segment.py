@@ -33,7 +33,7 @@ import numpy as np
 
 from digits import crops
 from digits.errors import TooManyRegions
-from digits.image import to_gray
+from digits.image import to_8bit, to_gray
 from digits.runtime import tuning as T
 
 Box = tuple[int, int, int, int]  # x, y, w, h
@@ -159,36 +159,65 @@ def _fat_crop(small: np.ndarray) -> bool:
     return T.BACKGROUND_KERNEL <= stroke <= T.CROP_STROKE_MAX * min(small.shape)
 
 
-def surface_steps(surface: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray | None:
+def surface_steps(surface: np.ndarray | None, shape: tuple[int, int],
+                  colour: np.ndarray | None = None) -> np.ndarray | None:
     """Where the writing surface itself changes sharply (the edge of a sheet or card on a
     desk, a desk's stripes, a hard shadow): a bool mask at the frame's ``shape`` (h, w),
     or None for frames under ONE_DIGIT_MAX_SIDE (in a crop, a digit's strokes fill the
     frame) and without a ``surface`` (``ink_map``'s: the frame with its strokes closed
     over, at low resolution). Steps are the surface's pixels that differ from a
-    neighbour's by SURFACE_STEP gray levels or more, in steps at least SURFACE_STEP_SPAN
-    of the short side long, and their neighbours. The background estimate smears such a
-    step into a thin strip of "ink" along it (``candidates`` drops regions lying on
-    one)."""
+    neighbour's by SURFACE_STEP gray levels or more, and, for a frame in ``colour`` (its
+    uint8 BGR [H, W, 3] pixels), those of any colour channel (``_colour_step``); in steps
+    at least SURFACE_STEP_SPAN of the short side long, and their neighbours. The
+    background estimate smears such a step into a thin strip of "ink" along it
+    (``candidates`` drops regions lying on one)."""
     h, w = shape
     if surface is None or min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         return None
-    zone = _long_steps(surface)
+    step = _step(surface)
+    if colour is not None:
+        step |= _colour_step(colour, surface.shape)
+    zone = _long_steps(step)
     if zone is None:
         return None
     return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
 
 
-def _long_steps(surface: np.ndarray) -> np.ndarray | None:
+def _step(surface: np.ndarray) -> np.ndarray:
     """The pixels of a low-resolution surface (uint8) that differ from a neighbour's by
-    SURFACE_STEP gray levels or more, in steps at least SURFACE_STEP_SPAN of its short
-    side long (shorter: what is left of a brush wider than the kernel), and their
-    neighbours: uint8 mask (1 = step) at the surface's size; None when nothing steps."""
+    SURFACE_STEP levels or more: uint8 mask, 1 = step."""
     k = np.ones((3, 3), np.uint8)
-    step = (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
+    return (cv2.subtract(cv2.dilate(surface, k), cv2.erode(surface, k))
             >= T.SURFACE_STEP).astype(np.uint8)
+
+
+def _colour_step(colour: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The surface's steps in any colour channel of a frame (uint8 BGR [H, W, 3]) reduced
+    to ``size`` (h, w): a sheet as light as the desk but of another colour (a yellow
+    note on a pale gray desk) steps in a channel, not in gray. Each channel has its own
+    ink polarity (blue ink is lighter than a yellow note in blue), so a channel's step
+    counts where it shows both with its dark strokes closed over and with its light
+    strokes opened away (``_step`` of each): a stroke narrower than BACKGROUND_KERNEL is
+    gone from one of them, a surface's edge is in both. uint8 mask, 1 = step."""
+    small = cv2.resize(colour, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
+    p = T.BACKGROUND_KERNEL  # the desk beyond the frame's edge goes on as it ends there
+    small = cv2.copyMakeBorder(small, p, p, p, p, cv2.BORDER_REPLICATE)
+    step = np.zeros(small.shape[:2], np.uint8)
+    for channel in cv2.split(small):
+        step |= (_step(cv2.morphologyEx(channel, cv2.MORPH_CLOSE, k))
+                 & _step(cv2.morphologyEx(channel, cv2.MORPH_OPEN, k)))
+    return step[p:-p, p:-p]
+
+
+def _long_steps(step: np.ndarray) -> np.ndarray | None:
+    """Of a low-resolution step mask (uint8, 1 = step), the steps at least
+    SURFACE_STEP_SPAN of its short side long (shorter: what is left of a brush wider than
+    the kernel), and their neighbours: uint8 mask at its size; None when nothing steps."""
     if not step.any():
         return None
-    long = T.SURFACE_STEP_SPAN * min(surface.shape)
+    k = np.ones((3, 3), np.uint8)
+    long = T.SURFACE_STEP_SPAN * min(step.shape)
     for _x, _y, sw, sh, contour in outer_boxes(step):
         if max(sw, sh) < long:
             cv2.drawContours(step, [contour], 0, 0, -1)
@@ -260,7 +289,7 @@ def _thin_ink(half: np.ndarray, median: np.ndarray, closed: np.ndarray,
     c = T.POLARITY_MIN_CONTRAST
     # a long step of the surface itself (a sheet's edge on a desk) is neither polarity's
     # ink: the surfaces, smoothed at low resolution, leave a strip of either along it
-    steps = _long_steps(median) if on_desk else None
+    steps = _long_steps(_step(median)) if on_desk else None
     off_steps = (True if steps is None
                  else cv2.resize(steps, size, interpolation=cv2.INTER_NEAREST) == 0)
     dark = np.count_nonzero((med - g > c) & (cl - g > c) & off_steps)
@@ -1460,14 +1489,20 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     ``digits.image``) in reading order, with model-ready crops float32
     [N,1,28,28] and boxes in frame pixels. ``one_level``: the ink is taken against one
     background level (``_one_level``) whatever ``ink_map`` would decide."""
-    gray, scale = working_gray(frame)
+    pixels = to_8bit(frame)
+    gray, scale = working_gray(pixels)
     ink, light, surface = (*_one_level(gray), None) if one_level else ink_map(gray)
     other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
              and _one_level(gray)[1] != light)
     binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)
-    regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary)
+    steps = surface_steps(surface, gray.shape, pixels if pixels.ndim == 3 else None)
+    # a sheet's soft shadow is looked for where the surface steps in gray: with the steps
+    # of colour too, 1s on the faint columns of squared paper beside a band of desk went
+    shadowed = steps is not None and (pixels.ndim == 2
+                                      or surface_steps(surface, gray.shape) is not None)
+    regions, stroke = candidates(kept, steps, faint if shadowed else None, binary)
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,

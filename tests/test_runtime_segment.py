@@ -241,6 +241,31 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
         r.box for r in regions]
 
 
+@pytest.mark.parametrize("desk, note", [((200, 205, 200), (110, 220, 235)),
+                                        ((205, 205, 205), (160, 230, 170))])
+@pytest.mark.parametrize("shadow", [0.4, 0.55])
+def test_the_shadowed_edge_of_a_note_as_light_as_its_desk_is_not_a_one(
+        onnx_model, desk: tuple[int, int, int], note: tuple[int, int, int],
+        shadow: float) -> None:
+    """A yellow or green note on a pale gray desk, within 10 gray levels of it: the note's
+    edge steps only in colour, and the soft shadow along it left a thin dark line that
+    was read as a 1 ("14096")."""
+    frame = np.empty((480, 640, 3), np.float32)
+    frame[:] = desk
+    quad = np.array([[150, 40], [470, 44], [466, 430], [146, 426]], np.int32)
+    shade = np.zeros((480, 640), np.float32)
+    cv2.fillConvexPoly(shade, quad + np.int32([10, 8]), 1.0)
+    frame *= (1 - shadow * cv2.GaussianBlur(shade, (0, 0), 5))[..., None]
+    inside = np.zeros((480, 640), np.uint8)
+    cv2.fillConvexPoly(inside, quad, 1)
+    frame[inside > 0] = note
+    frame = frame.astype(np.uint8)
+    cv2.putText(frame, "4096", (200, 250), cv2.FONT_HERSHEY_SIMPLEX, 2.5, (60, 40, 30), 7,
+                cv2.LINE_AA)
+    got, _rejected = read_digits(Model(onnx_model, "cpu"), frame, 0.3)
+    assert "".join(str(d.label) for d in got) == "4096"
+
+
 @pytest.mark.parametrize("square", [6, 16])
 def test_a_desk_pattern_does_not_make_small_digits_flat(onnx_model, square: int) -> None:
     """A sheet on a checkered desk, with a number written small: the desk's squares
