@@ -19,6 +19,7 @@ Only numpy, OpenCV and onnxruntime are imported: never torch.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import statistics
@@ -406,10 +407,17 @@ def _separators(regions: Sequence[SegRegion]) -> set[int]:
     own), each within SEPARATOR_REACH of their height. ``structure`` keeps a point or
     comma there in the number's text."""
     boxes = [r.box for r in regions]
+    by_top = sorted(range(len(boxes)), key=lambda k: boxes[k][1])
+    tops = [boxes[k][1] for k in by_top]
+    tallest = max((b[3] for b in boxes), default=0)
     out = set()
     for i, m in enumerate(boxes):
         left = right = None
-        for a in boxes:
+        # only boxes whose top lies within a box's height above m's rows can share them
+        # (a page of 1,000 digits took seconds when every pair was looked at)
+        near = by_top[bisect.bisect_right(tops, m[1] - tallest):
+                      bisect.bisect_left(tops, m[1] + m[3])]
+        for a in (boxes[k] for k in sorted(near)):
             if a[1] >= m[1] + m[3] or a[1] + a[3] <= m[1] or a is m:
                 continue
             if a[0] + a[2] <= m[0] and (left is None or a[0] > left[0]):

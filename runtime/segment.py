@@ -562,16 +562,18 @@ def _line_fit(xs: np.ndarray, ys: np.ndarray, at: np.ndarray) -> np.ndarray:
 def _densest_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale) -> np.ndarray:
     """Which of the pixels (rows, columns) lie within LINE_MAX_THICK of the straight
     line through most of them, of slope up to LINE_MAX_SLANT (a Hough transform over
-    LINE_FIT_SLOPES slopes)."""
+    LINE_FIT_SLOPES slopes, voted by LINE_VOTE_POINTS of them at most)."""
     slopes = np.linspace(-T.LINE_MAX_SLANT, T.LINE_MAX_SLANT, T.LINE_FIT_SLOPES)
-    off = np.round(ys[None, :] - slopes[:, None] * xs[None, :]).astype(np.int64)
-    off -= off.min(axis=1, keepdims=True)
+    step = -(-len(ys) // T.LINE_VOTE_POINTS)  # every step-th pixel votes
+    off = np.round(ys[None, ::step] - slopes[:, None] * xs[None, ::step]).astype(np.int64)
+    low = off.min(axis=1)
+    off -= low[:, None]
     span = int(off.max()) + 1
     counts = np.bincount((off + span * np.arange(len(slopes))[:, None]).ravel(),
                          minlength=span * len(slopes)).reshape(len(slopes), span)
     counts[:, 1:-1] += counts[:, :-2] + counts[:, 2:]  # (a line may straddle two rows)
     k, at = np.unravel_index(int(counts.argmax()), counts.shape)
-    return np.abs(off[k] - at) <= g.thick
+    return np.abs(np.round(ys - slopes[k] * xs).astype(np.int64) - low[k] - at) <= g.thick
 
 
 def _pieces(runs: np.ndarray, thin: np.ndarray, run: int,
@@ -902,18 +904,19 @@ def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:
     loops of a digit (an 8, a 7-segment 0) stand one above the other, or alone; the
     paper between two ruled lines and the digits written on them is as tall as the
     spacing but as wide as the gaps between digits, which differ."""
-    boxes = [cv2.boundingRect(q) for q in holes]
-    out = []
-    for i, (x, y, w, h) in enumerate(boxes):
-        for j, (x2, y2, w2, h2) in enumerate(boxes):
-            rows = min(y + h, y2 + h2) - max(y, y2)
-            gap = max(x, x2) - min(x + w, x2 + w2)
-            if i != j and max(h, h2) <= T.CELL_SIZE_RATIO * min(h, h2) \
-                    and max(w, w2) <= T.CELL_SIZE_RATIO * min(w, w2) \
-                    and rows >= T.CELL_ROW_OVERLAP * min(h, h2) and gap < 2 * T.BOX_MAX_THICK:
-                out.append(holes[i])
-                break
-    return out
+    if len(holes) < 2:
+        return []
+    boxes = np.array([cv2.boundingRect(q) for q in holes], np.int64)
+    x, y, w, h = (v[:, None] for v in boxes.T)  # every pair at once: a table of
+    x2, y2, w2, h2 = (v[None, :] for v in boxes.T)  # 1,000 cells took seconds pairwise
+    rows = np.minimum(y + h, y2 + h2) - np.maximum(y, y2)
+    gap = np.maximum(x, x2) - np.minimum(x + w, x2 + w2)
+    beside = ((np.maximum(h, h2) <= T.CELL_SIZE_RATIO * np.minimum(h, h2))
+              & (np.maximum(w, w2) <= T.CELL_SIZE_RATIO * np.minimum(w, w2))
+              & (rows >= T.CELL_ROW_OVERLAP * np.minimum(h, h2))
+              & (gap < 2 * T.BOX_MAX_THICK))
+    np.fill_diagonal(beside, False)
+    return [holes[i] for i in np.flatnonzero(beside.any(axis=1))]
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
@@ -1078,49 +1081,115 @@ def _faint_run(faint: np.ndarray, centre: tuple[float, float], axis: tuple[float
 def _merge_pieces(regions: list[Region]) -> list[Region]:
     """Join the pieces of one digit: a 5's detached bar, a broken loop: regions that
     overlap (unless one surrounds the other), or sit one above the other mostly within
-    each other's columns."""
+    each other's columns. Each region in turn takes in every later region it joins (and
+    is checked again once it has grown), in passes until none joins. The pairs' boxes
+    are compared all at once per pass (``_pairs``), and a line's regions are looked up
+    by their middles in order (``_halves_of_line``): a frame of 1,000 regions (a ledger
+    page, a grid of dashes) took 10-45 s when the search restarted after every join and
+    walked every region for each stacked pair."""
+    boxes = np.array([r.box for r in regions], np.int64).reshape(-1, 4)
+    starts = np.sort(boxes[:, 0])
+    ends = np.sort(boxes[:, 0] + boxes[:, 2])
+    if not (starts[1:] < ends[:-1]).any():
+        return regions  # no two share a column (most frames: one line of digits)
     merged = True
     while merged:
         merged = False
-        for i in range(len(regions)):
-            for j in range(i + 1, len(regions)):
-                a, b = regions[i].box, regions[j].box
-                ox = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-                oy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-                around = _around(a, b) or _around(b, a)
-                inside = ox > 0 and oy > 0 and ox * oy > T.MERGE_OVERLAP * min(
-                    a[2] * a[3], b[2] * b[3]) and not around
-                over = not around and ox >= T.MERGE_STACK_COLUMNS * min(a[2], b[2])
-                stacked = over and ((oy >= -T.MERGE_STACK_GAP * max(a[3], b[3]) and min(
-                    a[3], b[3]) < T.MERGE_PIECE_HEIGHT * max(a[3], b[3]))
-                    or _halves_of_line(regions, i, j))
-                if inside or stacked:
-                    regions[i] = union(regions[i], regions[j])
-                    del regions[j]
-                    merged = True
-                    break
-            if merged:
-                break
+        joins, stacks = _pairs(boxes, boxes)
+        if not np.triu(joins | stacks, 1).any():
+            break  # (most frames: nothing to join)
+        middles = _by_middle(boxes)
+        i = 0
+        while i < len(regions):
+            later = np.flatnonzero(joins[i, i + 1:] | stacks[i, i + 1:]) + i + 1
+            if not joins[i, later].all():
+                later = later[joins[i, later] | _could_be_halves(boxes, i, later, middles)]
+            j = next((int(j) for j in later
+                      if joins[i, j] or _halves_of_line(boxes, i, int(j), middles)), None)
+            if j is None:
+                i += 1
+                continue
+            regions[i] = union(regions[i], regions[j])
+            del regions[j]
+            boxes = np.delete(boxes, j, axis=0)
+            boxes[i] = regions[i].box
+            joins, stacks = (np.delete(np.delete(m, j, axis=0), j, axis=1)
+                             for m in (joins, stacks))
+            joins[i], stacks[i] = (m[0] for m in _pairs(boxes[i:i + 1], boxes))
+            middles = _by_middle(boxes)
+            merged = True
     return regions
 
 
-def _halves_of_line(regions: list[Region], i: int, j: int) -> bool:
-    """Regions i and j, one above the other, are the two halves of one broken digit (a
-    stroke broken by glare, a 7-segment digit's upper and lower segments): each is less
-    than MERGE_HALF_HEIGHT of the other regions on their line (median), together at most
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every pair of boxes (rows of int [M, 4] and [N, 4], x, y, w, h): whether they
+    are pieces of one digit by their boxes alone (they overlap by MERGE_OVERLAP of the
+    smaller, or sit one above the other within MERGE_STACK_COLUMNS of the narrower's
+    columns, at most MERGE_STACK_GAP apart, one less than MERGE_PIECE_HEIGHT of the
+    other's height; neither surrounds the other, ``_around``), and whether they sit one
+    above the other otherwise, to be judged against their line (``_halves_of_line``):
+    two bool [M, N]."""
+    ax, ay, aw, ah = (v[:, None] for v in a.T)
+    bx, by, bw, bh = (v[None, :] for v in b.T)
+    ox = np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx)
+    oy = np.minimum(ay + ah, by + bh) - np.maximum(ay, by)
+    apart = ~(((aw > T.MERGE_AROUND * bw) & (ah > T.MERGE_AROUND * bh))
+              | ((bw > T.MERGE_AROUND * aw) & (bh > T.MERGE_AROUND * ah)))
+    inside = apart & (ox > 0) & (oy > 0) & (
+        ox * oy > T.MERGE_OVERLAP * np.minimum(aw * ah, bw * bh))
+    over = apart & (ox >= T.MERGE_STACK_COLUMNS * np.minimum(aw, bw))
+    near = over & (oy >= -T.MERGE_STACK_GAP * np.maximum(ah, bh)) & (
+        np.minimum(ah, bh) < T.MERGE_PIECE_HEIGHT * np.maximum(ah, bh))
+    return inside | near, over & ~near
+
+
+def _by_middle(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes (int [N, 4], x, y, w, h) in order of their middle row: their indices and
+    those middle rows (float, ascending)."""
+    middles = boxes[:, 1] + boxes[:, 3] / 2
+    order = np.argsort(middles, kind="stable")
+    return order, middles[order]
+
+
+def _could_be_halves(boxes: np.ndarray, i: int, js: np.ndarray,
+                     middles: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Whether regions ``js`` (indices into ``boxes``) and region i may be the halves of
+    one digit (``_halves_of_line``) against the tallest region whose middle lies within
+    their rows, which no median of their line exceeds: bool [len(js)]. An exact
+    pre-check that spares the median to pairs far apart (a column of dashes)."""
+    order, rows = middles
+    y, h = boxes[i, 1], boxes[i, 3]
+    by, bh = boxes[js, 1], boxes[js, 3]
+    y0, y1 = np.minimum(y, by), np.maximum(y + h, by + bh)
+    # max over each pair's run of middles (never empty: i's own middle is in it)
+    bounds = np.stack([np.searchsorted(rows, y0, "left"),
+                       np.searchsorted(rows, y1, "right")], 1).ravel()
+    tallest = np.maximum.reduceat(np.append(boxes[order, 3], 0), bounds)[::2]
+    gap = np.maximum(y, by) - np.minimum(y + h, by + bh)
+    return ((gap <= T.MERGE_STACK_GAP * tallest)
+            & (np.maximum(h, bh) < T.MERGE_HALF_HEIGHT * tallest)
+            & (y1 - y0 <= T.MERGE_UNION_HEIGHT * tallest))
+
+
+def _halves_of_line(boxes: np.ndarray, i: int, j: int,
+                    middles: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Regions i and j (rows of ``boxes``: int [N, 4], x, y, w, h; ``middles``: theirs,
+    ``_by_middle``), one above the other, are the two halves of one broken digit (a stroke broken
+    by glare, a 7-segment digit's upper and lower segments): each is less than
+    MERGE_HALF_HEIGHT of the other regions on their line (median), together at most
     MERGE_UNION_HEIGHT of it, at most MERGE_STACK_GAP of it apart. Without other regions
     beside them (their middle within the pair's rows) nothing is merged."""
-    a, b = regions[i].box, regions[j].box
+    a, b = boxes[i], boxes[j]
     y0, y1 = min(a[1], b[1]), max(a[1] + a[3], b[1] + b[3])
-    beside = [r.height for k, r in enumerate(regions) if k not in (i, j)
-              and r.box[1] < y1 and r.box[1] + r.box[3] > y0
-              and y0 <= r.box[1] + r.box[3] / 2 <= y1]
-    if not beside:
+    order, rows = middles
+    beside = order[np.searchsorted(rows, y0, "left"):np.searchsorted(rows, y1, "right")]
+    beside = beside[(beside != i) & (beside != j)]
+    if len(beside) == 0:
         return False
-    line = float(np.median(beside))
+    line = float(np.median(boxes[beside, 3]))
     gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
-    return (gap <= T.MERGE_STACK_GAP * line and max(a[3], b[3]) < T.MERGE_HALF_HEIGHT * line
-            and y1 - y0 <= T.MERGE_UNION_HEIGHT * line)
+    return bool(gap <= T.MERGE_STACK_GAP * line and max(a[3], b[3]) < T.MERGE_HALF_HEIGHT * line
+                and y1 - y0 <= T.MERGE_UNION_HEIGHT * line)
 
 
 def _around(a: Box, b: Box) -> bool:
@@ -1215,17 +1284,18 @@ def reading_order(boxes: list[Box]) -> tuple[list[int], list[int]]:
     (``_join_raised``: a price's cents, an exponent, a form's field number)."""
     order = sorted(range(len(boxes)), key=lambda i: boxes[i][1] + boxes[i][3] / 2)
     lines: list[list[int]] = []
+    rows: list[list[int]] = []  # each line's top and bottom row, kept as it grows
     for i in order:
         _x, y, _w, h = boxes[i]
         cy = y + h / 2
-        for line in lines:
-            top = min(boxes[j][1] for j in line)
-            bottom = max(boxes[j][1] + boxes[j][3] for j in line)
-            if top <= cy <= bottom:
+        for line, span in zip(lines, rows, strict=True):
+            if span[0] <= cy <= span[1]:
                 line.append(i)
+                span[0], span[1] = min(span[0], y), max(span[1], y + h)
                 break
         else:
             lines.append([i])
+            rows.append([y, y + h])
     out, line_of = [], []
     for n, line in enumerate(_join_raised(lines, boxes)):
         for i in sorted(line, key=lambda i: boxes[i][0]):
@@ -1322,10 +1392,14 @@ class Segmentation:
         any two such cuts at most SPLIT_PART_MAX_WIDTH of the height apart that keep
         SPLIT_PART_HEIGHT of it (pieces of one digit, a 6's loop and its stem, do not).
         The model scores the parts and ``best_cut`` picks the 2..MAX_TOUCHING of them
-        that make up the region; None when the region is too narrow to hold two.
+        that make up the region; None when the region is too narrow to hold two, or too
+        wide to be made up of that many (two for a ``pair``).
         ``pair``: only the parts of cuts in two (each touching a side of the region)."""
         _x, _y, w, h = region.box
-        if w < T.SPLIT_MIN_ASPECT * h or h < 2:
+        # parts span at most SPLIT_PART_MAX_WIDTH of the height: a region wider than that
+        # many parts can take holds no split (a 20,000-px wavy line offered ~4,000 parts)
+        most = 2 if pair else T.MAX_TOUCHING
+        if w < T.SPLIT_MIN_ASPECT * h or w > most * T.SPLIT_PART_MAX_WIDTH * h or h < 2:
             return None
         step = max(2, round(T.CUT_SPACING * h))
         loops = _loops(region.mask, T.CUT_LOOP_AREA * h * h)
@@ -1481,7 +1555,7 @@ def _between(region: Region, left: np.ndarray, right: np.ndarray) -> Region | No
     xs = np.flatnonzero(inside.any(axis=0))
     y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
     return Region((x + int(x0), y + int(y0), int(x1 - x0), int(y1 - y0)),
-                  inside[y0:y1, x0:x1])
+                  inside[y0:y1, x0:x1].copy())  # (a view would hold the region's whole box)
 
 
 def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:

@@ -13,7 +13,12 @@ from digits.runtime.model import Model
 from digits.runtime.reader import Digit, read_digits
 from digits.runtime.recognize import Smoother
 from digits.runtime.segment import reading_order, segment
-from digits.runtime.tuning import CUT_LOOP_AREA, SPLIT_PART_HEIGHT
+from digits.runtime.tuning import (
+    CUT_LOOP_AREA,
+    MAX_TOUCHING,
+    SPLIT_PART_HEIGHT,
+    SPLIT_PART_MAX_WIDTH,
+)
 from digits.scenes import generate
 
 
@@ -447,6 +452,42 @@ def test_touching_digits_are_offered_cuts() -> None:
     assert cuts is not None and cuts.parts
     assert all(p.height >= SPLIT_PART_HEIGHT * wide.height for p in cuts.parts.values())
     assert all(0 <= a < b < cuts.count for a, b in cuts.parts)
+    # each part holds its own ink, not a view of the region's whole box
+    assert all(p.mask.base is None for p in cuts.parts.values())
+
+
+def test_a_region_too_wide_for_five_digits_is_offered_no_cuts() -> None:
+    """A wavy line 20x as wide as tall cannot be made up of MAX_TOUCHING parts of at
+    most SPLIT_PART_MAX_WIDTH of its height: no cuts are offered (it was cut into
+    thousands of parts, 20 GB for a 20,000 x 300 strip), while one 5 heights wide is."""
+    seg = steps.Segmentation(np.zeros((0, 1, 28, 28), np.float32), [])
+    for width, offered in [(6000, False), (int(MAX_TOUCHING * SPLIT_PART_MAX_WIDTH * 300), True)]:
+        mask = np.zeros((300, width), np.uint8)
+        xs = np.arange(width)
+        ys = (150 + 120 * np.sin(xs / 40)).astype(np.int32)
+        cv2.polylines(mask, [np.stack([xs, ys], 1).astype(np.int32)], False, 1, 6)
+        region = steps.Region((0, 0, width, 300), mask > 0)
+        assert (seg.split_options(region) is not None) == offered, width
+
+
+def test_a_column_of_dashes_is_not_measured_pair_by_pair(monkeypatch) -> None:
+    """Stacked regions far apart cannot be the halves of one digit, whatever their line:
+    a column of 100 dashes asks for few line medians (it asked for all 4,950 pairs,
+    each walking every region: 45 s for a page of them), and nothing is joined; two
+    halves of a broken 8 beside whole digits still are."""
+    calls = []
+    halves = steps._halves_of_line
+    monkeypatch.setattr(steps, "_halves_of_line",
+                        lambda *args: calls.append(1) or halves(*args))
+    dashes = [steps.Region((10, 10 + 30 * k, 20, 4), np.ones((4, 20), bool))
+              for k in range(100)]
+    assert len(steps._merge_pieces(dashes)) == 100
+    assert len(calls) < 200
+    line = [steps.Region((40 * k, 0, 30, 60), np.ones((60, 30), bool)) for k in range(3)]
+    top, bottom = (steps.Region((130, y, 30, 28), np.ones((28, 30), bool)) for y in (0, 32))
+    merged = steps._merge_pieces([*line, top, bottom])
+    assert sorted(r.box for r in merged) == [(0, 0, 30, 60), (40, 0, 30, 60), (80, 0, 30, 60),
+                                             (130, 0, 30, 60)]
 
 
 def test_no_cut_runs_through_a_digits_loop() -> None:
