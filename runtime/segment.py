@@ -525,10 +525,12 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
     too, and a digit may join two or three lines into one row: lines are taken one by
     one, each the densest (``_densest_line``), the first spanning ``min_cols`` columns,
     the others of the row, once one is found, ``next_cols`` (a family's lines, broken
-    where digits cross them)."""
+    where digits cross them). After LINE_ROW_MAX lines the rest of the row is line too."""
     keep = np.zeros(len(ys), bool)
     free = np.ones(len(ys), bool)
-    while np.count_nonzero(free) >= 2:
+    for _line in range(T.LINE_ROW_MAX):
+        if np.count_nonzero(free) < 2:
+            break
         fy, fx = ys[free], xs[free]
         if keep.any() and np.count_nonzero(np.bincount(fx)) < next_cols:
             break  # what is left cannot span another line
@@ -547,6 +549,8 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
         idx = np.flatnonzero(free)
         keep[idx[on]] = True
         free[idx[on]] = False
+    else:
+        keep |= free  # a texture of fine lines (hatching, stripes): all of it is line
     return ys[keep], xs[keep]
 
 

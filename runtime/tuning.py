@@ -128,6 +128,12 @@ LINE_FIT_SLOPES = 33
 # page), a texture of fine stripes or a checkerboard chained into one row 170,000, and
 # voting over all took ~40 ms per line found and 33 x 8 bytes per pixel.
 LINE_VOTE_POINTS = 4096
+# A row holds at most this many lines; the rest of its line candidates are taken as line
+# too. Rows of printed lines hold 1-9 (scenes seed 5, 40 frames each of squared, ruled,
+# form, page, no-digits, desk, mixed: squared paper's rows crossed by digits); a texture
+# of fine stripes chained into one row held hundreds, found one by one (10-80 s a frame),
+# and all but a few pixels of it went as line in the end.
+LINE_ROW_MAX = 32
 # A row of runs is a line when they span this share of the width: ruled paper and grid
 # span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
 # alone (a single line is never removed: remove_lines).
