@@ -38,6 +38,10 @@ POLARITY_MIN_CONTRAST = 40
 SURFACE_STEP = 30
 SURFACE_STEP_SPAN = 0.3
 SURFACE_STEP_SHARE = 0.6  # (0.3-0.8 read the same desk frames, seed 3)
+# Colour steps are measured on the frame reduced to the surface's size from at most this
+# many pixels across each of its pixels (every s-th pixel of larger frames): a 640 x 480
+# frame is reduced whole, a 4032 x 3024 page from every 6th pixel (8.8 ms, not 78 ms).
+COLOUR_SAMPLES = 8
 # The same step in any colour channel counts too (segment._colour_step: a yellow note on
 # a pale gray desk steps in blue, not in gray; its shadowed edge was read as a 1). Scenes
 # seeds 3/5/11, 100 desk frames each: 90/83/88 -> 92/92/92 % frames exact, false digits
