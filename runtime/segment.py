@@ -166,18 +166,16 @@ def surface_steps(surface: np.ndarray | None, shape: tuple[int, int],
     or None for frames under ONE_DIGIT_MAX_SIDE (in a crop, a digit's strokes fill the
     frame) and without a ``surface`` (``ink_map``'s: the frame with its strokes closed
     over, at low resolution). Steps are the surface's pixels that differ from a
-    neighbour's by SURFACE_STEP gray levels or more, and, for a frame in ``colour`` (its
-    uint8 BGR [H, W, 3] pixels), those of any colour channel (``_colour_step``); in steps
-    at least SURFACE_STEP_SPAN of the short side long, and their neighbours. The
-    background estimate smears such a step into a thin strip of "ink" along it
-    (``candidates`` drops regions lying on one)."""
+    neighbour's by SURFACE_STEP gray levels or more, or, given the frame's ``colour``
+    (uint8 BGR [H, W, 3]), those where its hue steps (``_colour_step``); in steps at
+    least SURFACE_STEP_SPAN of the short side long, and their neighbours. The
+    background estimate smears a gray step into a thin strip of "ink" along it, and a
+    sheet's shadow runs along its edge (``candidates`` drops regions lying on one)."""
     h, w = shape
     if surface is None or min(h, w) < T.ONE_DIGIT_MAX_SIDE:
         return None
-    step = _step(surface)
-    if colour is not None:
-        step |= _colour_step(colour, surface.shape)
-    zone = _long_steps(step)
+    zone = _long_steps(_step(surface) if colour is None
+                       else _colour_step(colour, surface.shape))
     if zone is None:
         return None
     return cv2.resize(zone, (w, h), interpolation=cv2.INTER_NEAREST) > 0
@@ -192,21 +190,24 @@ def _step(surface: np.ndarray) -> np.ndarray:
 
 
 def _colour_step(colour: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The surface's steps in any colour channel of a frame (uint8 BGR [H, W, 3]) reduced
-    to ``size`` (h, w): a sheet as light as the desk but of another colour (a yellow
-    note on a pale gray desk) steps in a channel, not in gray. Each channel has its own
-    ink polarity (blue ink is lighter than a yellow note in blue), so a channel's step
-    counts where it shows both with its dark strokes closed over and with its light
-    strokes opened away (``_step`` of each): a stroke narrower than BACKGROUND_KERNEL is
-    gone from one of them, a surface's edge is in both. uint8 mask, 1 = step."""
+    """The surface's steps in hue: in any colour channel less the gray of a frame (uint8
+    BGR [H, W, 3]) reduced to ``size`` (h, w). A sheet as light as the desk but of
+    another colour (a yellow note on a pale gray desk) steps there, not in gray; a gray
+    frame nowhere. Each channel has its own ink polarity (blue ink is lighter than a
+    yellow note in blue), so a channel's step counts where it shows both with its dark
+    strokes closed over and with its light strokes opened away (``_step`` of each): a
+    stroke narrower than BACKGROUND_KERNEL is gone from one of them, a surface's edge
+    is in both. uint8 mask, 1 = step."""
     # every s-th pixel of a large frame is averaged: all of a 12 MP photo's took 80 ms
     s = max(1, min(colour.shape[:2]) // (T.COLOUR_SAMPLES * min(size)))
     small = cv2.resize(colour[::s, ::s], (size[1], size[0]), interpolation=cv2.INTER_AREA)
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (T.BACKGROUND_KERNEL,) * 2)
     p = T.BACKGROUND_KERNEL  # the desk beyond the frame's edge goes on as it ends there
     small = cv2.copyMakeBorder(small, p, p, p, p, cv2.BORDER_REPLICATE)
+    gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     step = np.zeros(small.shape[:2], np.uint8)
     for channel in cv2.split(small):
+        channel = cv2.addWeighted(channel, 1, gray, -1, 128)
         step |= (_step(cv2.morphologyEx(channel, cv2.MORPH_CLOSE, k))
                  & _step(cv2.morphologyEx(channel, cv2.MORPH_OPEN, k)))
     return step[p:-p, p:-p]
@@ -983,8 +984,8 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
 # ---- 5. candidate regions ---------------------------------------------------------------
 
 def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
-               faint: np.ndarray | None = None,
-               ink: np.ndarray | None = None) -> tuple[list[Region], float]:
+               faint: np.ndarray | None = None, ink: np.ndarray | None = None,
+               hue: np.ndarray | None = None) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the stroke width (pixels) of the ink they were judged against, not the frame: a
     speck is a blob hardly longer than it is thick (against all the ink's strokes), a
@@ -993,7 +994,10 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     checkered desk's are thicker than a pen's); a 5's detached bar is merged before it
     is judged. A region with SURFACE_STEP_SHARE of its ink on ``steps``
     (``surface_steps``) is the edge of a sheet, not ink; a digit crossing a hard
-    shadow's edge has most of its ink off it; on such a frame, a thin region that is a
+    shadow's edge has most of its ink off it. So is one on the ``hue`` steps (those of
+    colour, where gray does not step) when it is SURFACE_STEP_SPAN of the frame's short
+    side long: the shadow along a note's edge, not a 1 written along a coloured band's
+    edge. On a frame whose surface steps in gray, a thin region that is a
     piece of a long faint line (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask,
     ``ink`` the ink mask before printed lines were removed) is the sheet's shadow.
     Raises TooManyRegions above MAX_INK_REGIONS regions."""
@@ -1018,8 +1022,11 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
                 mask.astype(np.uint8)):
             continue  # (its own strokes are measured only when the frame's say "small")
         sized += 1
-        if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) \
-                >= T.SURFACE_STEP_SHARE * np.count_nonzero(mask):
+        on_step = T.SURFACE_STEP_SHARE * np.count_nonzero(mask)
+        if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) >= on_step:
+            continue
+        if hue is not None and length >= T.SURFACE_STEP_SPAN * min(binary.shape) \
+                and np.count_nonzero(hue[y:y + h, x:x + w] & mask) >= on_step:
             continue
         regions.append(Region((x, y, w, h), mask))
     kept = _drop_surface(regions, binary.shape)
@@ -1577,12 +1584,8 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)
-    steps = surface_steps(surface, gray.shape, pixels if pixels.ndim == 3 else None)
-    # a sheet's soft shadow is looked for where the surface steps in gray: with the steps
-    # of colour too, 1s on the faint columns of squared paper beside a band of desk went
-    shadowed = steps is not None and (pixels.ndim == 2
-                                      or surface_steps(surface, gray.shape) is not None)
-    regions, stroke = candidates(kept, steps, faint if shadowed else None, binary)
+    hue = surface_steps(surface, gray.shape, pixels) if pixels.ndim == 3 else None
+    regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary, hue)
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
     seg = Segmentation(np.zeros((len(regions), 1, 28, 28), np.float32), [], regions, ink,

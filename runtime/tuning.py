@@ -42,12 +42,17 @@ SURFACE_STEP_SHARE = 0.6  # (0.3-0.8 read the same desk frames, seed 3)
 # many pixels across each of its pixels (every s-th pixel of larger frames): a 640 x 480
 # frame is reduced whole, a 4032 x 3024 page from every 6th pixel (8.8 ms, not 78 ms).
 COLOUR_SAMPLES = 8
-# The same step in any colour channel counts too (segment._colour_step: a yellow note on
-# a pale gray desk steps in blue, not in gray; its shadowed edge was read as a 1). Scenes
-# seeds 3/5/11, 100 desk frames each: 90/83/88 -> 92/92/92 % frames exact, false digits
-# 23 -> 6, no other frame of any condition changed. A sheet's soft shadow is still
-# looked for only where the surface steps in gray: with colour steps too, 1s on the
-# faint columns of squared paper beside a band of desk were taken for one (3 frames).
+# Steps of hue count too (segment._colour_step: each colour channel less the gray; a
+# yellow note on a pale gray desk steps in hue, not in gray, and its shadowed edge was
+# read as a 1), but only for a region SURFACE_STEP_SPAN of the short side long or more
+# (the shadow runs along a note's side; a digit across a coloured edge is shorter).
+# Scenes seeds 3/5/11, 100 desk frames each: 90/83/88 -> 90/90/93 % frames exact, false
+# digits 23 -> 16, no other frame of any condition changed. Tried first: steps in each
+# channel whole (gray included) and for any region: 92/92/92 % there, but a helper's 239
+# coloured-paper photos lost 22 (digits across a note's, a card's, a highlighter's or a
+# table row's edge), and gray crops of fat digits lost strokes; as now, 194 -> 196 of
+# them exact (1 worse: a sliver read as a 1). The shadow along a sheet's edge
+# (_on_faint_line) is looked for where the surface steps in gray only, as before.
 # The same steps of the median surface are left out of the polarity's counts when a sheet
 # lies on a desk (segment._unlike_border): the smoothed surfaces leave a strip of "light
 # ink" along a light sheet's edges that outvoted a pen's strokes on a small sheet, and the

@@ -271,6 +271,22 @@ def test_the_shadowed_edge_of_a_note_as_light_as_its_desk_is_not_a_one(
     assert "".join(str(d.label) for d in got) == "4096"
 
 
+@pytest.mark.parametrize("desk", [(60, 60, 60), (150, 140, 130)])
+def test_ones_along_the_edge_of_a_yellow_margin_band_are_read(onnx_model,
+                                                              desk: tuple[int, int, int]) -> None:
+    """A yellow band as light as the sheet steps in hue only: 1s written along its edge
+    are shorter than a step may be and stay digits (the note's shadow above is as long as
+    the note's side)."""
+    frame = np.empty((768, 1024, 3), np.uint8)
+    frame[:] = desk
+    cv2.rectangle(frame, (60, 60), (960, 720), (235, 235, 232), -1)
+    cv2.rectangle(frame, (60, 60), (260, 720), (80, 220, 230), -1)
+    for k in range(3):
+        cv2.line(frame, (263, 120 + 70 * k), (257, 160 + 70 * k), (40, 40, 40), 5, cv2.LINE_AA)
+    got, _rejected = read_digits(Model(onnx_model, "cpu"), frame, 0.3)
+    assert "".join(str(d.label) for d in got) == "111"
+
+
 @pytest.mark.parametrize("square", [6, 16])
 def test_a_desk_pattern_does_not_make_small_digits_flat(onnx_model, square: int) -> None:
     """A sheet on a checkered desk, with a number written small: the desk's squares
