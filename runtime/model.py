@@ -85,6 +85,10 @@ def _validate(session: Any, path: Path) -> dict[str, Any]:
 
 
 SMOKE_BATCH = 2  # > 1: a graph whose batch axis is fixed, or mixes samples, fails here
+# Crops are run at most this many at a time: onnxruntime holds every layer's activations
+# for the whole batch (~0.1 MB a crop for the CNN), and a frame of wavy lines offered
+# ~100,000 cut parts and reached 10 GB in one batch.
+MAX_BATCH = 1024
 
 
 def _first_line(e: Exception) -> str:
@@ -124,11 +128,19 @@ class Model:
         self.probabilities(np.zeros((SMOKE_BATCH, 1, 28, 28), np.float32))  # smoke run
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
-        """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame):
-        float32 [N, classes], columns the digits 0-9 then, when ``reject_index`` is set,
-        "not a digit"."""
+        """Softmax over the logits of a float32 [N,1,28,28] batch (one call per frame, run
+        MAX_BATCH crops at a time): float32 [N, classes], columns the digits 0-9 then,
+        when ``reject_index`` is set, "not a digit"."""
         if len(batch) == 0:
             return np.zeros((0, self.classes), np.float32)
+        logits = np.concatenate([self._logits(batch[k:k + MAX_BATCH])
+                                 for k in range(0, len(batch), MAX_BATCH)])
+        z = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def _logits(self, batch: np.ndarray) -> np.ndarray:
+        """float32 [N,1,28,28] -> the model's logits [N, classes] (one session run)."""
         try:
             logits = self.session.run(None, {self.input_name: batch})[0]
         except Exception as e:  # onnxruntime raises several types for a failing graph
@@ -138,6 +150,4 @@ class Model:
             raise DigitsError(f"model {self.path} gave logits of shape "
                               f"{getattr(logits, 'shape', None)} for a batch of {len(batch)}; "
                               f"expected [N,{self.classes}]")
-        z = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return logits

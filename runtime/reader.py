@@ -37,7 +37,7 @@ from digits.errors import NO_MEMORY, DigitsError, UnreadableInput
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
-from digits.runtime.segment import Box, Segmentation, best_cut, reading_order, segment
+from digits.runtime.segment import Box, Cuts, Segmentation, best_cut, reading_order, segment
 from digits.runtime.segment import Region as SegRegion
 
 # Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
@@ -299,8 +299,13 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         most = tuning.SPLIT_PAIR_WHOLE_MAX if i in narrow else tuning.SPLIT_WHOLE_MAX
         return i not in separators and _digit_score(model, probs[i]) < most
 
-    cuts = {i: c for i, r in enumerate(seg.regions)
-            if cut(i) and (c := seg.split_options(r, i in pairs)) is not None}
+    cuts: dict[int, Cuts] = {}
+    offered = 0  # parts offered so far: at most MAX_CUT_PARTS a frame
+    for i, r in enumerate(seg.regions):
+        if offered < tuning.MAX_CUT_PARTS and cut(i) \
+                and (c := seg.split_options(r, i in pairs)) is not None:
+            cuts[i] = c
+            offered += len(c.parts)
     keys = [(i, ab) for i, c in cuts.items() for ab in c.parts]
     part_probs = dict(zip(keys, model.probabilities(
         np.stack([seg.crop(cuts[i].parts[ab])[None] for i, ab in keys])), strict=True)

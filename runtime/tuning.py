@@ -396,6 +396,12 @@ CUT_PART_MIN_STROKES = 0.8
 # 93.6/90.4/87.1, 92.9/89.7/86.4, 92.9/89.7/84.3, 90.8/89.0/82.9 % digits.
 CUT_INK_COST = 0.03
 MAX_TOUCHING = 5
+# Regions are offered cuts in reading order until this many parts have been offered in
+# the frame; the rest are read whole. Generated frames offer up to ~120 (scenes seed 5,
+# 40 frames each of touching, mixed, no-digits, desk, form, page), a ledger page of
+# 1,000 digits ~3,000 (0.5 ms each to crop and read); a frame of thirty 2,000-px
+# squiggles offered ~100,000 (minutes).
+MAX_CUT_PARTS = 5_000
 # No cut runs through a hole of the region's ink at least this many times its height
 # squared, a digit's loop: cut paths go round such holes (they cost more than any ink)
 # and a path that cannot is no cut. Square 0s read below SPLIT_PAIR_WHOLE_MAX were cut

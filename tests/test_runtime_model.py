@@ -98,3 +98,19 @@ def test_wrong_models(onnx_model: Path, tmp_path: Path, kind: str) -> None:
     with pytest.raises(DigitsError) as e:
         Model(path, "cpu")
     assert e.value.exit_code == 2 and str(path) in str(e.value)
+
+
+def test_a_large_batch_is_run_in_parts(onnx_model: Path, monkeypatch) -> None:
+    """Crops are run MAX_BATCH at a time (a frame offering 100,000 cut parts held 10 GB of
+    activations in one run): the probabilities are those of one run, in order."""
+    from digits.runtime import model as runtime_model
+
+    rng = np.random.default_rng(0)
+    batch = (rng.random((10, 1, 28, 28)) > 0.8).astype(np.float32)
+    model = Model(onnx_model, "cpu")
+    whole = model.probabilities(batch)
+    runs = []
+    run = model.session.run
+    monkeypatch.setattr(model.session, "run", lambda *a: runs.append(1) or run(*a))
+    monkeypatch.setattr(runtime_model, "MAX_BATCH", 3)
+    assert np.allclose(model.probabilities(batch), whole, atol=1e-6) and len(runs) == 4

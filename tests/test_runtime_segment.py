@@ -472,6 +472,26 @@ def test_touching_digits_are_offered_cuts() -> None:
     assert all(p.mask.base is None for p in cuts.parts.values())
 
 
+def test_cuts_are_offered_up_to_a_budget_of_parts(onnx_model, monkeypatch) -> None:
+    """Regions are offered cuts in reading order until MAX_CUT_PARTS parts have been
+    offered (thirty squiggles offered ~100,000): with no budget left none is offered, and
+    the touching digits are read whole."""
+    from digits.runtime import tuning
+
+    image_, text = kinds.make_touching(np.random.default_rng(0))
+    model = Model(onnx_model, "cpu")
+    offered = []
+    split = steps.Segmentation.split_options
+    monkeypatch.setattr(steps.Segmentation, "split_options",
+                        lambda self, *a: offered.append(1) or split(self, *a))
+    got, _ = read_digits(model, image_, 0.3)
+    assert offered and "".join(str(d.label) for d in got) == text
+    offered.clear()
+    monkeypatch.setattr(tuning, "MAX_CUT_PARTS", 0)
+    got, _ = read_digits(model, image_, 0.3)
+    assert not offered and len(got) < len(text)
+
+
 def test_a_region_too_wide_for_five_digits_is_offered_no_cuts() -> None:
     """A wavy line 20x as wide as tall cannot be made up of MAX_TOUCHING parts of at
     most SPLIT_PART_MAX_WIDTH of its height: no cuts are offered (it was cut into
