@@ -651,9 +651,12 @@ def _bands(lines: np.ndarray, g: _LineScale) -> np.ndarray:
     _n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     ys, xs = np.nonzero(lines)
     of = labels[ys, xs]
+    by_line = np.argsort(of, kind="stable")  # each line's pixels found once, in order
+    starts = np.searchsorted(of[by_line], np.arange(len(stats) + 1))
     fits = []  # (y at the middle column, slope)
     for k in np.flatnonzero(stats[1:, cv2.CC_STAT_WIDTH] >= T.LINE_SPAN_FAMILY * w) + 1:
-        slope, at = np.polyfit(xs[of == k], ys[of == k], 1)
+        own = by_line[starts[k]:starts[k + 1]]
+        slope, at = np.polyfit(xs[own], ys[own], 1)
         fits.append((at + slope * w / 2, slope))
     for mid, slope in fits + _missing_lines(fits, lines.shape[0], g):
         y0 = mid - slope * w / 2
@@ -910,20 +913,24 @@ def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:
     thickness, whose outline is no quadrilateral (one side of a light box is lost). The
     loops of a digit (an 8, a 7-segment 0) stand one above the other, or alone; the
     paper between two ruled lines and the digits written on them is as tall as the
-    spacing but as wide as the gaps between digits, which differ."""
-    if len(holes) < 2:
+    spacing but as wide as the gaps between digits, which differ. A region of more than
+    CELL_MAX_HOLES holes is no row of boxes."""
+    if not 2 <= len(holes) <= T.CELL_MAX_HOLES:
         return []
     boxes = np.array([cv2.boundingRect(q) for q in holes], np.int64)
-    x, y, w, h = (v[:, None] for v in boxes.T)  # every pair at once: a table of
-    x2, y2, w2, h2 = (v[None, :] for v in boxes.T)  # 1,000 cells took seconds pairwise
-    rows = np.minimum(y + h, y2 + h2) - np.maximum(y, y2)
-    gap = np.maximum(x, x2) - np.minimum(x + w, x2 + w2)
-    beside = ((np.maximum(h, h2) <= T.CELL_SIZE_RATIO * np.minimum(h, h2))
-              & (np.maximum(w, w2) <= T.CELL_SIZE_RATIO * np.minimum(w, w2))
-              & (rows >= T.CELL_ROW_OVERLAP * np.minimum(h, h2))
-              & (gap < 2 * T.BOX_MAX_THICK))
-    np.fill_diagonal(beside, False)
-    return [holes[i] for i in np.flatnonzero(beside.any(axis=1))]
+    x2, y2, w2, h2 = (v[None, :] for v in boxes.T)
+    out = []
+    for first in range(0, len(boxes), T.CELL_BLOCK):  # a block of holes against all
+        x, y, w, h = (v[:, None] for v in boxes[first:first + T.CELL_BLOCK].T)
+        rows = np.minimum(y + h, y2 + h2) - np.maximum(y, y2)
+        gap = np.maximum(x, x2) - np.minimum(x + w, x2 + w2)
+        beside = ((np.maximum(h, h2) <= T.CELL_SIZE_RATIO * np.minimum(h, h2))
+                  & (np.maximum(w, w2) <= T.CELL_SIZE_RATIO * np.minimum(w, w2))
+                  & (rows >= T.CELL_ROW_OVERLAP * np.minimum(h, h2))
+                  & (gap < 2 * T.BOX_MAX_THICK))
+        beside[np.arange(len(beside)), first + np.arange(len(beside))] = False  # itself
+        out += [holes[first + i] for i in np.flatnonzero(beside.any(axis=1))]
+    return out
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:

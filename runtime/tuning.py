@@ -201,6 +201,11 @@ BOX_HOLLOW = 0.2
 # erased (scenes seed 5, camera frame 9).
 CELL_SIZE_RATIO = 1.25
 CELL_ROW_OVERLAP = 0.8
+# Holes are compared CELL_BLOCK at a time against all the others (memory: a block's row
+# of pairs), and a region with more than CELL_MAX_HOLES holes has none taken for cells:
+# an L-shaped table of 30,000 cells needed 7 GB at once, and 4,000 holes take ~0.3 s.
+CELL_BLOCK = 256
+CELL_MAX_HOLES = 4_000
 # The cells' outlines are erased this many px wider either side than their region's mean
 # line: boxes drawn one by one differ in weight, and a bold one's outer pixel was left
 # as a 1 (no-digit frames seed 5, frame 88).

@@ -594,3 +594,19 @@ def test_a_zero_touching_its_box_keeps_its_side(line: int, pen: int) -> None:
     mask = regions[0].mask.astype(np.uint8)
     _contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     assert (hierarchy[0][:, 3] >= 0).sum() == 1  # the loop is closed
+
+
+def test_cells_of_a_long_row_of_boxes_are_found_block_by_block(monkeypatch) -> None:
+    """Holes are compared CELL_BLOCK at a time (an L-shaped table of 30,000 cells needed
+    7 GB at once): a row of 600 boxes has every one beside another, a lone box of
+    another size none; past CELL_MAX_HOLES a region holds no cells."""
+    from digits.runtime import tuning
+
+    def square(x: int, side: int) -> np.ndarray:
+        return np.array([[[x, 0]], [[x + side, 0]], [[x + side, side]], [[x, side]]], np.int32)
+
+    row = [square(24 * k, 20) for k in range(600)] + [square(20_000, 60)]
+    found = steps._cells(row)
+    assert len(found) == 600 and all(c is h for c, h in zip(found, row, strict=False))
+    monkeypatch.setattr(tuning, "CELL_MAX_HOLES", 500)
+    assert steps._cells(row) == []
