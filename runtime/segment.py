@@ -992,7 +992,8 @@ def _crossing(rest: np.ndarray, lines: np.ndarray, g: _LineScale,
 
 def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
                faint: np.ndarray | None = None, ink: np.ndarray | None = None,
-               hue: np.ndarray | None = None) -> tuple[list[Region], float]:
+               hue: Callable[[], np.ndarray | None] | None = None
+               ) -> tuple[list[Region], float]:
     """Connected ink regions, pieces of one digit merged, specks and flat pieces dropped;
     and the stroke width (pixels) of the ink they were judged against, not the frame: a
     speck is a blob hardly longer than it is thick (against all the ink's strokes), a
@@ -1001,10 +1002,10 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     checkered desk's are thicker than a pen's); a 5's detached bar is merged before it
     is judged. A region with SURFACE_STEP_SHARE of its ink on ``steps``
     (``surface_steps``) is the edge of a sheet, not ink; a digit crossing a hard
-    shadow's edge has most of its ink off it. So is one on the ``hue`` steps (those of
-    colour, where gray does not step) when it is SURFACE_STEP_SPAN of the frame's short
-    side long: the shadow along a note's edge, not a 1 written along a coloured band's
-    edge. On a frame whose surface steps in gray, a thin region that is a
+    shadow's edge has most of its ink off it. So is one on the steps of hue (``hue()``:
+    made only once a region is long enough to need them) when it is SURFACE_STEP_SPAN
+    of the frame's short side long: the shadow along a note's edge, not a 1 written
+    along a coloured band's edge. On a frame whose surface steps in gray, a thin region that is a
     piece of a long faint line (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask,
     ``ink`` the ink mask before printed lines were removed) is the sheet's shadow.
     Raises TooManyRegions above MAX_INK_REGIONS regions."""
@@ -1033,7 +1034,8 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
         if steps is not None and np.count_nonzero(steps[y:y + h, x:x + w] & mask) >= on_step:
             continue
         if hue is not None and length >= T.SURFACE_STEP_SPAN * min(binary.shape) \
-                and np.count_nonzero(hue[y:y + h, x:x + w] & mask) >= on_step:
+                and (tinted := hue()) is not None \
+                and np.count_nonzero(tinted[y:y + h, x:x + w] & mask) >= on_step:
             continue
         regions.append(Region((x, y, w, h), mask))
     kept = _drop_surface(regions, binary.shape)
@@ -1591,7 +1593,8 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)
-    hue = surface_steps(surface, gray.shape, pixels) if pixels.ndim == 3 else None
+    hue = (functools.cache(lambda: surface_steps(surface, gray.shape, pixels))
+           if pixels.ndim == 3 else None)
     regions, stroke = candidates(kept, surface_steps(surface, gray.shape), faint, binary, hue)
     order, _lines = reading_order([r.box for r in regions])
     regions = [regions[i] for i in order]
