@@ -27,6 +27,7 @@ import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import cv2
 import numpy as np
@@ -1005,10 +1006,10 @@ def candidates(binary: np.ndarray, steps: np.ndarray | None = None,
     shadow's edge has most of its ink off it. So is one on the steps of hue (``hue()``:
     made only once a region is long enough to need them) when it is SURFACE_STEP_SPAN
     of the frame's short side long: the shadow along a note's edge, not a 1 written
-    along a coloured band's edge. On a frame whose surface steps in gray, a thin region that is a
-    piece of a long faint line (``_on_faint_line``: ``faint`` is ``faint_ink``'s mask,
-    ``ink`` the ink mask before printed lines were removed) is the sheet's shadow.
-    Raises TooManyRegions above MAX_INK_REGIONS regions."""
+    along a coloured band's edge. On a frame whose surface steps in gray, a thin region
+    that is a piece of a long faint line (``_on_faint_line``: ``faint`` is
+    ``faint_ink``'s mask, ``ink`` the ink mask before printed lines were removed) is the
+    sheet's shadow. Raises TooManyRegions above MAX_INK_REGIONS regions."""
     boxes = outer_boxes(binary)
     if not boxes:
         return [], 0.0
@@ -1151,12 +1152,11 @@ def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     other's height; neither surrounds the other, ``_around``), and whether they sit one
     above the other otherwise, to be judged against their line (``_halves_of_line``):
     two bool [M, N]."""
-    ax, ay, aw, ah = (v[:, None] for v in a.T)
-    bx, by, bw, bh = (v[None, :] for v in b.T)
+    ax, ay, aw, ah = first = tuple(v[:, None] for v in a.T)
+    bx, by, bw, bh = second = tuple(v[None, :] for v in b.T)
     ox = np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx)
     oy = np.minimum(ay + ah, by + bh) - np.maximum(ay, by)
-    apart = ~(((aw > T.MERGE_AROUND * bw) & (ah > T.MERGE_AROUND * bh))
-              | ((bw > T.MERGE_AROUND * aw) & (bh > T.MERGE_AROUND * ah)))
+    apart = ~(_around(first, second) | _around(second, first))
     inside = apart & (ox > 0) & (oy > 0) & (
         ox * oy > T.MERGE_OVERLAP * np.minimum(aw * ah, bw * bh))
     over = apart & (ox >= T.MERGE_STACK_COLUMNS * np.minimum(aw, bw))
@@ -1188,19 +1188,18 @@ def _could_be_halves(boxes: np.ndarray, i: int, js: np.ndarray,
                        np.searchsorted(rows, y1, "right")], 1).ravel()
     tallest = np.maximum.reduceat(np.append(boxes[order, 3], 0), bounds)[::2]
     gap = np.maximum(y, by) - np.minimum(y + h, by + bh)
-    return ((gap <= T.MERGE_STACK_GAP * tallest)
-            & (np.maximum(h, bh) < T.MERGE_HALF_HEIGHT * tallest)
-            & (y1 - y0 <= T.MERGE_UNION_HEIGHT * tallest))
+    return _halves_fit(gap, np.maximum(h, bh), y1 - y0, tallest)
 
 
 def _halves_of_line(boxes: np.ndarray, i: int, j: int,
                     middles: tuple[np.ndarray, np.ndarray]) -> bool:
     """Regions i and j (rows of ``boxes``: int [N, 4], x, y, w, h; ``middles``: theirs,
-    ``_by_middle``), one above the other, are the two halves of one broken digit (a stroke broken
-    by glare, a 7-segment digit's upper and lower segments): each is less than
-    MERGE_HALF_HEIGHT of the other regions on their line (median), together at most
-    MERGE_UNION_HEIGHT of it, at most MERGE_STACK_GAP of it apart. Without other regions
-    beside them (their middle within the pair's rows) nothing is merged."""
+    ``_by_middle``), one above the other, are the two halves of one broken digit (a
+    stroke broken by glare, a 7-segment digit's upper and lower segments): each is less
+    than MERGE_HALF_HEIGHT of the other regions on their line (median), together at most
+    MERGE_UNION_HEIGHT of it, at most MERGE_STACK_GAP of it apart (``_halves_fit``).
+    Without other regions beside them (their middle within the pair's rows) nothing is
+    merged."""
     a, b = boxes[i], boxes[j]
     y0, y1 = min(a[1], b[1]), max(a[1] + a[3], b[1] + b[3])
     order, rows = middles
@@ -1208,16 +1207,23 @@ def _halves_of_line(boxes: np.ndarray, i: int, j: int,
     beside = beside[(beside != i) & (beside != j)]
     if len(beside) == 0:
         return False
-    line = float(np.median(boxes[beside, 3]))
     gap = max(a[1], b[1]) - min(a[1] + a[3], b[1] + b[3])
-    return bool(gap <= T.MERGE_STACK_GAP * line and max(a[3], b[3]) < T.MERGE_HALF_HEIGHT * line
-                and y1 - y0 <= T.MERGE_UNION_HEIGHT * line)
+    return bool(_halves_fit(gap, max(a[3], b[3]), y1 - y0, float(np.median(boxes[beside, 3]))))
 
 
-def _around(a: Box, b: Box) -> bool:
+def _halves_fit(gap: Any, taller: Any, span: Any, line: Any) -> Any:
+    """Whether two stacked pieces ``gap`` apart, the taller ``taller`` high, spanning
+    ``span`` rows together, are the halves of one digit on a line ``line`` high (all in
+    pixels; numbers or arrays alike)."""
+    return ((gap <= T.MERGE_STACK_GAP * line) & (taller < T.MERGE_HALF_HEIGHT * line)
+            & (span <= T.MERGE_UNION_HEIGHT * line))
+
+
+def _around(a: Box | tuple[np.ndarray, ...], b: Box | tuple[np.ndarray, ...]) -> Any:
     """Box a is MERGE_AROUND times b's size both ways: it surrounds b (a frame, a ring of
-    desk), it is not a piece of the same digit."""
-    return a[2] > T.MERGE_AROUND * b[2] and a[3] > T.MERGE_AROUND * b[3]
+    desk), it is not a piece of the same digit. Boxes (x, y, w, h) of numbers give a
+    bool; of arrays (``_pairs``), a bool array."""
+    return (a[2] > T.MERGE_AROUND * b[2]) & (a[3] > T.MERGE_AROUND * b[3])
 
 
 def _drop_surface(regions: list[Region], shape: tuple[int, int]) -> list[Region]:
