@@ -78,8 +78,8 @@ def fit(ink: np.ndarray, stroke: float) -> np.ndarray:
     m = cv2.moments(small)
     cx = m["m10"] / m["m00"] if m["m00"] > 0 else nw / 2
     cy = m["m01"] / m["m00"] if m["m00"] > 0 else nh / 2
-    ox = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - nw))
-    oy = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - nh))
+    ox = min(max(round(SIZE / 2 - cx), 0), SIZE - nw)  # (np.clip on scalars: ~10 us)
+    oy = min(max(round(SIZE / 2 - cy), 0), SIZE - nh)
     out[oy:oy + nh, ox:ox + nw] = small
     return out
 
