@@ -538,10 +538,11 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
     too, and a digit may join two or three lines into one row: lines are taken one by
     one, each the densest (``_densest_line``), the first spanning ``min_cols`` columns,
     the others of the row, once one is found, ``next_cols`` (a family's lines, broken
-    where digits cross them). After LINE_ROW_MAX lines the rest of the row is line too."""
+    where digits cross them). After LINE_ROW_MAX lines, or LINE_ROW_WORK / (the row's
+    pixels) of them, the rest of the row is line too."""
     keep = np.zeros(len(ys), bool)
     free = np.ones(len(ys), bool)
-    for _line in range(T.LINE_ROW_MAX):
+    for _line in range(max(1, min(T.LINE_ROW_MAX, T.LINE_ROW_WORK // max(len(ys), 1)))):
         if np.count_nonzero(free) < 2:
             break
         fy, fx = ys[free], xs[free]

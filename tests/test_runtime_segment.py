@@ -610,3 +610,22 @@ def test_cells_of_a_long_row_of_boxes_are_found_block_by_block(monkeypatch) -> N
     assert len(found) == 600 and all(c is h for c, h in zip(found, row, strict=False))
     monkeypatch.setattr(tuning, "CELL_MAX_HOLES", 500)
     assert steps._cells(row) == []
+
+
+def test_a_tall_finely_ruled_page_takes_few_line_searches(monkeypatch) -> None:
+    """A ruled page 6,000 px tall whose lines, 6 px apart, chain into one row of ~1
+    million pixels: each line searched costs passes over all of them, so the row is
+    searched for a few lines only (LINE_ROW_WORK) before the rest is taken as line (it
+    took 32 each, 64 in all: 4 s here, over 120 s for a page 50,000 px tall). The
+    digits written across it are still found, whole."""
+    calls = []
+    densest = steps._densest_line
+    monkeypatch.setattr(steps, "_densest_line", lambda *a: calls.append(1) or densest(*a))
+    page = np.full((6000, 1000), 235, np.uint8)
+    for y in range(20, 6000, 6):
+        cv2.line(page, (0, y), (999, y), 120, 1)
+    cv2.putText(page, "2025", (300, 3000), cv2.FONT_HERSHEY_SIMPLEX, 4, 20, 10)
+    seg = steps.segment(page)
+    assert len(calls) <= 8
+    assert [r.box[0] for r in seg.regions] == [304, 376, 454, 530]
+    assert all(r.height > 80 for r in seg.regions)
