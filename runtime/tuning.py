@@ -145,9 +145,9 @@ LINE_VOTE_POINTS = 4096
 LINE_ROW_MAX = 32
 # ...and at most LINE_ROW_WORK / (its pixels) of them: each line found costs some 25
 # passes over the row's free pixels, and a ruled page thousands of pixels tall, its
-# lines chained into one row of ~2 million pixels, took 8 s (1999 x 8000) to over 120 s
-# (1000 x 50000) to find its 32. Rows of printed lines (up to ~2,500 pixels, above) may
-# still take all 32.
+# lines chained into one row of ~2 million pixels, took 8 s (1999 x 8000) to 51 s
+# (1000 x 50000) to find its 32 (now 1.8 and 8.5 s). Rows of printed lines (up to ~2,500
+# pixels, above) may still take all 32.
 LINE_ROW_WORK = 2_000_000
 # A row of runs is a line when they span this share of the width: ruled paper and grid
 # span all of it, a row of 5 form boxes ~75 %; a 7's bar in a tight crop is one run
