@@ -629,3 +629,23 @@ def test_a_tall_finely_ruled_page_takes_few_line_searches(monkeypatch) -> None:
     assert len(calls) <= 8
     assert [r.box[0] for r in seg.regions] == [304, 376, 454, 530]
     assert all(r.height > 80 for r in seg.regions)
+
+
+def test_a_region_longer_than_crop_max_side_is_cropped_reduced(monkeypatch) -> None:
+    """A digit longer than CROP_MAX_SIDE is fitted from its ink reduced by whole blocks
+    (a frame-sized zigzag's 236 cut parts, each ~2,000 px, took 20 s to crop at full
+    size), and reads as the same crop as the digit drawn at half the size."""
+    from digits.runtime.tuning import CROP_MAX_SIDE
+
+    sizes = []
+    fit = steps.crops.fit
+    monkeypatch.setattr(steps.crops, "fit", lambda ink, stroke: sizes.append(ink.shape)
+                        or fit(ink, stroke))
+    big = np.full((1900, 1500), 240, np.uint8)
+    cv2.ellipse(big, (750, 560), (380, 400), 0, 0, 360, 30, 40)  # an 8, 1,641 px tall
+    cv2.ellipse(big, (750, 1340), (450, 420), 0, 0, 360, 30, 40)
+    seg = steps.segment(big)
+    assert len(seg.regions) == 1 and max(seg.regions[0].box[2:]) > CROP_MAX_SIDE
+    assert max(sizes[0]) <= CROP_MAX_SIDE
+    half = steps.segment(cv2.resize(big, (750, 950), interpolation=cv2.INTER_AREA))
+    assert np.abs(seg.crops[0, 0] - half.crops[0, 0]).mean() < 0.03
