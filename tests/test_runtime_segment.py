@@ -616,7 +616,7 @@ def test_a_tall_finely_ruled_page_takes_few_line_searches(monkeypatch) -> None:
     """A ruled page 6,000 px tall whose lines, 6 px apart, chain into one row of ~1
     million pixels: each line searched costs passes over all of them, so the row is
     searched for a few lines only (LINE_ROW_WORK) before the rest is taken as line (it
-    took 32 each, 64 in all: 4 s here, over 120 s for a page 50,000 px tall). The
+    took 32 each, 64 in all: 4 s here, 51 s for a page 50,000 px tall). The
     digits written across it are still found, whole."""
     calls = []
     densest = steps._densest_line
