@@ -541,9 +541,10 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
     where digits cross them). After LINE_ROW_MAX lines, or LINE_ROW_WORK / (the row's
     pixels) of them, the rest of the row is line too."""
     keep = np.zeros(len(ys), bool)
-    free = np.ones(len(ys), bool)
-    for _line in range(max(1, min(T.LINE_ROW_MAX, T.LINE_ROW_WORK // max(len(ys), 1)))):
-        if np.count_nonzero(free) < 2:
+    searches = max(1, min(T.LINE_ROW_MAX, T.LINE_ROW_WORK // max(len(ys), 1)))
+    for _line in range(searches):
+        free = np.flatnonzero(~keep)
+        if len(free) < 2:
             break
         fy, fx = ys[free], xs[free]
         if keep.any() and np.count_nonzero(np.bincount(fx)) < next_cols:
@@ -560,11 +561,9 @@ def _along_line(ys: np.ndarray, xs: np.ndarray, g: _LineScale, min_cols: float,
         on = dist <= half + T.LINE_FIT_SLACK
         if not on.any():
             break
-        idx = np.flatnonzero(free)
-        keep[idx[on]] = True
-        free[idx[on]] = False
+        keep[free[on]] = True
     else:
-        keep |= free  # a texture of fine lines (hatching, stripes): all of it is line
+        return ys, xs  # a texture of fine lines (hatching, stripes): all of it is line
     return ys[keep], xs[keep]
 
 
