@@ -178,14 +178,22 @@ def build_int8(job: Job, built: dict[str, Artifact]) -> Artifact:
     qproto = quantize_int8(fp32, train_x[np.sort(pick)])
     return onnx_artifact(qproto, job.threads, {"int8": {
         "method": "onnxruntime.quantization.quantize_static", "format": "QDQ",
-        "per_channel": True, "weights": "int8", "activations": "uint8",
+        "per_channel": True, "weights": "int8, reduce range (7 bits)", "activations": "uint8",
         "calibration": f"{CALIBRATION_IMAGES} MNIST training images, seed {CALIBRATION_SEED}, "
                        "min-max"}}, precision="int8")
 
 
 def quantize_int8(fp32: onnx.ModelProto, calibration: np.ndarray) -> onnx.ModelProto:
-    """onnxruntime static quantisation: QDQ, per-channel int8 weights, uint8 activations,
-    min-max calibration on the given (training) images."""
+    """onnxruntime static quantisation: QDQ, per-channel int8 weights in the reduced range
+    [-64, 64], uint8 activations, min-max calibration on the given (training) images.
+
+    The reduced range is for x86 CPUs without VNNI (AVX2, AVX-512 before Cascade Lake):
+    there onnxruntime multiplies uint8 by int8 with VPMADDUBSW, which sums two products
+    into a saturating int16. Full-range weights overflow it (255 x 127 x 2 > 32767), and
+    the shipped model's int8 copy agreed with fp32 on only 99.01 % of the MNIST test set
+    on such a machine, against 99.97 % with VNNI; with 7-bit weights no pair can overflow
+    (255 x 64 x 2 = 32640). Source: onnxruntime's quantization guide ("When to use
+    reduce-range") and its x86 U8S8 precision note (onnxruntime PR 12088)."""
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
@@ -207,5 +215,6 @@ def quantize_int8(fp32: onnx.ModelProto, calibration: np.ndarray) -> onnx.ModelP
         onnx.save(fp32, src)
         quant_pre_process(src, pre)
         quantize_static(pre, out, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                        reduce_range=True, activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8)
         return onnx.load(out)

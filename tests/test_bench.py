@@ -19,6 +19,7 @@ from conftest import REPO
     ("kinds.py", ["--frames", "1"], "kinds"),
     ("scenes.py", ["--frames", "2", "--page-frames", "1"], "conditions"),
     ("coldstart.py", ["--repeats", "1"], None),
+    ("int8_saturation.py", ["--images", "20"], "layers"),
     ("serve.py", ["--requests", "20", "--concurrency", "1", "4", "--rounds", "1",
                   "--round-requests", "10", "--files", "5"], "ratio_c4_median"),
 ])

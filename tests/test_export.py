@@ -15,6 +15,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from onnx import numpy_helper
 
 from conftest import REPO, assert_one_line_error, run_cli
 from digits.errors import DigitsError
@@ -172,6 +173,10 @@ def test_int8_is_quantised_and_accurate(exported: Path, test_set: tuple) -> None
     x, y = test_set
     proto = onnx.load(str(exported / "digits.int8.onnx"))
     assert {"QuantizeLinear", "DequantizeLinear"} <= {n.op_type for n in proto.graph.node}
+    # 7-bit weights: no uint8 x int8 pair can overflow an int16 on x86 CPUs without VNNI
+    weights = [numpy_helper.to_array(t) for t in proto.graph.initializer
+               if t.name.endswith("weight_quantized")]
+    assert len(weights) == 5 and all(w.min() >= -64 and w.max() <= 64 for w in weights)
     i8, f32 = (ort.InferenceSession(str(exported / n), providers=["CPUExecutionProvider"])
                .run(None, {"image": x})[0].argmax(1) for n in ("digits.int8.onnx", "digits.onnx"))
     assert (i8 == f32).mean() >= 0.995 and (f32 == y).mean() - (i8 == y).mean() <= 0.003
