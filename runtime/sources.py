@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from digits import MAX_IMAGE_PIXELS
+from digits.cli import signals_held
 from digits.errors import (
     NO_MEMORY,
     DigitsError,
@@ -48,21 +49,26 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # FFmpeg's own stream cha
 @contextlib.contextmanager
 def quiet_stderr() -> Iterator[None]:
     """Silence what C libraries print straight to file descriptor 2 while decoding
-    (libpng warnings, OpenCV's AVI parser, FFmpeg): our own one-line error says it."""
-    if sys.stderr is not None:
-        sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all: nothing to keep quiet
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    (libpng warnings, OpenCV's AVI parser, FFmpeg): our own one-line error says it.
+
+    Ctrl-C and SIGTERM wait for the block's end (``signals_held``): a KeyboardInterrupt
+    raised between the redirect and its undoing (in contextlib's exit, say) would leave
+    file descriptor 2 on /dev/null, and the "interrupted" line after it unseen."""
+    with signals_held():
+        if sys.stderr is not None:
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to keep quiet
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 @dataclass

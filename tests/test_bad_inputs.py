@@ -15,6 +15,7 @@ import signal
 import struct
 import subprocess
 import sys
+import textwrap
 import time
 import zlib
 from pathlib import Path
@@ -391,6 +392,27 @@ def test_signal_during_video_save(tmp_path, sig) -> None:
     files = list(out.iterdir())
     assert [p.name for p in files] == ["long.mp4"]  # no temporary file left
     assert frame_count(files[0]) == done
+
+
+def test_a_signal_while_decoding_waits_for_stderr_to_come_back() -> None:
+    """Decoders run with file descriptor 2 on /dev/null; a Ctrl-C landing inside that
+    block is raised after it, once stderr is back, so "digits: interrupted" is seen
+    (a KeyboardInterrupt in contextlib's exit once left stderr silenced for good)."""
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from digits.cli import _Signals
+        from digits.runtime.sources import quiet_stderr
+        _Signals.install()
+        try:
+            with quiet_stderr():
+                os.kill(os.getpid(), signal.SIGINT)
+                print("block finished", flush=True)
+        except KeyboardInterrupt:
+            os.write(2, b"stderr is back\\n")
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    assert (r.stdout, r.stderr) == ("block finished\n", "stderr is back\n")
 
 
 # --- kind 13: no output file replaces anything (--csv, evaluate --plot) -------------
