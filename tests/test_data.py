@@ -6,6 +6,9 @@ import gzip
 import hashlib
 import pickle
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +113,24 @@ def test_wheel_pickle_converts_to_byte_exact_idx(mnist_root: Path, tmp_path: Pat
 def test_no_route_says_how_to_provide_data(tmp_path: Path) -> None:
     line = assert_one_line_error(run_cli("data", "--data", tmp_path / "empty", env=OFFLINE))
     assert "no route to MNIST" in line and "--data" in line and "DIGITS_DATA" in line
+
+
+def test_processes_filling_one_root_at_once_take_turns(mnist_root: Path, tmp_path: Path) -> None:
+    # Test workers or two trainings on a fresh machine: a route writes the four files one
+    # by one (slowly here), and a process started meanwhile must wait, not see half a set.
+    code = ("import shutil, sys, time; from digits import mnist\n"
+            "def copy(root):\n"
+            "    for name in mnist.IDX_MD5:\n"
+            "        time.sleep(0.3)\n"
+            "        shutil.copy(mnist.raw_dir(sys.argv[2]) / name, mnist.raw_dir(root) / name)\n"
+            "mnist.ROUTES = [('copy', copy)]\n"
+            "mnist.raw_dir(sys.argv[1]).mkdir(parents=True, exist_ok=True)\n"
+            "mnist.ensure_mnist(sys.argv[1], log=lambda m: None)\n")
+    procs = []
+    for _ in range(3):
+        procs.append(subprocess.Popen([sys.executable, "-c", code, str(tmp_path),
+                                       str(mnist_root)], stderr=subprocess.PIPE, text=True))
+        time.sleep(0.5)  # the next one starts while the first is between files
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 3, errors
+    mnist.verify(tmp_path)
