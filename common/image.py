@@ -1,6 +1,7 @@
 """Input normalisation: every image, video frame and camera frame becomes 8-bit BGR here.
 
-One place for what decoders hand over: 16-bit and float images (scaled to 8 bits),
+One place for what decoders hand over: 16-bit images (scaled from the sample depth they
+use: 10- and 12-bit sensor data in 16-bit files too) and float images (scaled to 8 bits),
 gray and palette images (palette PNGs decode to BGR already), and images with an alpha
 channel, which are flattened onto the colour opposite their strokes, so black strokes
 on a transparent canvas and white strokes on one both read as ink on a plain surface.
@@ -18,6 +19,10 @@ _KEEP_DEPTH = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
 # Rows blended at a time by flatten_alpha: its float32 temporaries (~40 bytes a pixel)
 # stay ~20 MB for a 7000-pixel-wide image instead of ~2 GB for the whole 49 MP of it.
 BLEND_ROWS = 64
+# The sample depths a 16-bit image may carry, low-aligned (PNG's sBIT chunk, which would
+# say so, is not passed on by OpenCV): scaled from the smallest that holds its brightest
+# value. A real 16-bit image of a page has a brightest value above 2**14.
+SAMPLE_DEPTHS = (8, 10, 12, 14, 16)
 
 
 def decode(data: bytes) -> np.ndarray | None:
@@ -51,19 +56,42 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 def to_8bit(image: np.ndarray) -> np.ndarray:
     """Any decoded image -> uint8, gray [H,W] or BGR [H,W,3].
 
-    uint16 is scaled by 1/257, float taken in [0,1]; [H,W,1] becomes [H,W]; BGRA is
-    flattened by ``flatten_alpha``. A uint8 gray or BGR image is returned as it is. No
-    whole-image float64 copy is made: a 49 MP 16-bit RGBA PNG peaked at 2.35 GB with one.
-    Raises MemoryError when even the uint8 copy cannot be had."""
-    if image.dtype == np.uint16:  # rounded and saturated straight into uint8: no float copy
-        image = cv2.convertScaleAbs(image, alpha=1 / 257)
+    uint16 is scaled from the sample depth its brightest value needs (``sample_depth``):
+    a 12-bit camera's 0-4095 stored in a 16-bit PNG becomes 0-255, not 0-16, which read
+    as a black frame. Float is taken in [0,1], or in [0, its maximum] when that is above 1
+    (NaN as 0). [H,W,1] becomes [H,W]; BGRA is flattened by ``flatten_alpha``. A uint8
+    gray or BGR image is returned as it is. No whole-image float64 copy is made: a 49 MP
+    16-bit RGBA PNG peaked at 2.35 GB with one. Raises MemoryError when even the uint8
+    copy cannot be had."""
+    if image.dtype == np.uint16:
+        if image.ndim == 3 and image.shape[2] == 4:  # alpha's depth is its own
+            image = np.dstack([_scale16(image[:, :, :3]), _scale16(image[:, :, 3])])
+        else:
+            image = _scale16(image)
     elif image.dtype != np.uint8:
-        image = (np.clip(image.astype(np.float32), 0, 1) * 255 + 0.5).astype(np.uint8)
+        image = np.nan_to_num(image.astype(np.float32), copy=False, nan=0, posinf=1, neginf=0)
+        peak = float(image.max(initial=0))
+        scale = 255 / peak if peak > 1 else 255
+        image = (np.clip(image * scale, 0, 255) + 0.5).astype(np.uint8)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim == 3 and image.shape[2] == 4:
         image = flatten_alpha(image)
     return image
+
+
+def _scale16(samples: np.ndarray) -> np.ndarray:
+    """uint16 samples -> uint8, rounded and saturated with no float copy, 255 standing for
+    the top of their ``sample_depth``."""
+    top = 2 ** sample_depth(int(samples.max(initial=0))) - 1
+    return cv2.convertScaleAbs(samples, alpha=255 / top)
+
+
+def sample_depth(peak: int) -> int:
+    """The bits per sample of 16-bit data whose brightest value is ``peak``: the smallest
+    of ``SAMPLE_DEPTHS`` that holds it (sensors and scanners store 8, 10, 12 or 14 bits in
+    a 16-bit container, low-aligned)."""
+    return next((bits for bits in SAMPLE_DEPTHS if peak < 2 ** bits), 16)
 
 
 def flatten_alpha(bgra: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from digits.errors import NO_MEMORY, DigitsError, UnreadableInput
+from digits.image import to_8bit
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
@@ -43,6 +44,8 @@ from digits.runtime.segment import Region as SegRegion
 # Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
 # text. 2: digits gain line and number; lines, numbers, rejected; text keeps the structure.
 SCHEMA_VERSION = 2
+# The array dtypes `Reader.read` takes; uint16 and float are brought to uint8 by to_8bit.
+ARRAY_DTYPES = (np.uint8, np.uint16, np.float32, np.float64)
 
 # A gap between two digits of a line wider than this many digit heights starts a new
 # number. Inside a number the widest gap over 200 generated frames (digits.scenes, seed 5)
@@ -603,16 +606,20 @@ class Roi:
 
 def as_image(image: np.ndarray | str | Path | bytes) -> np.ndarray:
     """A uint8 image array from what `Reader.read` takes: an array (BGR [H,W,3], BGRA
-    [H,W,4] or gray [H,W]) as it is, a path or encoded bytes decoded to BGR.
+    [H,W,4] or gray [H,W]) as it is, a path or encoded bytes decoded to BGR. A uint16 or
+    float array is brought to uint8 BGR or gray by ``digits.image.to_8bit`` (16-bit data
+    from the sample depth it uses, float in [0,1]).
 
     Raises UnreadableInput (ImageTooLarge above the pixel limit) when it cannot be used;
     TypeError for other types."""
     if isinstance(image, np.ndarray):
-        if image.dtype != np.uint8 or not (image.ndim == 2 or (
+        if image.dtype not in ARRAY_DTYPES or not (image.ndim == 2 or (
                 image.ndim == 3 and image.shape[2] in (1, 3, 4))):
-            raise UnreadableInput(f"expected a uint8 [H,W], [H,W,3] or [H,W,4] array, got "
-                                  f"{image.dtype} {list(image.shape)}")
+            raise UnreadableInput(f"expected a uint8, uint16 or float [H,W], [H,W,3] or "
+                                  f"[H,W,4] array, got {image.dtype} {list(image.shape)}")
         src.check_size(image)
+        if image.dtype != np.uint8:
+            return to_8bit(image)
         return image[:, :, 0] if image.ndim == 3 and image.shape[2] == 1 else image
     if isinstance(image, bytes | bytearray | memoryview):
         return src.decode_image(bytes(image))
@@ -658,7 +665,8 @@ class Reader:
              frame: int | None = None) -> Result:
         """Everything one image holds.
 
-        image: uint8 BGR [H,W,3], gray [H,W] or BGRA [H,W,4] array; a path; encoded bytes
+        image: uint8 BGR [H,W,3], gray [H,W] or BGRA [H,W,4] array (uint16 and float
+        too, see ``as_image``); a path; encoded bytes
         (PNG, JPEG...). source, frame: carried into the Result (a path is its own source).
         Raises UnreadableInput when it cannot be decoded or used, ImageTooLarge when it
         declares more pixels than the limit."""

@@ -126,8 +126,15 @@ def test_array_kinds_and_errors(reader, tmp_path) -> None:
         reader.read(huge)
     with pytest.raises(UnreadableInput, match="cannot read"):
         reader.read(tmp_path / "missing.png")
-    with pytest.raises(UnreadableInput, match="uint8"):
-        reader.read(bgr.astype(np.float32))
+    assert reader.read(bgr.astype(np.float32) / 255).text == want["text"]
+    for bits in (10, 12, 16):  # a sensor's samples in a 16-bit array, low-aligned
+        deep = np.rint(bgr.astype(np.float64) * (2 ** bits - 1) / 255).astype(np.uint16)
+        assert reader.read(deep).text == want["text"], bits
+        png = tmp_path / f"deep{bits}.png"
+        cv2.imwrite(str(png), deep)
+        assert reader.read(png).text == want["text"], bits
+    with pytest.raises(UnreadableInput, match="uint8, uint16 or float"):
+        reader.read(bgr.astype(np.int32))
     with pytest.raises(UnreadableInput, match="too small"):
         reader.read(np.zeros((4, 40), np.uint8))  # a digit needs rows, not columns
     with pytest.raises(TypeError):
