@@ -72,7 +72,7 @@ def _rois(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -
               metavar="DIR", callback=_folder,
               help="Write every region read, as the 28x28 image the model saw, to "
                    "DIR/<label>/ (DIR/unsure/ below 0.8 confidence), to fix labels by moving "
-                   "files and then `digits train --images DIR`.")
+                   "files and then `digits train --images DIR` (never where the inputs are).")
 @click.option("--show/--no-show", default=None,
               help="Show a window [default: when a display exists]. q or Esc quits.")
 @click.option("--min-confidence", type=FiniteFloatRange(0, 1), default=0.3, show_default=True,
@@ -124,12 +124,14 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     if any(not s.strip() for s in sources):
         raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
                                "glob or video")
-    from digits.runtime.outputs import check_csv, check_save
+    from digits.runtime.outputs import check_csv, check_output_folder
 
-    if csv_path is not None:  # first: check_save makes the --save folder
+    if csv_path is not None:  # first: check_output_folder makes the --save folder
         check_csv(csv_path, save, list(sources))
     if save is not None:
-        check_save(save, list(sources))
+        check_output_folder(save, "--save", list(sources))
+    if save_crops is not None:
+        check_output_folder(save_crops, "--save-crops", list(sources), writes_subfolders=True)
     reader = Reader(model, device=device, min_confidence=min_confidence, rois=rois)
     net = reader.model
     print(f"digits: model {net.path} ({net.arch}) on {net.provider}",

@@ -2,9 +2,10 @@
 
 Checked before anything is read: the folder must be writable and must not be where the
 inputs are (``--save photos/`` beside ``photos/*.jpg``, or ``--save ""``, the current
-folder). Every output is first written whole under a temporary name that is unique
-across runs, then given the first free name (``x.jpg``, ``x-2.jpg``...): two inputs
-named alike in different folders, or a file already there, are never overwritten.
+folder); nor may ``--save-crops``' folder. Every output is first written whole under a
+temporary name that is unique across runs, then given the first free name (``x.jpg``,
+``x-2.jpg``...): two inputs named alike in different folders, or a file already there,
+are never overwritten.
 """
 
 from __future__ import annotations
@@ -41,20 +42,27 @@ def _read_from(source: str) -> tuple[Path, bool]:
     return (Path(*parts[:fixed]) if fixed else Path(".")), fixed < len(parts) - 1
 
 
-def check_save(save: Path, sources: list[str]) -> None:
-    """Refuse (DigitsError, exit 2) a --save folder that is empty, unwritable, or one the
-    SOURCEs read from, before any input is read."""
-    if not str(save).strip():
-        raise DigitsError("--save is empty (an unset variable?); give the folder for the "
-                          "annotated copies")
-    target = Path(save).resolve()
+def check_output_folder(folder: Path, option: str, sources: list[str],
+                        writes_subfolders: bool = False) -> None:
+    """Refuse (DigitsError, exit 2) an output folder (``--save``, ``--save-crops``) that is
+    empty, unwritable, or one the SOURCEs read from, before any input is read.
+
+    ``writes_subfolders``: the outputs go into subfolders of ``folder`` (--save-crops'
+    DIR/<label>/), so a SOURCE inside it is refused too; a run would read the crops it
+    writes, and each later run more of them."""
+    what = "crops" if writes_subfolders else "annotated copies"
+    if not str(folder).strip():
+        raise DigitsError(f"{option} is empty (an unset variable?); give the folder for the "
+                          f"{what}")
+    target = Path(folder).resolve()
     for src in sources:
-        folder, subfolders = _read_from(src)
-        folder = folder.resolve()
-        if target == folder or (subfolders and folder in target.parents):
-            raise DigitsError(f"--save {save} is where the input {src} is read from; "
-                              "annotated copies must go to a folder of their own")
-    check_writable(Path(save), "--save")
+        read, subfolders = _read_from(src)
+        read = read.resolve()
+        if (target == read or (subfolders and read in target.parents)
+                or (writes_subfolders and target in read.parents)):
+            raise DigitsError(f"{option} {folder} is where the input {src} is read from; "
+                              f"{what} must go to a folder of their own")
+    check_writable(Path(folder), option)
 
 
 def check_csv(csv_path: str | Path, save: Path | None, sources: list[str]) -> None:

@@ -119,6 +119,24 @@ def test_save_crops_unwritable_is_one_line(frames, onnx_model, tmp_path) -> None
     assert "--save-crops" in assert_one_line_error(r)
 
 
+@pytest.mark.parametrize("how", ["folder", "recursive-glob", "inside"])
+def test_save_crops_where_the_inputs_are_is_refused(frames, onnx_model, tmp_path, how) -> None:
+    """A run that wrote its crops where its inputs are read from read them back (15 frames
+    for 3 images; 24 crops, then 48 the next run): refused before anything is read."""
+    folder = tmp_path / "photos"
+    (folder / "7").mkdir(parents=True)
+    for page, name in zip(sorted(frames[0].iterdir()), ["a.png", "b.png", "7/c.png"],
+                          strict=True):
+        (folder / name).write_bytes(page.read_bytes())
+    before = sorted(folder.rglob("*"))
+    source, crops = {"folder": (folder, folder),
+                     "recursive-glob": (f"{folder}/**/*.png", folder),
+                     "inside": (folder / "7", folder)}[how]
+    r = run_cli("recognize", source, "--save-crops", crops, "--no-show", "--model", onnx_model)
+    assert "is where the input" in assert_one_line_error(r)
+    assert sorted(folder.rglob("*")) == before
+
+
 def _huge_png(w: int, h: int) -> bytes:
     """A small file that declares a w x h grayscale PNG (a decompression bomb's shape)."""
     import struct
