@@ -118,6 +118,15 @@ def test_save_where_the_inputs_are_is_refused(photos, how) -> None:
     assert snapshot(photos.parent) == before
 
 
+@pytest.mark.parametrize("option", ["--save", "--save-crops"])
+def test_output_folder_that_is_a_dangling_link_is_named(tmp_path, photos, option) -> None:
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "gone" / "away")
+    line = refused(recognize(photos / "a.png", option, link))
+    assert "is a link to" in line and "does not exist" in line, line
+    assert link.is_symlink() and not (tmp_path / "gone").exists()
+
+
 def test_save_never_replaces_a_file(tmp_path, photos) -> None:
     """Same names from two folders, and a file already in --save: all kept, new names."""
     other = tmp_path / "other"
