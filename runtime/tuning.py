@@ -266,11 +266,13 @@ GRID_SAMPLE_COLUMNS = 9
 SPECK_STROKES = 2.5
 SPECK_MIN_PX = 6
 # Ink regions (of at least SPECK_MIN_PX) one frame may hold; more make it a per-file
-# error ("crop or downscale") before any per-region work: merging pieces and reading
-# order grow ~quadratically. Grids of printed 8s segment in 0.7 s (500), 1.7 s (1,000),
-# 5.8 s (2,000) on one core; a 17 MP grid of 10,000 took 119 s and 1 GB. The field
-# cases hold at most 8 regions, a dense 12 MP table page a few hundred.
-MAX_INK_REGIONS = 1000
+# error ("crop or downscale") before any per-region work, which grows with the count
+# (a 17 MP grid of 10,000 8s once took 119 s and 1 GB). The field cases hold at most 8
+# regions; a dense table page 1,000-2,000 (a helper's 1,193-region page was refused at
+# the old limit of 1,000). Read whole, twelfth round: tables of printed 5-digit numbers,
+# 900 / 1,400 / 2,000 / 4,000 digits in 0.8 / 1.0 / 1.2 / 2.9 s (4,000: 800 MB peak);
+# 2,000 random scribbles 1.3-1.8 s, 380 MB.
+MAX_INK_REGIONS = 2000
 # Flat pieces: regions less tall than FLAT_STROKES stroke widths are not digits (no digit
 # is flat; they were 89 % of the false digits on scenes seed 5: ruled-line remnants).
 # The stroke width is the kept regions', the desk and the sheet's edge dropped: a

@@ -572,17 +572,23 @@ def test_reader_api_errors_are_digits_errors(onnx_model, tmp_path) -> None:
 # --- kind 16: a frame of thousands of ink regions is refused, not read for minutes ---
 
 def test_too_many_ink_regions_is_a_per_file_error(tmp_path, digit_png) -> None:
-    """A 17 KB PNG of 2,000 printed 8s took 10 s (a 17 MP one of 10,000: 119 s, 1 GB):
-    above MAX_INK_REGIONS the frame is one failed input, at once; the rest are read."""
+    """A 17 MP PNG of 10,000 printed 8s once took 119 s and 1 GB: above MAX_INK_REGIONS
+    the frame is one failed input, at once; the rest are read."""
     from digits.runtime.tuning import MAX_INK_REGIONS
 
-    tile = np.full((48, 36), 255, np.uint8)
-    cv2.putText(tile, "8", (6, 38), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
-    grid = tmp_path / "eights.png"
-    cv2.imwrite(str(grid), np.tile(tile, (40, 50)))  # 2,000 8s, 1920x1800
+    rng = np.random.default_rng(0)
+    rows, cols = 60, 9  # a table of 540 five-digit numbers: ~2,700 regions, 2430x1190
+    table = np.full((rows * 40 + 30, cols * 130 + 20), 255, np.uint8)
+    for i in range(rows):
+        for j in range(cols):
+            cv2.putText(table, "".join(map(str, rng.integers(0, 10, 5))),
+                        (10 + j * 130, 36 + i * 40), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    grid = tmp_path / "table.png"
+    cv2.imwrite(str(grid), table)
+    assert MAX_INK_REGIONS < 2500
     t0 = time.monotonic()
     proc = recognize(grid, digit_png, "--json")
-    errors = check(proc, 1, ["eights.png: too many ink regions"])
+    errors = check(proc, 1, ["table.png: too many ink regions"])
     assert f"at most {MAX_INK_REGIONS}" in errors[0] and "crop or downscale" in errors[0]
     assert [json.loads(ln)["source"] for ln in proc.stdout.splitlines()] == [str(digit_png)]
     assert time.monotonic() - t0 < 8
