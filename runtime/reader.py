@@ -263,12 +263,59 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
                                 (int(x), int(y), int(w), int(h)), probabilities=p))
         else:
             rejected += 1
+    other_ink = _other_ink_ones(image, digits)
+    if other_ink:
+        digits = [d for i, d in enumerate(digits) if i not in other_ink]
+        rejected += len(other_ink)
     if regions is not None and found:
         regions(np.stack([seg.crop(r)[None] for r, _p in found]),
                 [seg.frame_box(r) for r, _p in found], np.stack([p for _r, p in found]))
     if times is not None:
         times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
     return digits, rejected
+
+
+def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:
+    """Indices of the 1s among ``digits`` written in another ink than the others: printed
+    structure, not a pen's 1 (tuning.PEN_ANGLE). Only in a BGR image, with at least two
+    digits other than 1s whose inks agree (tuning.PEN_SPREAD)."""
+    ones = [i for i, d in enumerate(digits) if d.label == 1]
+    if not ones or image.ndim != 3 or image.shape[2] != 3 or len(digits) - len(ones) < 2:
+        return set()
+    colours = _ink_colours(image, [d.box for d in digits])
+    others = [c for d, c in zip(digits, colours, strict=True) if d.label != 1 and c is not None]
+    if len(others) < 2:
+        return set()
+    pen = np.median(others, axis=0)
+    pen /= max(float(np.linalg.norm(pen)), 1e-9)
+    cos_spread, cos_angle = (math.cos(math.radians(a))
+                             for a in (tuning.PEN_SPREAD, tuning.PEN_ANGLE))
+    if min(float(c @ pen) for c in others) < cos_spread:
+        return set()
+    return {i for i in ones if colours[i] is not None and float(colours[i] @ pen) < cos_angle}
+
+
+def _ink_colours(image: np.ndarray, boxes: list[Box]) -> list[np.ndarray | None]:
+    """Each box's ink colour: the unit BGR vector from its surroundings (a third of its
+    height around it) to its ink, float32 [3]; None where the two do not differ."""
+    height, width = image.shape[:2]
+    colours: list[np.ndarray | None] = []
+    for x, y, w, h in boxes:
+        m = max(4, h // 3)
+        around = image[max(0, y - m):min(height, y + h + m),
+                       max(0, x - m):min(width, x + w + m)].reshape(-1, 3).astype(np.float32)
+        inside = image[y:y + h, x:x + w].reshape(-1, 3).astype(np.float32)
+        if inside.size == 0:
+            colours.append(None)
+            continue
+        level, around_level = inside.sum(axis=1), around.sum(axis=1)
+        ink = inside[level <= np.percentile(level, tuning.PEN_INK_PERCENTILE)].mean(axis=0)
+        surface = around[around_level >= np.percentile(
+            around_level, tuning.PEN_SURFACE_PERCENTILE)].mean(axis=0)
+        step = surface - ink
+        norm = float(np.linalg.norm(step))
+        colours.append(step / norm if norm > 1 else None)
+    return colours
 
 
 def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],

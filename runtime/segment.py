@@ -796,7 +796,7 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
     that thick, and so is the outline of each hole that is a quadrilateral too (the
     dividers of a strip of cells). A digit inside a box is its own region, or touches
     the box and loses only the pixels on the box's line: a quadrilateral box's line is
-    erased as thick as it is (``_outline_thickness``), and the pieces of it left wholly
+    erased as thick as it is (``_outline_runs``), and the pieces of it left wholly
     within the band its ink measures (a blurred side's rim) go too."""
     erase = np.zeros_like(binary)
     band = np.zeros_like(binary)
@@ -840,16 +840,20 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         ink = cv2.contourArea(contours[i]) - sum(cv2.contourArea(c) for c in inner)
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
-        if thick > min(T.BOX_MAX_THICK, T.BOX_HOLLOW * min(w, h)):
-            continue  # a box is hollow: no bold word whose letters join on the faint ink
+        hollow = min(T.BOX_MAX_THICK, T.BOX_HOLLOW * min(w, h))
+        runs = _outline_runs(mask, quad) if quad is not None else None
+        if thick > hollow:  # a box is hollow: no bold word whose letters join on the faint ink
+            if runs is None or runs[1] < T.BOX_LINE_COVER or runs[0] > hollow:
+                continue
+            thick = max(1.0, runs[0])  # a thin line all round holding a bold digit touching it
         # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
         sheet = quad is not None and cv2.contourArea(quad) >= T.SHEET_AREA * mask.size
         margin = T.SHEET_ERASE_MARGIN if sheet else T.CELL_ERASE_MARGIN if quad is None else 0
         outlines = quads if quad is None else [quad, *quads]
         width = 2 * (round(thick) + margin) + 1
         cv2.polylines(band, outlines, True, 255, width)
-        if quad is not None:  # a digit touching its box: only the box's own line goes
-            own = min(thick, max(1.0, _outline_thickness(mask, quad)))
+        if runs is not None:  # a digit touching its box: only the box's own line goes
+            own = min(thick, max(1.0, runs[0]))
             width = 2 * (round(own) + margin) + 1
             if quads and not sheet:
                 _strip_dividers(mask, quad, quads, thick, erase)
@@ -882,19 +886,22 @@ def _strip_dividers(mask: np.ndarray, quad: np.ndarray, cells: list[np.ndarray],
     erase[y:y + h, x:x + w] |= _cell_edges(thin_v, sides, g) & near
 
 
-# where _outline_thickness samples: along each side, and from its outline inward (px)
+# where _outline_runs samples: along each side, and from its outline inward (px)
 _SIDE_AT = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
 _REACH = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
 
 
-def _outline_thickness(mask: np.ndarray, quad: np.ndarray) -> float:
+def _outline_runs(mask: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
     """How far a box's line reaches inward from its outline (``quad``, its 4 outer
-    corners, which may stand a pixel or two off the ink): the median, across each side
-    at BOX_SIDE_SAMPLES points away from the corners, of where the first run of ink met
-    along the inward normal ends (pixels; sides without ink there aside). A digit
-    touching the box lengthens a few runs only; its ink counted in the box's own (ink
-    over outline length) made the side erased as thick as the digit's stroke beside it,
-    and a 0 touching its box lost that side."""
+    corners, which may stand a pixel or two off the ink), and how much of the outline
+    has ink on it. Thickness: the median, across each side at BOX_SIDE_SAMPLES points
+    away from the corners, of where the first run of ink met along the inward normal
+    ends (pixels; sides without ink there aside). A digit touching the box lengthens a
+    few runs only; its ink counted in the box's own (ink over outline length) made the
+    side erased as thick as the digit's stroke beside it, and a 0 touching its box lost
+    that side. Cover: the share of those points with ink within BOX_LINE_REACH of the
+    outline (1 for a box's line; a bold word's outline meets its letters at a few
+    points only)."""
     corners = quad.reshape(4, 2).astype(np.float32)
     along = np.roll(corners, -1, axis=0) - corners  # the 4 sides, [4, 2]
     normal = along[:, ::-1] * np.float32([-1, 1])
@@ -907,12 +914,13 @@ def _outline_thickness(mask: np.ndarray, quad: np.ndarray) -> float:
     xs = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, mask.shape[1] - 1)
     ys = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, mask.shape[0] - 1)
     ink = mask[ys, xs] > 0
+    cover = float(ink[:, np.abs(_REACH) <= T.BOX_LINE_REACH].any(axis=1).mean())
     found = ink.any(axis=1)
     if not found.any():
-        return float(T.BOX_MAX_THICK)
+        return float(T.BOX_MAX_THICK), cover
     after = ~ink & (np.arange(len(_REACH))[None, :] > ink.argmax(axis=1)[:, None])
     end = np.where(after.any(axis=1), after.argmax(axis=1), len(_REACH) - 1)
-    return float(np.median(_REACH[end][found]))
+    return float(np.median(_REACH[end][found])), cover
 
 
 def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:

@@ -260,6 +260,48 @@ def make_form_boxes(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+def make_form_touching_sides(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A form's gray boxes filled in with a coloured pen, each digit against its box's
+    left or right side: the side is the box's, not a 1 (1s are written too)."""
+    text = "1" + digits_text(rng, int(rng.integers(3, 6)))
+    text = "".join(rng.permutation(list(text)))
+    box_w, box_h = int(rng.integers(70, 110)), int(rng.integers(90, 140))
+    gap = int(rng.integers(6, 25))
+    h, w = box_h + 80, len(text) * (box_w + gap) + 80
+    canvas = paper(h, w, rng, level=240)
+    line = int(rng.integers(2, 5))  # (5 px sides with bold digits: 15 of 20 read)
+    ink = INKS[1 + int(rng.integers(len(INKS) - 1))]  # a coloured pen
+    for k, ch in enumerate(text):
+        x0 = 40 + k * (box_w + gap)
+        cv2.rectangle(canvas, (x0, 40), (x0 + box_w, 40 + box_h), (60, 60, 60), line)
+        height = int(box_h * rng.uniform(0.55, 0.75))
+        a = glyph(ch, height, max(3, height // int(rng.integers(8, 12))))
+        while a.shape[1] > 0.8 * box_w:  # it fits its box, touching one side only
+            height = int(0.9 * height)
+            a = glyph(ch, height, max(3, height // 10))
+        left = ch != "1" and rng.random() < 0.5
+        ax = x0 + line // 2 if left else x0 + box_w - line // 2 - a.shape[1]
+        if ch == "1":
+            ax = x0 + (box_w - a.shape[1]) // 2
+        paste(canvas, a, ax, 40 + (box_h - a.shape[0]) // 2, ink)
+    return finish(canvas), text
+
+
+def make_markers(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A number drawn with a different coloured marker per digit, 1s among them."""
+    text = "1" + digits_text(rng, int(rng.integers(2, 5)))
+    text = "".join(rng.permutation(list(text)))
+    height = int(rng.integers(60, 110))
+    canvas = paper(height + 100, len(text) * height + 100, rng, level=245)
+    markers = [(40, 40, 200), (40, 150, 40), (180, 60, 30), (0, 130, 230), (150, 40, 130)]
+    x = 50
+    for k, ch in enumerate(text):
+        a = glyph(ch, height, max(4, height // 8))
+        paste(canvas, a, x, 50 + height - a.shape[0], markers[k % len(markers)])
+        x += a.shape[1] + int(0.4 * height)
+    return finish(canvas), text
+
+
 def make_page(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A whole page photographed by a phone: 4032x3024, digits ~2-3 % of the short side."""
     text = digits_text(rng, int(rng.integers(3, 7)))
@@ -589,7 +631,8 @@ DIGIT_KINDS: dict[str, Kind] = {
     "tight_crop": make_tight_crop, "large_crop": make_large_crop,
     "small_crop": make_small_crop,
     "thin_ones": make_thin_ones, "touching": make_touching,
-    "form_boxes": make_form_boxes, "ruled_margin": make_ruled_margin,
+    "form_boxes": make_form_boxes, "form_touching_sides": make_form_touching_sides,
+    "markers": make_markers, "ruled_margin": make_ruled_margin,
     "card_on_desk": make_card_on_desk, "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
     "receipt": make_receipt, "comma_number": make_comma_number, "raised": make_raised,
