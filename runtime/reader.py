@@ -297,25 +297,38 @@ def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:
 
 def _ink_colours(image: np.ndarray, boxes: list[Box]) -> list[np.ndarray | None]:
     """Each box's ink colour: the unit BGR vector from its surroundings (a third of its
-    height around it) to its ink, float32 [3]; None where the two do not differ."""
+    height around it) to its ink, float32 [3]; None where the two do not differ. Pixels
+    are ranked by gray level; a large box is sampled every n-th row or column
+    (PEN_SAMPLE_SIDE)."""
     height, width = image.shape[:2]
     colours: list[np.ndarray | None] = []
     for x, y, w, h in boxes:
         m = max(4, h // 3)
-        around = image[max(0, y - m):min(height, y + h + m),
-                       max(0, x - m):min(width, x + w + m)].reshape(-1, 3).astype(np.float32)
-        inside = image[y:y + h, x:x + w].reshape(-1, 3).astype(np.float32)
-        if inside.size == 0:
+        sy, sx = max(1, h // tuning.PEN_SAMPLE_SIDE), max(1, w // tuning.PEN_SAMPLE_SIDE)
+        x0, y0 = max(0, x - m), max(0, y - m)
+        around = np.ascontiguousarray(image[y0:min(height, y + h + m):sy,
+                                            x0:min(width, x + w + m):sx])
+        gray = cv2.cvtColor(around, cv2.COLOR_BGR2GRAY)
+        rows = slice(-(-(y - y0) // sy), -(-(y + h - y0) // sy))
+        cols = slice(-(-(x - x0) // sx), -(-(x + w - x0) // sx))
+        if gray[rows, cols].size == 0:
             colours.append(None)
             continue
-        level, around_level = inside.sum(axis=1), around.sum(axis=1)
-        ink = inside[level <= np.percentile(level, tuning.PEN_INK_PERCENTILE)].mean(axis=0)
-        surface = around[around_level >= np.percentile(
-            around_level, tuning.PEN_SURFACE_PERCENTILE)].mean(axis=0)
-        step = surface - ink
-        norm = float(np.linalg.norm(step))
-        colours.append(step / norm if norm > 1 else None)
+        ink = np.zeros_like(gray)
+        ink[rows, cols] = gray[rows, cols] <= _kth(gray[rows, cols], tuning.PEN_INK_PERCENTILE)
+        surface = gray >= _kth(gray, tuning.PEN_SURFACE_PERCENTILE)
+        step_bgr = (np.float32(cv2.mean(around, surface.astype(np.uint8))[:3])
+                    - np.float32(cv2.mean(around, ink)[:3]))
+        norm = float(np.linalg.norm(step_bgr))
+        colours.append(step_bgr / norm if norm > 1 else None)
     return colours
+
+
+def _kth(gray: np.ndarray, percent: float) -> int:
+    """The gray level ``percent`` % of the way up a patch's pixels (a partial sort)."""
+    flat = gray.ravel()
+    k = min(flat.size - 1, int(flat.size * percent / 100))
+    return int(np.partition(flat, k)[k])
 
 
 def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],
