@@ -126,6 +126,54 @@ def test_image_normalisation_alpha_depth_gray() -> None:
     assert image.to_bgr8(np.zeros((5, 5), np.float32)).shape == (5, 5, 3)
 
 
+def test_hot_pixels_do_not_decide_the_scale() -> None:
+    """12-bit data with a hot pixel or salt at 16-bit full scale is still scaled as 12-bit
+    (one pixel at 65535 made the rest a black frame); float with +inf, NaN, a hot pixel."""
+    twelve = np.full((300, 400), 3000, np.uint16)
+    twelve[100:200, 150:160] = 200  # a stroke
+    for hot in ([(0, 0)], [(y, 7 * y % 400) for y in range(0, 300, 10)]):
+        image_ = twelve.copy()
+        for y, x in hot:
+            image_[y, x] = 65535
+        gray = image.to_gray(image_)
+        assert gray[50, 50] == round(3000 * 255 / 4095) and gray[150, 155] < 20
+    floats = twelve.astype(np.float32)
+    floats[0, 0], floats[0, 1], floats[0, 2] = np.inf, np.nan, 1e9
+    gray = image.to_gray(floats)
+    assert gray[50, 50] == 255 and gray[150, 155] == round(200 * 255 / 3000)
+    assert gray[0, 1] == 0
+
+
+def _png_with_exif(bgra: np.ndarray, orientation: int, order: bytes) -> bytes:
+    """A PNG of ``bgra`` with an eXIf chunk after IHDR holding ``orientation`` in a TIFF
+    structure of byte order ``order`` (b"II" or b"MM")."""
+    import zlib
+
+    bo = "little" if order == b"II" else "big"
+    tiff = (order + (42).to_bytes(2, bo) + (8).to_bytes(4, bo) + (1).to_bytes(2, bo)
+            + (0x0112).to_bytes(2, bo) + (3).to_bytes(2, bo) + (1).to_bytes(4, bo)
+            + orientation.to_bytes(2, bo) + bytes(2) + bytes(4))
+    chunk = (len(tiff).to_bytes(4, "big") + b"eXIf" + tiff
+             + zlib.crc32(b"eXIf" + tiff).to_bytes(4, "big"))
+    png = cv2.imencode(".png", bgra)[1].tobytes()
+    return png[:33] + chunk + png[33:]  # signature (8) + IHDR (25), then eXIf
+
+
+def test_png_with_alpha_obeys_its_exif_orientation() -> None:
+    """OpenCV turns a PNG by its EXIF orientation only when it drops alpha; with alpha
+    (even fully opaque) it was read sideways."""
+    rng = np.random.default_rng(0)
+    bgra = rng.integers(0, 256, (30, 60, 4), dtype=np.uint8)
+    bgra[:, :, 3] = 255
+    for order in (b"II", b"MM"):
+        for orientation in range(1, 9):
+            data = _png_with_exif(bgra, orientation, order)
+            assert image.png_orientation(data) == orientation
+            want = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            assert np.array_equal(image.decode(data), want), (order, orientation)
+    assert image.png_orientation(cv2.imencode(".png", bgra)[1].tobytes()) == 1
+
+
 def test_decode_palette_and_exif(tmp_path) -> None:
     """A palette PNG decodes to colour; a JPEG's EXIF orientation is applied."""
     from PIL import Image
