@@ -154,12 +154,14 @@ def _same_place(a: Path, b: Path) -> bool:
 def check_writable(folder: Path, what: str = "--out") -> None:
     """Fail before the work, not after it, when ``folder`` cannot take files.
 
-    Raises DigitsError naming why (a dangling link is named as one: mkdir's own word for
-    it is "File exists")."""
+    Raises DigitsError naming why (a dangling link or a file that is no folder is named
+    as one: mkdir's own word for both is "File exists")."""
     folder = Path(folder)
     if folder.is_symlink() and not folder.exists():
         raise DigitsError(f"cannot write to {what} {folder}: it is a link to "
                           f"{os.readlink(folder)}, which does not exist")
+    if folder.exists() and not folder.is_dir():
+        raise DigitsError(f"cannot write to {what} {folder}: it is not a folder")
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digits-write-test.")

@@ -124,14 +124,22 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     if any(not s.strip() for s in sources):
         raise click.UsageError("an empty SOURCE (an unset variable?); name a file, folder, "
                                "glob or video")
-    from digits.runtime.outputs import check_csv, check_output_folder
+    from digits.runtime.harvest import CROP_FOLDERS
+    from digits.runtime.outputs import (
+        check_csv,
+        check_output_folder,
+        check_save_and_crops,
+        written_by_run,
+    )
 
     if csv_path is not None:  # first: check_output_folder makes the --save folder
         check_csv(csv_path, save, list(sources))
+    if save is not None and save_crops is not None:
+        check_save_and_crops(save, save_crops)
     if save is not None:
         check_output_folder(save, "--save", list(sources))
     if save_crops is not None:
-        check_output_folder(save_crops, "--save-crops", list(sources), writes_subfolders=True)
+        check_output_folder(save_crops, "--save-crops", list(sources), subfolders=CROP_FOLDERS)
     reader = Reader(model, device=device, min_confidence=min_confidence, rois=rois)
     net = reader.model
     print(f"digits: model {net.path} ({net.arch}) on {net.provider}",
@@ -145,7 +153,7 @@ def recognize(sources: tuple[str, ...], camera: int | str | None, model: Path | 
     if camera is not None:
         frames = src.Camera(camera).frames(max_frames, stride)
     else:
-        frames = src.files(list(sources), max_frames, stride)
+        frames = src.files(list(sources), max_frames, stride, skip=written_by_run(save, save_crops))
     try:
         return recognize_frames(reader, frames, as_json=as_json, save=save, show=show,
                                 csv_path=None if csv_path is None else Path(csv_path),

@@ -40,10 +40,15 @@ def crop_name(source: str | None, frame: int | None, box: Box, confidence: float
     return f"{stem}{where}_x{box[0]}_y{box[1]}_c{confidence:.3f}.png"
 
 
+# The subfolders crops are written to: a digit's label, or where a person looks first.
+CROP_FOLDERS = (*map(str, range(10)), UNSURE_FOLDER, REJECT_FOLDER)
+
+
 class CropSaver:
     """Called once per frame with what the model read (``Reader.regions``)."""
 
     def __init__(self, folder: Path, model: Model) -> None:
+        """Raises DigitsError when ``folder`` cannot take files."""
         check_writable(folder, "--save-crops")
         self.folder = Path(folder)
         self.labels = model.labels

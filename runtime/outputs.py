@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,23 @@ import numpy as np
 
 from digits.errors import DigitsError
 from digits.files import check_new_file, check_writable, publish_new, temp_file, write_new
-from digits.paths import COLOUR_IMAGE_EXT
+from digits.paths import COLOUR_IMAGE_EXT, IMAGE_EXT, VIDEO_EXT
 from digits.runtime.sources import Frame
 
 
-def _same(a: Path, b: Path) -> bool:
+def _identity(path: Path) -> tuple[int, int] | None:
+    """A folder's (device, inode): one folder reached by two paths (a link, a bind mount)
+    has one identity. None when it does not exist (yet)."""
     try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _ancestors(path: Path) -> set[tuple[int, int]]:
+    """The identities of the folders above ``path``."""
+    return {i for p in Path(path).resolve().parents if (i := _identity(p)) is not None}
 
 
 def _read_from(source: str) -> tuple[Path, bool]:
@@ -43,36 +52,70 @@ def _read_from(source: str) -> tuple[Path, bool]:
 
 
 def check_output_folder(folder: Path, option: str, sources: list[str],
-                        writes_subfolders: bool = False) -> None:
+                        subfolders: tuple[str, ...] = ()) -> None:
     """Refuse (DigitsError, exit 2) an output folder (``--save``, ``--save-crops``) that is
-    empty, unwritable, or one the SOURCEs read from, before any input is read.
+    empty, unwritable, or one the SOURCEs read from, before any input is read. Folders
+    are compared as folders, not as paths: a link or a bind mount is the folder it shows.
 
-    ``writes_subfolders``: the outputs go into subfolders of ``folder`` (--save-crops'
-    DIR/<label>/), so a SOURCE inside it is refused too; a run would read the crops it
-    writes, and each later run more of them."""
+    ``subfolders``: the outputs go into these subfolders of ``folder`` (--save-crops'
+    DIR/<label>/), so a SOURCE inside it is refused too (a run would read the crops it
+    writes, and each later run more of them), and each that exists must be a folder."""
+    writes_subfolders = bool(subfolders)
     what = "crops" if writes_subfolders else "annotated copies"
+    for sub in subfolders:
+        if (Path(folder) / sub).exists() and not (Path(folder) / sub).is_dir():
+            raise DigitsError(f"{option} {folder}: {Path(folder) / sub} is not a folder; "
+                              f"{what} of that class could not be written")
     if not str(folder).strip():
         raise DigitsError(f"{option} is empty (an unset variable?); give the folder for the "
                           f"{what}")
-    target = Path(folder).resolve()
+    target = _identity(folder)
+    above_target = _ancestors(folder)
     for src in sources:
         read, subfolders = _read_from(src)
-        read = read.resolve()
-        if (target == read or (subfolders and read in target.parents)
-                or (writes_subfolders and target in read.parents)):
+        where = _identity(read)
+        if where is None:
+            continue
+        if (where == target or (subfolders and where in above_target)
+                or (writes_subfolders and target is not None and target in _ancestors(read))):
             raise DigitsError(f"{option} {folder} is where the input {src} is read from; "
                               f"{what} must go to a folder of their own")
     check_writable(Path(folder), option)
 
 
+def check_save_and_crops(save: Path, save_crops: Path) -> None:
+    """Refuse (DigitsError) a --save folder inside the --save-crops folder: whole annotated
+    frames in DIR/<label>/ would be trained on as crops of that label (the same folder is
+    fine: training reads only its subfolders)."""
+    crops = _identity(save_crops)
+    if ((crops is not None and crops in _ancestors(save))
+            or Path(save_crops).resolve() in Path(save).resolve().parents):
+        raise DigitsError(f"--save {save} is inside --save-crops {save_crops}: annotated "
+                          "frames there would be taken for crops; choose another folder")
+
+
+def written_by_run(save: Path | None, save_crops: Path | None) -> Callable[[Path], bool]:
+    """Whether an input file is one this run writes: in the --save folder, or in a
+    subfolder of the --save-crops folder (however reached: a link inside a recursive
+    glob's tree, a bind mount). Such files are never read, or a run reads its own
+    outputs as it writes them. The folders exist (``check_output_folder`` made them)."""
+    outputs = {i for i in (_identity(save) if save else None,) if i is not None}
+    crops = _identity(save_crops) if save_crops else None
+
+    def written(path: Path) -> bool:
+        parent = _identity(path.parent)
+        return parent in outputs or (crops is not None and _identity(path.parent.parent) == crops)
+
+    return written
+
+
 def check_csv(csv_path: str | Path, save: Path | None, sources: list[str]) -> None:
     """Refuse (DigitsError, exit 2), before any input is read, a --csv FILE that could
-    replace something (check_new_file), or that an annotated copy could take: a name
-    in the --save folder ending as an image or video does."""
-    if (save is not None and _same(Path(csv_path).parent, Path(save))
-            and Path(csv_path).suffix.lower() in {*COLOUR_IMAGE_EXT, ".mp4"}):
-        raise DigitsError(f"--csv {csv_path} is in the --save folder under a name an "
-                          "annotated copy may take; choose another name")
+    replace something (check_new_file), or that is named as an image or video (an
+    annotated copy could take the name; a later run would read it as an input)."""
+    if Path(csv_path).suffix.lower() in IMAGE_EXT | VIDEO_EXT:
+        raise DigitsError(f"--csv {csv_path} is named as an image or video: a later run "
+                          "over its folder would read it as one; choose a name ending .csv")
     check_new_file(csv_path, "--csv", inputs=sources, outputs=[save] if save else [])
 
 

@@ -258,10 +258,14 @@ def _capture_frames(cap: cv2.VideoCapture, name: str, max_frames: int | None,
         cap.release()
 
 
-def files(sources: list[str], max_frames: int | None, stride: int) -> Iterator[Frame]:
+def files(sources: list[str], max_frames: int | None, stride: int,
+          skip: Callable[[Path], bool] | None = None) -> Iterator[Frame]:
     """Frames of every image and video named by SOURCEs, in order; "-" is one encoded
-    image read from standard input (its source name is "stdin")."""
+    image read from standard input (its source name is "stdin"). Files for which
+    ``skip`` is true (the run's own outputs) are passed over."""
     for name, path, error in expand(sources):
+        if path is not None and skip is not None and skip(path):
+            continue
         if name == STDIN and path is None:
             yield _image_frame("stdin", _read_stdin)
         elif error or path is None:

@@ -127,6 +127,40 @@ def test_output_folder_that_is_a_dangling_link_is_named(tmp_path, photos, option
     assert link.is_symlink() and not (tmp_path / "gone").exists()
 
 
+def test_a_link_into_the_save_folder_is_never_read_back(tmp_path, photos) -> None:
+    """A recursive glob follows a link to the --save folder: the run read the annotated
+    copies it had just written (and the next run those of the run before)."""
+    out = tmp_path / "out"
+    (photos / "lnk").symlink_to(out, target_is_directory=True)
+    for run in (1, 2):
+        proc = recognize(f"{photos}/**/*.png", "--save", out, "--json")
+        check(proc, 0, [])
+        sources = [json.loads(ln)["source"] for ln in proc.stdout.splitlines()]
+        assert sorted(Path(s).name for s in sources) == ["a.png", "b.png"], (run, sources)
+    assert len(list(out.iterdir())) == 4  # two runs of two annotated copies
+
+
+@pytest.mark.parametrize("how", ["save-in-crops", "crop-class-is-a-file", "save-is-a-fifo",
+                                 "csv-named-as-an-image"])
+def test_outputs_that_would_go_wrong_are_refused_first(tmp_path, photos, how) -> None:
+    crops = tmp_path / "crops"
+    crops.mkdir()
+    if how == "crop-class-is-a-file":
+        (crops / "7").write_text("the user's notes")
+    if how == "save-is-a-fifo":
+        os.mkfifo(tmp_path / "fifo")
+    before = snapshot(tmp_path)
+    args, said = {
+        "save-in-crops": (["--save", crops / "7", "--save-crops", crops], "inside --save-crops"),
+        "crop-class-is-a-file": (["--save-crops", crops], "is not a folder"),
+        "save-is-a-fifo": (["--save", tmp_path / "fifo"], "is not a folder"),
+        "csv-named-as-an-image": (["--csv", tmp_path / "result.png"], "named as an image"),
+    }[how]
+    line = refused(recognize(photos, *args))
+    assert said in line, line
+    assert snapshot(tmp_path) == before
+
+
 def test_save_never_replaces_a_file(tmp_path, photos) -> None:
     """Same names from two folders, and a file already in --save: all kept, new names."""
     other = tmp_path / "other"
