@@ -666,13 +666,18 @@ class Roi:
 
 def as_image(image: np.ndarray | str | Path | bytes) -> np.ndarray:
     """A uint8 image array from what `Reader.read` takes: an array (BGR [H,W,3], BGRA
-    [H,W,4] or gray [H,W]) as it is, a path or encoded bytes decoded to BGR. A uint16 or
-    float array is brought to uint8 BGR or gray by ``digits.image.to_8bit`` (16-bit data
-    from the sample depth it uses, float in [0,1]).
+    [H,W,4] or gray [H,W]) as it is, a path or encoded bytes (or a 1-D uint8 array of
+    them, as cv2.imencode gives) decoded to BGR. A uint16 or float array, of either byte
+    order, is brought to uint8 BGR or gray by ``digits.image.to_8bit`` (16-bit data from
+    the sample depth it uses, float in [0,1]).
 
     Raises UnreadableInput (ImageTooLarge above the pixel limit) when it cannot be used;
     TypeError for other types."""
+    if isinstance(image, np.ndarray) and image.ndim == 1 and image.dtype == np.uint8:
+        image = image.tobytes()  # cv2.imencode's buffer: encoded bytes
     if isinstance(image, np.ndarray):
+        if not image.dtype.isnative:  # big-endian uint16 from a FITS or raw reader
+            image = image.astype(image.dtype.newbyteorder("="))
         if image.dtype not in ARRAY_DTYPES or not (image.ndim == 2 or (
                 image.ndim == 3 and image.shape[2] in (1, 3, 4))):
             raise UnreadableInput(f"expected a uint8, uint16 or float [H,W], [H,W,3] or "

@@ -133,6 +133,8 @@ def test_array_kinds_and_errors(reader, tmp_path) -> None:
         png = tmp_path / f"deep{bits}.png"
         cv2.imwrite(str(png), deep)
         assert reader.read(png).text == want["text"], bits
+    assert reader.read(deep.astype(">u2")).text == want["text"]  # big-endian
+    assert reader.read(cv2.imencode(".png", bgr)[1].ravel()).text == want["text"]
     with pytest.raises(UnreadableInput, match="uint8, uint16 or float"):
         reader.read(bgr.astype(np.int32))
     with pytest.raises(UnreadableInput, match="too small"):
