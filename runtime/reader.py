@@ -276,23 +276,46 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
 
 
 def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:
-    """Indices of the 1s among ``digits`` written in another ink than the others: printed
-    structure, not a pen's 1 (tuning.PEN_ANGLE). Only in a BGR image, with at least two
-    digits other than 1s whose inks agree (tuning.PEN_SPREAD)."""
-    ones = [i for i, d in enumerate(digits) if d.label == 1]
-    if not ones or image.ndim != 3 or image.shape[2] != 3 or len(digits) - len(ones) < 2:
+    """Indices of the 1s among ``digits`` that are printed structure, not a pen's 1: shaped
+    like one (``_structure_shaped``) and in another ink than the others (tuning.PEN_ANGLE).
+    Only in a BGR image, with at least two digits other than 1s whose inks agree
+    pairwise (tuning.PEN_SPREAD)."""
+    others = [i for i, d in enumerate(digits) if d.label != 1]
+    if image.ndim != 3 or image.shape[2] != 3 or len(others) < 2:
         return set()
-    colours = _ink_colours(image, [d.box for d in digits])
-    others = [c for d, c in zip(digits, colours, strict=True) if d.label != 1 and c is not None]
-    if len(others) < 2:
+    suspects = [i for i, d in enumerate(digits)
+                if d.label == 1 and _structure_shaped(d.box, [digits[j].box for j in others])]
+    if not suspects:
         return set()
-    pen = np.median(others, axis=0)
-    pen /= max(float(np.linalg.norm(pen)), 1e-9)
+    others = others[::-(-len(others) // tuning.PEN_OTHERS)]  # evenly, at most PEN_OTHERS
+    colours = _ink_colours(image, [digits[i].box for i in suspects + others])
+    pens = [c for c in colours[len(suspects):] if c is not None]
+    if len(pens) < 2:
+        return set()
+    pens_ = np.stack(pens)
     cos_spread, cos_angle = (math.cos(math.radians(a))
                              for a in (tuning.PEN_SPREAD, tuning.PEN_ANGLE))
-    if min(float(c @ pen) for c in others) < cos_spread:
+    if float((pens_ @ pens_.T).min()) < cos_spread:
         return set()
-    return {i for i in ones if colours[i] is not None and float(colours[i] @ pen) < cos_angle}
+    pen = pens_.mean(axis=0)
+    pen /= max(float(np.linalg.norm(pen)), 1e-9)
+    return {i for i, c in zip(suspects, colours, strict=False)
+            if c is not None and float(c @ pen) < cos_angle}
+
+
+def _structure_shaped(box: Box, others: list[Box]) -> bool:
+    """Whether a 1's box is placed as a printed line left by the segmentation is: right
+    beside a digit and taller than it (at most PEN_BESIDE_GAP of that digit's height
+    away, side by side, PEN_BESIDE_TALL times its height: a form box's side against the
+    digit it holds), or PEN_TALL times as tall as every other digit (a margin line, a
+    sheet's edge)."""
+    x, y, w, h = box
+    if h >= tuning.PEN_TALL * max(oh for _ox, _oy, _ow, oh in others):
+        return True
+    return any(min(y + h, oy + oh) - max(y, oy) >= 0.5 * min(h, oh)
+               and max(ox - (x + w), x - (ox + ow)) <= tuning.PEN_BESIDE_GAP * oh
+               and h >= tuning.PEN_BESIDE_TALL * oh
+               for ox, oy, ow, oh in others)
 
 
 def _ink_colours(image: np.ndarray, boxes: list[Box]) -> list[np.ndarray | None]:

@@ -330,11 +330,11 @@ def test_digits_on_a_dark_grid_are_read(model: Model) -> None:
 
 
 def test_a_one_in_another_ink_than_the_digits_is_structure(model: Model) -> None:
-    """A bar read as a 1 in gray beside digits written in blue is a form's or sheet's
-    line, rejected; the same bar in the digits' blue is a 1, read; with a different
-    marker per digit the test stands aside (tuning.PEN_ANGLE)."""
+    """A gray bar read as a 1 right beside a digit written in blue is a form box's side,
+    rejected; the same bar in the digits' blue is a 1, read; a gray 1 at a writer's gap
+    from the blue digits is a second pen's 1 (a receipt's, a correction), read."""
     blue, gray = (150, 60, 20), (70, 70, 70)
-    for bar, want in ((gray, "2345"), (blue, "23145")):
+    for bar, gap, want in ((gray, 4, "2345"), (blue, 4, "23145"), (gray, 36, "23145")):
         canvas = kinds.paper(200, 560, np.random.default_rng(1), level=240)
         x = 40
         for k, ch in enumerate("2345"):
@@ -342,8 +342,8 @@ def test_a_one_in_another_ink_than_the_digits_is_structure(model: Model) -> None
             kinds.paste(canvas, a, x, 150 - a.shape[0], blue)
             x += a.shape[1] + 40
             if k == 1:
-                canvas[55:155, x:x + 8] = bar  # a thin straight bar, a 1's shape
-                x += 48
+                canvas[55:155, x - 40 + gap:x - 40 + gap + 8] = bar  # a 1's shape
+                x += gap + 8
         digits, rejected = read_digits(model, kinds.finish(canvas), 0.3)
-        assert "".join(str(d.label) for d in digits) == want
-        assert rejected == (1 if bar == gray else 0)
+        assert "".join(str(d.label) for d in digits) == want, (bar, gap)
+        assert rejected == (1 if want == "2345" else 0)
