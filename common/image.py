@@ -24,7 +24,7 @@ PNG_EXIF = b"eXIf"
 BLEND_ROWS = 64
 # The sample depths a 16-bit image may carry, low-aligned (PNG's sBIT chunk, which would
 # say so, is not passed on by OpenCV): scaled from the smallest that holds its brightest
-# value. A real 16-bit image of a page has a brightest value above 2**14.
+# values (``brightest``). A real 16-bit image of a page has them above 2**14.
 SAMPLE_DEPTHS = (8, 10, 12, 14, 16)
 # ``brightest`` looks at most this many pixels, and leaves out the brightest HOT_SHARE of
 # them: one pixel at 65535 in 12-bit data made the rest 0-16, a black frame, nothing read

@@ -236,7 +236,9 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     read as "not a digit", which is never cut into 1s alone: a letter's stems). A small
     image whose polarity is in doubt (``Segmentation.other_polarity``: a tight crop of a
     fat digit) is read both ways;
-    the reading whose digits explain more of it wins (``_explained``).
+    the reading whose digits explain more of it wins (``_explained``). A 1 placed as a
+    printed line is and in another ink than the other digits is rejected
+    (``_other_ink_ones``).
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.image``
     takes)."""
@@ -276,46 +278,48 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
 
 
 def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:
-    """Indices of the 1s among ``digits`` that are printed structure, not a pen's 1: shaped
-    like one (``_structure_shaped``) and in another ink than the others (tuning.PEN_ANGLE).
-    Only in a BGR image, with at least two digits other than 1s whose inks agree
-    pairwise (tuning.PEN_SPREAD)."""
+    """Indices of the 1s among ``digits`` that are printed structure, not a pen's 1: placed
+    as a printed line is (``_structure_shaped``) and in another ink than the others
+    (tuning.PEN_ANGLE from their mean). Only in a BGR image, with at least two digits
+    other than 1s whose inks agree pairwise (tuning.PEN_SPREAD)."""
     others = [i for i, d in enumerate(digits) if d.label != 1]
     if image.ndim != 3 or image.shape[2] != 3 or len(others) < 2:
         return set()
+    other_boxes = np.array([digits[i].box for i in others], np.float32)
     suspects = [i for i, d in enumerate(digits)
-                if d.label == 1 and _structure_shaped(d.box, [digits[j].box for j in others])]
+                if d.label == 1 and _structure_shaped(d.box, other_boxes)]
     if not suspects:
         return set()
     others = others[::-(-len(others) // tuning.PEN_OTHERS)]  # evenly, at most PEN_OTHERS
     colours = _ink_colours(image, [digits[i].box for i in suspects + others])
-    pens = [c for c in colours[len(suspects):] if c is not None]
-    if len(pens) < 2:
+    found = [c for c in colours[len(suspects):] if c is not None]
+    if len(found) < 2:
         return set()
-    pens_ = np.stack(pens)
+    inks = np.stack(found)
     cos_spread, cos_angle = (math.cos(math.radians(a))
                              for a in (tuning.PEN_SPREAD, tuning.PEN_ANGLE))
-    if float((pens_ @ pens_.T).min()) < cos_spread:
+    if float((inks @ inks.T).min()) < cos_spread:
         return set()
-    pen = pens_.mean(axis=0)
+    pen = inks.mean(axis=0)
     pen /= max(float(np.linalg.norm(pen)), 1e-9)
-    return {i for i, c in zip(suspects, colours, strict=False)
+    return {i for i, c in zip(suspects, colours[:len(suspects)], strict=True)
             if c is not None and float(c @ pen) < cos_angle}
 
 
-def _structure_shaped(box: Box, others: list[Box]) -> bool:
-    """Whether a 1's box is placed as a printed line left by the segmentation is: right
-    beside a digit and taller than it (at most PEN_BESIDE_GAP of that digit's height
-    away, side by side, PEN_BESIDE_TALL times its height: a form box's side against the
-    digit it holds), or PEN_TALL times as tall as every other digit (a margin line, a
-    sheet's edge)."""
+def _structure_shaped(box: Box, others: np.ndarray) -> bool:
+    """Whether a 1's box is placed as a printed line left by the segmentation is, among
+    the other digits' boxes (float32 [N,4] x, y, w, h): right beside a digit and taller
+    than it (at most PEN_BESIDE_GAP of that digit's height away, side by side,
+    PEN_BESIDE_TALL times its height: a form box's side against the digit it holds), or
+    PEN_TALL times as tall as every other digit (a margin line, a sheet's edge)."""
     x, y, w, h = box
-    if h >= tuning.PEN_TALL * max(oh for _ox, _oy, _ow, oh in others):
+    ox, oy, ow, oh = others.T
+    if h >= tuning.PEN_TALL * float(oh.max()):
         return True
-    return any(min(y + h, oy + oh) - max(y, oy) >= 0.5 * min(h, oh)
-               and max(ox - (x + w), x - (ox + ow)) <= tuning.PEN_BESIDE_GAP * oh
-               and h >= tuning.PEN_BESIDE_TALL * oh
-               for ox, oy, ow, oh in others)
+    side_by_side = np.minimum(y + h, oy + oh) - np.maximum(y, oy) >= 0.5 * np.minimum(h, oh)
+    gap = np.maximum(ox - (x + w), x - (ox + ow))
+    return bool(np.any(side_by_side & (gap <= tuning.PEN_BESIDE_GAP * oh)
+                       & (h >= tuning.PEN_BESIDE_TALL * oh)))
 
 
 def _ink_colours(image: np.ndarray, boxes: list[Box]) -> list[np.ndarray | None]:
