@@ -42,7 +42,6 @@ WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 
-
 class DataError(DigitsError):
     """MNIST is missing, corrupt or unreachable; the message says which and what to do."""
 

@@ -62,13 +62,13 @@ def check_output_folder(folder: Path, option: str, sources: list[str],
     writes, and each later run more of them), and each that exists must be a folder."""
     writes_subfolders = bool(subfolders)
     what = "crops" if writes_subfolders else "annotated copies"
+    if not str(folder).strip():
+        raise DigitsError(f"{option} is empty (an unset variable?); give the folder for the "
+                          f"{what}")
     for sub in subfolders:
         if (Path(folder) / sub).exists() and not (Path(folder) / sub).is_dir():
             raise DigitsError(f"{option} {folder}: {Path(folder) / sub} is not a folder; "
                               f"{what} of that class could not be written")
-    if not str(folder).strip():
-        raise DigitsError(f"{option} is empty (an unset variable?); give the folder for the "
-                          f"{what}")
     target = _identity(folder)
     above_target = _ancestors(folder)
     for src in sources:
@@ -99,12 +99,12 @@ def written_by_run(save: Path | None, save_crops: Path | None) -> Callable[[Path
     subfolder of the --save-crops folder (however reached: a link inside a recursive
     glob's tree, a bind mount). Such files are never read, or a run reads its own
     outputs as it writes them. The folders exist (``check_output_folder`` made them)."""
-    outputs = {i for i in (_identity(save) if save else None,) if i is not None}
+    annotated = _identity(save) if save else None
     crops = _identity(save_crops) if save_crops else None
 
     def written(path: Path) -> bool:
-        parent = _identity(path.parent)
-        return parent in outputs or (crops is not None and _identity(path.parent.parent) == crops)
+        return ((annotated is not None and _identity(path.parent) == annotated)
+                or (crops is not None and _identity(path.parent.parent) == crops))
 
     return written
 
