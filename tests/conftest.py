@@ -16,9 +16,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def mnist_root() -> Path:
-    """The real MNIST test and training sets, fetched and md5-verified once."""
+    """The real MNIST test and training sets, fetched and md5-verified once per worker,
+    before any test: generated scenes and kinds draw MNIST digits without asking for
+    this fixture (on a fresh machine they found 'train-images-idx3-ubyte is missing')."""
     from digits.mnist import default_root, ensure_mnist
 
     return ensure_mnist(default_root(), log=lambda m: None)
