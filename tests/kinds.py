@@ -269,7 +269,7 @@ def make_form_touching_sides(rng: np.random.Generator) -> tuple[np.ndarray, str]
     gap = int(rng.integers(6, 25))
     h, w = box_h + 80, len(text) * (box_w + gap) + 80
     canvas = paper(h, w, rng, level=240)
-    line = int(rng.integers(2, 5))  # (5 px sides with bold digits: 15 of 20 read)
+    line = int(rng.integers(2, 5))  # (5 px sides with bold digits: 12 of 20 read)
     ink = INKS[1 + int(rng.integers(len(INKS) - 1))]  # a coloured pen
     for k, ch in enumerate(text):
         x0 = 40 + k * (box_w + gap)
