@@ -348,3 +348,18 @@ def test_a_one_in_another_ink_than_the_digits_is_structure(model: Model) -> None
         digits, rejected = read_digits(model, kinds.finish(canvas), 0.3)
         assert "".join(str(d.label) for d in digits) == want, (bar, gap)
         assert rejected == (1 if want == "2345" else 0)
+
+
+def test_a_nearly_black_image_is_said_to_be(model: Model, tmp_path) -> None:
+    """An underexposed 8-bit photo (levels 0-12) reads nothing: said on stderr, not
+    silent; a blank white page reads nothing and says nothing."""
+    from digits.scenes import generate
+
+    dark = tmp_path / "dark.png"
+    cv2.imwrite(str(dark), (generate(1, seed=41)[0].image // 20).astype(np.uint8))
+    white = tmp_path / "white.png"
+    cv2.imwrite(str(white), np.full((120, 160, 3), 240, np.uint8))
+    proc = run_cli("recognize", dark, white, "--no-show", "--model", str(model.path))
+    assert proc.returncode == 0, proc.stderr
+    notes = [ln for ln in proc.stderr.splitlines() if "nearly black" in ln]
+    assert len(notes) == 1 and str(dark) in notes[0], proc.stderr
