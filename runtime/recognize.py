@@ -21,6 +21,7 @@ from digits.cli import signals_held
 from digits.errors import one_line
 from digits.files import write_exclusive
 from digits.image import brightest
+from digits.runtime import tuning
 from digits.runtime.harvest import CropSaver
 from digits.runtime.outputs import Saver
 from digits.runtime.reader import Digit, Reader, Result
@@ -100,13 +101,6 @@ def annotate(image: np.ndarray, digits: Sequence[Digit], banner: str | None = No
     return out
 
 
-# A file read as nothing whose brightest level (digits.image.brightest: all but the
-# brightest 0.1 % of its samples) is below this is nearly black, and said to be: an
-# underexposed 8-bit photo in levels 0-12 read nothing, with nothing said (an attack;
-# the same picture in 16 bits reads, scaled from its sample depth).
-DARK_LEVEL = 32
-
-
 def not_read(result: Result) -> str:
     """The stderr note for a frame whose ink was not all read as digits (text mode)."""
     n = result.rejected
@@ -175,7 +169,7 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                         print(f"digits: {where}: {not_read(result)}", file=sys.stderr,
                               flush=True)
                     elif not result.digits and not frame.live and (
-                            level := brightest(frame.image)) < DARK_LEVEL:
+                            level := brightest(frame.image)) < tuning.DARK_LEVEL:
                         print(f"digits: {where}: nothing read: the image is nearly black "
                               f"(its brightest level {level:.0f} of 255); brighten it",
                               file=sys.stderr, flush=True)

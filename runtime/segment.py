@@ -841,9 +841,12 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
         hollow = min(T.BOX_MAX_THICK, T.BOX_HOLLOW * min(w, h))
-        runs = _outline_runs(mask, quad) if quad is not None else None
+        runs = None
         if thick > hollow:  # a box is hollow: no bold word whose letters join on the faint ink
-            if runs is None or runs[1] < T.BOX_LINE_COVER or runs[0] > hollow:
+            if quad is None:
+                continue
+            runs = _outline_runs(mask, quad)
+            if runs[1] < T.BOX_LINE_COVER or runs[0] > hollow:
                 continue
             thick = max(1.0, runs[0])  # a thin line all round holding a bold digit touching it
         # a sheet's outline (a quadrilateral of half the frame or more) bends: a margin
@@ -852,7 +855,8 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         outlines = quads if quad is None else [quad, *quads]
         width = 2 * (round(thick) + margin) + 1
         cv2.polylines(band, outlines, True, 255, width)
-        if runs is not None:  # a digit touching its box: only the box's own line goes
+        if quad is not None:  # a digit touching its box: only the box's own line goes
+            runs = runs or _outline_runs(mask, quad)
             own = min(thick, max(1.0, runs[0]))
             width = 2 * (round(own) + margin) + 1
             if quads and not sheet:

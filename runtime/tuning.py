@@ -563,6 +563,11 @@ PEN_SURFACE_PERCENTILE = 70
 # 100-300 px, and percentiles over all their pixels cost 4.3 ms for 5 boxes of a frame
 # (0.2 ms now); a thin 1 keeps every column.
 PEN_SAMPLE_SIDE = 16
+# A file read as nothing whose brightest level (digits.image.brightest: all but the
+# brightest 0.1 % of its samples) is below this is nearly black, and `digits recognize`
+# says so: an underexposed 8-bit photo in levels 0-12 read nothing, with nothing said
+# (an attack; the same picture in 16 bits reads, scaled from its sample depth).
+DARK_LEVEL = 32
 # Digits read below this confidence are reported, marked "low_confidence": 0.21 false
 # digits per no-digit frame reach it (table above), 7 % of true digits do not.
 LOW_CONFIDENCE = 0.8
