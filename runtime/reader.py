@@ -38,7 +38,7 @@ from digits.image import to_8bit
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
-from digits.runtime.segment import Box, Cuts, Segmentation, best_cut, reading_order, segment
+from digits.runtime.segment import Box, Cuts, Segmentation, best_cut, reading_order, segment, union
 from digits.runtime.segment import Region as SegRegion
 
 # Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
@@ -371,8 +371,9 @@ def _explained(model: Model, found: list[tuple[SegRegion, np.ndarray]],
 def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray]]:
     """Each candidate region of ``seg`` with the model's probabilities, or the parts of
     a cut that won (``read_digits``); letters of words and separators score 0. A region
-    whose cut wins is touching digits, never a letter of a word."""
-    probs = model.probabilities(seg.crops)
+    whose cut wins is touching digits, never a letter of a word. Pieces of one digit
+    are joined first (``_join_pieces``)."""
+    seg, probs = _join_pieces(model, seg, model.probabilities(seg.crops))
     separators = _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut. Below
     # SPLIT_WIDE_ASPECT a region has room for a digit and a 1 beside it only (a pair), and
@@ -444,6 +445,58 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         else:
             found.append((region, p))
     return found
+
+
+def _join_pieces(model: Model, seg: Segmentation, probs: np.ndarray
+                 ) -> tuple[Segmentation, np.ndarray]:
+    """``seg`` with the pieces of one digit that the segmentation left apart made one
+    region (a 5's bar lifted off its belly, a stroke broken by faint ink), and ``probs``
+    (float32 [N, classes]) to match. Two regions are pieces of one digit when one is
+    rejected by the model, the other is read below LOW_CONFIDENCE (or rejected too),
+    they share JOIN_COLUMNS of the narrower one's columns, lie at most JOIN_GAP of the
+    taller one's height apart, and the model reads their union as a digit at JOIN_MIN
+    or more. Pairs are taken best union first, each region once. Needs a reject class:
+    ``seg`` as it is without one."""
+    if model.reject_index is None or len(seg.regions) < 2:
+        return seg, probs
+    scores = np.array([_digit_score(model, p) for p in probs])
+    rejected = np.flatnonzero(scores == 0)
+    if len(rejected) == 0:
+        return seg, probs
+    boxes = np.array([r.box for r in seg.regions], np.int64)
+    ax, ay, aw, ah = (v[:, None] for v in boxes[rejected].T)
+    bx, by, bw, bh = (v[None, :] for v in boxes.T)
+    columns = np.minimum(ax + aw, bx + bw) - np.maximum(ax, bx)
+    gap = np.maximum(ay, by) - np.minimum(ay + ah, by + bh)
+    near = (columns >= tuning.JOIN_COLUMNS * np.minimum(aw, bw)) \
+        & (gap <= tuning.JOIN_GAP * np.maximum(ah, bh)) \
+        & (scores[None, :] < tuning.LOW_CONFIDENCE) & (rejected[:, None] != np.arange(len(boxes)))
+    pairs = sorted({(min(int(rejected[k]), int(j)), max(int(rejected[k]), int(j)))
+                    for k, j in zip(*np.nonzero(near), strict=True)})
+    if not pairs:
+        return seg, probs
+    unions = [union(seg.regions[i], seg.regions[j]) for i, j in pairs]
+    joined = model.probabilities(np.stack([seg.crop(u)[None] for u in unions]))
+    regions, crops_, boxes_, probs_ = (list(seg.regions), list(seg.crops), list(seg.boxes),
+                                       list(probs))
+    used: set[int] = set()
+    dropped: set[int] = set()
+    for k in sorted(range(len(pairs)), key=lambda k: -_digit_score(model, joined[k])):
+        (i, j), score = pairs[k], _digit_score(model, joined[k])
+        if score < tuning.JOIN_MIN:
+            break
+        if i in used or j in used:
+            continue
+        used |= {i, j}
+        dropped.add(j)
+        regions[i], boxes_[i], probs_[i] = unions[k], seg.frame_box(unions[k]), joined[k]
+        crops_[i] = seg.crop(unions[k])[None]
+    if not dropped:
+        return seg, probs
+    keep = [n for n in range(len(regions)) if n not in dropped]
+    return (replace(seg, regions=[regions[n] for n in keep], boxes=[boxes_[n] for n in keep],
+                    crops=np.stack([crops_[n] for n in keep])),
+            np.stack([probs_[n] for n in keep]))
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
