@@ -512,8 +512,10 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     digit either; or in ``near`` (its best cut read every part as a digit, at
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
     counts as one letter. One such letter between two regions of the run is a word too
-    ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. Needs a reject
-    class: empty without one."""
+    ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. A run whose
+    letters are less than WORD_LETTER_SHARE of it (a letter as wide as N heights counts
+    N) is digits with a mark among them, never a word. Needs a reject class: empty
+    without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
@@ -526,7 +528,10 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
-        return sum(letters[j] for j in run) >= tuning.WORD_MIN_LETTERS or (
+        count = sum(letters[j] for j in run)
+        if count < tuning.WORD_LETTER_SHARE * sum(max(1, letters[j]) for j in run):
+            return False  # a line of digits with a mark or two among them
+        return count >= tuning.WORD_MIN_LETTERS or (
             any(uncut_letter[j] for j in run) and any(doubtful[j] for j in run)) or any(
             uncut_letter[j] for j in run[1:-1])
 

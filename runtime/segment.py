@@ -94,7 +94,9 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     opened away (kernels wider than any stroke). Ink differs from the median AND from
     its own polarity's surface: a fat brush or a loop does not pull the median over, and
     a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
-    the one with more such pixels; its surface is the background, removed.
+    the one with more such pixels, unless they cover more than INK_MAX_SHARE of the
+    frame (the paper of a page dense with digits); its surface is the background,
+    removed.
 
     A small image, or one where neither polarity finds much thin ink and the ink
     reaches all four edges (a tight crop whose strokes are wider than the kernel; in an
@@ -122,6 +124,8 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     is_light = light > dark
     if max(dark, light) < T.POLARITY_CLEAR * min(dark, light):
         is_light = is_light if on_desk else _light_from_border(small, half)
+    if max(dark, light) > T.INK_MAX_SHARE * half.size >= min(dark, light):
+        is_light = dark > light  # the paper of a dense page, not ink
     if (min(h, w) >= T.ONE_DIGIT_MAX_SIDE and share < T.TIGHT_CROP_THIN_INK_SHARE
             and _fat_crop(small)):
         return *_one_level(gray), None

@@ -63,6 +63,12 @@ COLOUR_SAMPLES = 8
 # closer than that, the border decides (segment._light_from_border). A fat 8's loops
 # counted 791 light against 690 dark pixels (generated fat brushes, seed 0).
 POLARITY_CLEAR = 2.0
+# Ink is the lesser part of a frame: a polarity whose thin ink covers more than
+# INK_MAX_SHARE of it is the surface, and the other polarity wins. A 4032x3024 page of
+# 1,092 MNIST digits 90 px tall (an attack) is texture at the surfaces' low resolution:
+# its median fell 50 levels below the paper, the paper counted as light ink on 51 % of
+# the frame against 23 % of dark ink, and 15 digits were read.
+INK_MAX_SHARE = 0.4
 # When less than this share of the frame is thin ink of either polarity, the frame is
 # one digit whose strokes are wider than the kernel (a tight crop): one background
 # level is used instead. Generated tight crops (seed 1) had 0.1-0.3 %; frames with
@@ -504,6 +510,11 @@ WORD_GAP = 0.35
 WORD_HEIGHT_RATIO = 1.5
 WORD_MIN_LETTERS = 2
 WORD_REJECT = 0.5
+# ...and letters are at least WORD_LETTER_SHARE of its characters (SOLO: one in four): a
+# page dense with handwritten digits (an attack: 1,092 MNIST digits 90 px tall, a
+# digit's width or less apart) chains each line into one run, and its one or two
+# rejected regions made every line a word (176 digits read; 1,063 with this share).
+WORD_LETTER_SHARE = 0.2
 # A region less than SEPARATOR_HEIGHT_SHARE as tall as both its neighbours on a line,
 # within SEPARATOR_REACH of their height of each, is a separator (a comma, a point, a
 # dash), not a digit: the comma of a handwritten "3,141" was 0.31 of its neighbours'

@@ -399,3 +399,51 @@ def test_a_five_whose_bar_is_lifted_off_is_one_digit(reader, monkeypatch) -> Non
     monkeypatch.setattr(tuning, "JOIN_MIN", 2.0)  # the join off: the test can fail
     assert sum(reader.read(f).text == "5" for f in fives) < 35
 
+
+
+def test_a_page_dense_with_digits_is_read(reader) -> None:
+    """A 4032x3024 page of MNIST test digits, ink 90 px tall at a pitch of 90 px, lines
+    108 px apart: at the surfaces' low resolution it is texture (the paper was taken for
+    light ink: 15 of 1,092 read, an attack), and each line chains into one run, whose
+    one or two rejected regions made it a word (176 read). Each placed digit must be
+    found (a read digit's box centre in its cell) and read right."""
+    images, labels = load_arrays(default_root(), train=False)
+    rng = np.random.default_rng(5)
+    ink = np.zeros((3024, 4032), np.float32)
+    placed = []
+    for y in range(40, 3024 - 180, 108):
+        for x in range(40, 4032 - 180, 90):
+            k = int(rng.integers(len(images)))
+            ys, xs = np.nonzero(images[k] > 30)
+            crop = images[k][ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+            w = max(1, round(crop.shape[1] * 90 / crop.shape[0]))
+            digit = cv2.resize(crop, (w, 90), interpolation=cv2.INTER_CUBIC) > 115  # bold
+            ink[y:y + 90, x:x + w] = np.maximum(ink[y:y + 90, x:x + w], digit)
+            placed.append((x, y, int(labels[k])))
+    page = (235 - 205 * cv2.GaussianBlur(ink, (0, 0), 0.8)).astype(np.uint8)
+    got = reader.read(page).digits
+    right = 0
+    for x, y, label in placed:
+        inside = [d for d in got if x <= d.box[0] + d.box[2] / 2 < x + 90
+                  and y <= d.box[1] + d.box[3] / 2 < y + 90]
+        right += len(inside) == 1 and inside[0].label == label
+    assert right >= 0.9 * len(placed), (right, len(placed))
+
+
+def test_a_mark_among_many_digits_makes_no_word(reader) -> None:
+    """A run of one line's regions is a word when letters are WORD_LETTER_SHARE of it or
+    more: "SOLO" read as 5, 0, "not a digit", 0 is; twelve digits with one rejected mark
+    among them are not (each line of a page dense with digits was taken for a word)."""
+    from digits.runtime.reader import _in_words
+    from digits.runtime.segment import Region as SegRegion
+
+    def run(n: int, mark: int) -> tuple[list[SegRegion], np.ndarray]:
+        regions = [SegRegion((60 * i, 0, 50, 80), np.ones((80, 50), bool)) for i in range(n)]
+        probs = np.zeros((n, 11), np.float32)
+        probs[:, 7] = 0.99
+        probs[mark] = 0
+        probs[mark, 10] = 0.99  # "not a digit"
+        return regions, probs
+
+    assert _in_words(reader.model, *run(4, 2), cut=set(), near=set()) == {0, 1, 2, 3}
+    assert _in_words(reader.model, *run(12, 6), cut=set(), near=set()) == set()
