@@ -311,6 +311,8 @@ def _structure_shaped(box: Box, others: np.ndarray) -> bool:
     the other digits' boxes (float32 [N,4] x, y, w, h): right beside a digit and taller
     than it (at most PEN_BESIDE_GAP of that digit's height away, side by side,
     PEN_BESIDE_TALL times its height: a form box's side against the digit it holds), or
+    nearly touching it and as thin as a printed line (at most PEN_TOUCH_GAP away and
+    PEN_LINE_WIDTH wide, of its height: what is left of a side the digit touched), or
     PEN_TALL times as tall as every other digit (a margin line, a sheet's edge)."""
     x, y, w, h = box
     ox, oy, ow, oh = others.T
@@ -318,8 +320,9 @@ def _structure_shaped(box: Box, others: np.ndarray) -> bool:
         return True
     side_by_side = np.minimum(y + h, oy + oh) - np.maximum(y, oy) >= 0.5 * np.minimum(h, oh)
     gap = np.maximum(ox - (x + w), x - (ox + ow))
-    return bool(np.any(side_by_side & (gap <= tuning.PEN_BESIDE_GAP * oh)
-                       & (h >= tuning.PEN_BESIDE_TALL * oh)))
+    taller = (gap <= tuning.PEN_BESIDE_GAP * oh) & (h >= tuning.PEN_BESIDE_TALL * oh)
+    thin = (gap <= tuning.PEN_TOUCH_GAP * oh) & (w <= tuning.PEN_LINE_WIDTH * oh)
+    return bool(np.any(side_by_side & (taller | thin)))
 
 
 def _ink_colours(image: np.ndarray, boxes: list[Box]) -> list[np.ndarray | None]:

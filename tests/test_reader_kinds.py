@@ -332,10 +332,14 @@ def test_digits_on_a_dark_grid_are_read(model: Model) -> None:
 
 def test_a_one_in_another_ink_than_the_digits_is_structure(model: Model) -> None:
     """A gray bar read as a 1 right beside a digit written in blue is a form box's side,
-    rejected; the same bar in the digits' blue is a 1, read; a gray 1 at a writer's gap
-    from the blue digits is a second pen's 1 (a receipt's, a correction), read."""
+    rejected, whether taller than the digit or as thin as a printed line (the rest of a
+    side the digit touched, shorter than it); the same bar in the digits' blue is a 1,
+    read; a gray 1 at a writer's gap from the blue digits is a second pen's 1 (a
+    receipt's, a correction), read."""
     blue, gray = (150, 60, 20), (70, 70, 70)
-    for bar, gap, want in ((gray, 4, "2345"), (blue, 4, "23145"), (gray, 36, "23145")):
+    for bar, gap, top, want in ((gray, 4, 45, "2345"), (blue, 4, 45, "23145"),
+                                (gray, 36, 45, "23145"), (gray, 4, 75, "2345"),
+                                (blue, 4, 75, "23145")):
         canvas = kinds.paper(200, 560, np.random.default_rng(1), level=240)
         x = 40
         for k, ch in enumerate("2345"):
@@ -343,10 +347,10 @@ def test_a_one_in_another_ink_than_the_digits_is_structure(model: Model) -> None
             kinds.paste(canvas, a, x, 150 - a.shape[0], blue)
             x += a.shape[1] + 40
             if k == 1:
-                canvas[45:160, x - 40 + gap:x - 40 + gap + 8] = bar  # a box side, 1.25x a digit
+                canvas[top:160, x - 40 + gap:x - 40 + gap + 8] = bar  # a box side
                 x += gap + 8
         digits, rejected = read_digits(model, kinds.finish(canvas), 0.3)
-        assert "".join(str(d.label) for d in digits) == want, (bar, gap)
+        assert "".join(str(d.label) for d in digits) == want, (bar, gap, top)
         assert rejected == (1 if want == "2345" else 0)
 
 
