@@ -163,7 +163,7 @@ def check_writable(folder: Path, what: str = "--out") -> None:
     if folder.exists() and not folder.is_dir():
         raise DigitsError(f"cannot write to {what} {folder}: it is not a folder")
     try:
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digits-write-test.")
         os.close(fd)
         os.unlink(tmp)

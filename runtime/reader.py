@@ -479,21 +479,23 @@ def _join_pieces(model: Model, seg: Segmentation, probs: np.ndarray
     if not pairs:
         return seg, probs
     unions = [union(seg.regions[i], seg.regions[j]) for i, j in pairs]
-    joined = model.probabilities(np.stack([seg.crop(u)[None] for u in unions]))
+    union_crops = np.stack([seg.crop(u)[None] for u in unions])
+    joined = model.probabilities(union_crops)
+    union_scores = [_digit_score(model, p) for p in joined]
     regions, crops_, boxes_, probs_ = (list(seg.regions), list(seg.crops), list(seg.boxes),
                                        list(probs))
     used: set[int] = set()
-    dropped: set[int] = set()
-    for k in sorted(range(len(pairs)), key=lambda k: -_digit_score(model, joined[k])):
-        (i, j), score = pairs[k], _digit_score(model, joined[k])
-        if score < tuning.JOIN_MIN:
+    dropped: set[int] = set()  # the second piece of each joined pair
+    for k in sorted(range(len(pairs)), key=lambda k: -union_scores[k]):
+        i, j = pairs[k]
+        if union_scores[k] < tuning.JOIN_MIN:
             break
         if i in used or j in used:
             continue
         used |= {i, j}
         dropped.add(j)
         regions[i], boxes_[i], probs_[i] = unions[k], seg.frame_box(unions[k]), joined[k]
-        crops_[i] = seg.crop(unions[k])[None]
+        crops_[i] = union_crops[k]
     if not dropped:
         return seg, probs
     keep = [n for n in range(len(regions)) if n not in dropped]
