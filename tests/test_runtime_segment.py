@@ -670,12 +670,17 @@ def test_a_tall_finely_ruled_page_takes_few_line_searches(monkeypatch) -> None:
     densest = steps._densest_line
     monkeypatch.setattr(steps, "_densest_line", lambda *a: calls.append(1) or densest(*a))
     page = np.full((6000, 1000), 235, np.uint8)
+    cv2.putText(page, "2025", (300, 3000), cv2.FONT_HERSHEY_SIMPLEX, 4, 20, 10)
+    unruled = [r.box[0] for r in steps.segment(page).regions]  # where the glyphs are
+    assert len(unruled) == 4
+    calls.clear()
     for y in range(20, 6000, 6):
         cv2.line(page, (0, y), (999, y), 120, 1)
     cv2.putText(page, "2025", (300, 3000), cv2.FONT_HERSHEY_SIMPLEX, 4, 20, 10)
     seg = steps.segment(page)
     assert len(calls) <= 8
-    assert [r.box[0] for r in seg.regions] == [304, 376, 454, 530]
+    ruled = [r.box[0] for r in seg.regions]  # the lines' ends stay on a glyph's edge
+    assert len(ruled) == 4 and all(abs(a - b) <= 4 for a, b in zip(ruled, unruled, strict=True))
     assert all(r.height > 80 for r in seg.regions)
 
 
