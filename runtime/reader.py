@@ -519,9 +519,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     counts as one letter. One such letter between two regions of the run is a word too
     ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. A run whose
     letters are less than WORD_LETTER_SHARE of it (a letter as wide as N heights counts
-    N) is digits with a mark among them, never a word; so is a run with no uncut
-    letter (each region read as "not a digit" was cut into digits that won: touching
-    handwritten digits, "05" and "139"). Needs a reject class: empty without one."""
+    N) is digits with a mark among them, never a word. Needs a reject class: empty
+    without one."""
     if model.reject_index is None or len(regions) < tuning.WORD_MIN_LETTERS:
         return set()
     boxes = [r.box for r in regions]
@@ -534,8 +533,6 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
 
     def word(run: list[int]) -> bool:
-        if not any(uncut_letter[j] for j in run):
-            return False  # touching digits, every one of their regions cut
         count = sum(letters[j] for j in run)
         if count < tuning.WORD_LETTER_SHARE * sum(max(1, letters[j]) for j in run):
             return False  # a line of digits with a mark or two among them

@@ -117,8 +117,6 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("touching", 11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 ("2")
     ("touching", 3, 23),  # "5668": "66", as wide as tall, read whole as a 6 at 0.81 ("568")
     ("crop", 11, 34),  # "703": the 3 at the crop's right side taken for a desk strip ("70")
-    ("touching", 3, 43),  # "05139": "05" and "139" rejected whole, both cut into digits
-                          # that won, made a word of two letters ("")
 ])
 def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int,
                                          frame: int) -> None:
