@@ -238,7 +238,8 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     fat digit) is read both ways;
     the reading whose digits explain more of it wins (``_explained``). A 1 placed as a
     printed line is and in another ink than the other digits is rejected
-    (``_other_ink_ones``).
+    (``_other_ink_ones``). A wide region read in doubt is read again narrowed
+    (``_narrowed``).
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.image``
     takes)."""
@@ -253,6 +254,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
         other_found = _decide(model, other)
         if _explained(model, other_found, floor) > _explained(model, found, floor):
             seg, found = other, other_found
+    found = _narrowed(model, seg, found)
     t2 = time.perf_counter()
     digits, rejected = [], 0
     order, _ = reading_order([r.box for r, _p in found])
@@ -275,6 +277,29 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     if times is not None:
         times += [t1 - t0, t2 - t1, time.perf_counter() - t2]
     return digits, rejected
+
+
+def _narrowed(model: Model, seg: Segmentation, found: list[tuple[SegRegion, np.ndarray]]
+              ) -> list[tuple[SegRegion, np.ndarray]]:
+    """``found`` with each region WIDE_DOUBT_ASPECT as wide as tall or more, read as a
+    digit below WIDE_DOUBT_MAX, read again narrowed to WIDE_READ_ASPECT of its height
+    (``Segmentation.crop``): a digit written wide, stretched or photographed at a slant
+    is then read at WIDE_DOUBT_MAX or more and the new reading replaces the first; a
+    scrawl stays in doubt and is rejected (probabilities zeroed). Regions read as "not
+    a digit" are left alone: narrowed, a flat stroke with a hook at its end (a box's
+    corner, a "¬") reads as a 7 at 0.9 or more."""
+    doubt = [k for k, (r, p) in enumerate(found)
+             if r.width >= tuning.WIDE_DOUBT_ASPECT * r.height
+             and 0 < _digit_score(model, p) < tuning.WIDE_DOUBT_MAX]
+    if not doubt:
+        return found
+    again = model.probabilities(np.stack(
+        [seg.crop(found[k][0], tuning.WIDE_READ_ASPECT)[None] for k in doubt]))
+    out = list(found)
+    for k, p in zip(doubt, again, strict=True):
+        out[k] = (found[k][0], p if _digit_score(model, p) >= tuning.WIDE_DOUBT_MAX
+                  else np.zeros_like(p))
+    return out
 
 
 def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:

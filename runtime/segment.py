@@ -1418,10 +1418,12 @@ class Segmentation:
     # reader also reads ``segment(frame, one_level=True)`` and keeps the better reading
     other_polarity: bool = False
 
-    def crop(self, region: Region) -> np.ndarray:
+    def crop(self, region: Region, aspect: float | None = None) -> np.ndarray:
         """The region's own ink, scaled to [0,1] and fitted: float32 [28, 28]. A region
         longer than CROP_MAX_SIDE is first reduced by an integer factor, each pixel the
-        most of its block (strokes keep their ink)."""
+        most of its block (strokes keep their ink). ``aspect``: the fitted ink is first
+        narrowed to that width / height (a digit written wide, read as one of usual
+        width; ``reader.read_digits``)."""
         assert self.ink is not None
         x, y, w, h = region.box
         mask = region.mask.astype(np.uint8)
@@ -1436,7 +1438,11 @@ class Segmentation:
         low = 0.5 * self.level
         img = np.clip((ink - low) / max(1.0, top - low), 0, 1)
         img[soft == 0] = 0
-        return crops.fit(img, crops.stroke_width(mask))
+        stroke = crops.stroke_width(mask)
+        if aspect is not None and img.shape[1] > aspect * img.shape[0]:
+            img = cv2.resize(img, (max(1, round(aspect * img.shape[0])), img.shape[0]),
+                             interpolation=cv2.INTER_AREA)
+        return crops.fit(img, stroke)
 
     def frame_box(self, region: Region) -> Box:
         """A region's box in pixels of the original frame."""

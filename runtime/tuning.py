@@ -494,6 +494,25 @@ SPLIT_WIDE_PART_MIN = 0.85
 JOIN_COLUMNS = 0.3
 JOIN_GAP = 0.25
 JOIN_MIN = 0.9
+# A region WIDE_DOUBT_ASPECT as wide as tall or more, read as a digit below WIDE_DOUBT_MAX,
+# is read again narrowed to WIDE_READ_ASPECT of its height (``reader._narrowed``): kept
+# with that reading when it reads at WIDE_DOUBT_MAX or more, else rejected. The widest
+# digits of every hand (Hershey 4s and 5s, square 0s) are ~1.2 as wide as tall and read
+# surely; the no-digit frames' false digits are mostly wide scrawls read as 4, 7 or 8 at
+# 0.3-0.6 (tuning seeds 3 and 5, 60 frames a condition: 8 of 16). Rejecting them outright
+# lost real wide digits (a helper's 1,730 images: 24 worse, 7 better: stretched print,
+# long-bar 7s, numbers photographed at a slant). Narrowed first, on tuning seeds 3 / 5 /
+# 11 / 13 (100-200 frames a condition): no-digit false digits 8 / 7 / 6 / 12 -> 4 / 3 / 6
+# / 7, touching seed 5 +1 frame, page seeds 5 and 11 -1 frame each (a 6 twice as wide as
+# tall read right at 0.5, in doubt narrowed); 400 MNIST test digits stretched 2.5 times as
+# wide: 277 -> 289 read; two helpers' attacks of 1,730 and 1,913 images: 12 and 14
+# better, 2 and 4 worse. WIDE_READ_ASPECT 0.65 instead: 1 frame worse over the seeds.
+# Regions rejected whole were narrowed too in a first version (kept at 0.9): +12 wide
+# digits of the first attack, but a flat stroke with a hook at its end (a box's corner, a
+# "¬") read as a 7 at 0.90-0.99 (the second attack: 40 false 7s).
+WIDE_DOUBT_ASPECT = 1.2
+WIDE_DOUBT_MAX = 0.6
+WIDE_READ_ASPECT = 0.8
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
 # WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and

@@ -401,6 +401,28 @@ def test_a_five_whose_bar_is_lifted_off_is_one_digit(reader, monkeypatch) -> Non
 
 
 
+def test_a_digit_written_wide_is_read_narrowed(reader, monkeypatch) -> None:
+    """A region WIDE_DOUBT_ASPECT as wide as tall read in doubt is read again narrowed
+    (reader._narrowed): 400 MNIST test digits stretched to 2.5 times their width, 84 px
+    tall on paper, read 289 right (277 without)."""
+    from digits.runtime import tuning
+
+    images, labels = load_arrays(default_root(), train=False)
+    pages = []
+    for image in images[:400]:
+        page = np.full((200, 320), 235, np.uint8)
+        page[50:134, 40:250] = np.minimum(235, cv2.resize(255 - image, (210, 84)))
+        pages.append(page)
+
+    def right() -> int:
+        return sum(reader.read(p).text == str(label)
+                   for p, label in zip(pages, labels[:400], strict=True))
+
+    assert right() >= 285
+    monkeypatch.setattr(tuning, "WIDE_DOUBT_ASPECT", 1e9)  # no re-read: the test can fail
+    assert right() < 285
+
+
 def test_a_page_dense_with_digits_is_read(reader) -> None:
     """A 4032x3024 page of MNIST test digits, ink 90 px tall at a pitch of 90 px, lines
     108 px apart: at the surfaces' low resolution it is texture (the paper was taken for

@@ -117,6 +117,9 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("touching", 11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 ("2")
     ("touching", 3, 23),  # "5668": "66", as wide as tall, read whole as a 6 at 0.81 ("568")
     ("crop", 11, 34),  # "703": the 3 at the crop's right side taken for a desk strip ("70")
+    ("no-digits", 3, 19),  # scrawls wider than tall read as a 7 at 0.46 and as 4s at
+    ("no-digits", 3, 86),  # 0.58 and 0.43, in doubt again when read narrowed
+    ("no-digits", 3, 96),  # (reader._narrowed)
 ])
 def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int,
                                          frame: int) -> None:
@@ -124,7 +127,7 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     read exactly: a grid line cut by the frame's edge and a dense grid's doubled columns
     (squared), a digit touching its box keeps its strokes and the box's rim goes
     (form), touching pairs rejected whole are cut (touching), a crop's last digit is no
-    desk strip (crop)."""
+    desk strip (crop), a wide scrawl read in doubt is no digit (no-digits)."""
     from digits.scenes import generate_condition
     scene = generate_condition(condition, frame + 1, seed=seed)[frame]
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
