@@ -1421,9 +1421,9 @@ class Segmentation:
     def crop(self, region: Region, aspect: float | None = None) -> np.ndarray:
         """The region's own ink, scaled to [0,1] and fitted: float32 [28, 28]. A region
         longer than CROP_MAX_SIDE is first reduced by an integer factor, each pixel the
-        most of its block (strokes keep their ink). ``aspect``: the fitted ink is first
-        narrowed to that width / height (a digit written wide, read as one of usual
-        width; ``reader.read_digits``)."""
+        most of its block (strokes keep their ink). ``aspect``: the ink of a region wider
+        than that (width / height) is narrowed to it before it is fitted (a digit
+        written wide read as one of usual width; ``reader._narrowed``)."""
         assert self.ink is not None
         x, y, w, h = region.box
         mask = region.mask.astype(np.uint8)
