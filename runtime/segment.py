@@ -95,8 +95,8 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     its own polarity's surface: a fat brush or a loop does not pull the median over, and
     a desk's edge is a surface step in both (so neither polarity counts it). Polarity is
     the one with more such pixels, unless they cover more than INK_MAX_SHARE of the
-    frame (the paper of a page dense with digits); its surface is the background,
-    removed.
+    frame (the paper of a page dense with digits); its surface, less what fat strokes
+    left in it (``_fat_remnants_filled``), is the background, removed.
 
     A small image, or one where neither polarity finds much thin ink and the ink
     reaches all four edges (a tight crop whose strokes are wider than the kernel; in an
@@ -129,11 +129,47 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     if (min(h, w) >= T.ONE_DIGIT_MAX_SIDE and share < T.TIGHT_CROP_THIN_INK_SHARE
             and _fat_crop(small)):
         return *_one_level(gray), None
-    surface = opened if is_light else closed
+    surface = _fat_remnants_filled(small, opened if is_light else closed,
+                                   cv2.MORPH_OPEN if is_light else cv2.MORPH_CLOSE, k)
     bg = cv2.resize(cv2.GaussianBlur(surface, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
     return ((cv2.subtract(gray, bg), True, surface) if is_light
             else (cv2.subtract(bg, gray), False, surface))
+
+
+def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, op: int,
+                         k: np.ndarray) -> np.ndarray:
+    """The surface ``surface`` of ``small`` (uint8, low resolution; ``op`` MORPH_CLOSE:
+    dark strokes closed over, MORPH_OPEN: light ones opened away, with ``k``) where
+    blurred fat strokes were wider than ``k``: they stay behind in it, taken then for
+    paper, and the ink fades there and is gone where strokes cross (a tight crop of a
+    fat 4 read "111"). The surface made with a kernel REMNANT_KERNEL_FACTOR as wide is
+    taken over each such remnant: differing from it by POLARITY_MIN_CONTRAST or more,
+    at least as wide as ``k`` (a desk's strip or corner left beside a sheet is
+    narrower), and meeting the frame's sides along at most REMNANT_SIDE_CONTACT of its
+    short side (a stroke cut by the frame's edge does; a desk or a shaded side runs
+    along it)."""
+    size = T.REMNANT_KERNEL_FACTOR * k.shape[0]
+    wider = cv2.morphologyEx(small, op, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    gap = (cv2.absdiff(wider, surface) >= T.POLARITY_MIN_CONTRAST).astype(np.uint8)
+    if not gap.any():
+        return surface
+    n, labels = cv2.connectedComponents(gap, connectivity=8)
+    sides = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
+    contact = np.bincount(sides, minlength=n)
+    # each remnant's widest point: twice the largest distance to its outside
+    half = cv2.distanceTransform(np.pad(gap, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    widest = np.zeros(n, np.float32)
+    np.maximum.at(widest, labels.ravel(), half.ravel())
+    take = np.flatnonzero((contact <= T.REMNANT_SIDE_CONTACT * min(small.shape))
+                          & (2 * widest >= k.shape[0]))
+    take = take[take > 0]
+    if not len(take):
+        return surface
+    where = cv2.dilate(np.isin(labels, take).astype(np.uint8), k) > 0  # their rims too
+    out = surface.copy()
+    out[where] = wider[where]
+    return out
 
 
 def _edge_cover(mask: np.ndarray) -> list[float]:

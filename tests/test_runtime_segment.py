@@ -241,6 +241,26 @@ def test_a_fat_crop_is_one_level_a_sheet_with_a_rim_of_desk_is_not(onnx_model) -
     assert steps.ink_map(shaded)[2] is not None
 
 
+def test_fat_strokes_left_in_the_surface_are_taken_out_a_desk_band_is_not() -> None:
+    """At low resolution (short side 60, kernel 11), a blurred cross of strokes 8 px
+    wide stays behind in the closed surface (the crossing 170 levels darker than the
+    paper, the strokes 75); the wider kernel's surface is taken there (15 and 0 darker).
+    A dark band of desk along a whole side, as wide, stays in the surface."""
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
+    small = np.full((80, 60), 230, np.uint8)
+    cv2.line(small, (30, 8), (30, 72), 40, 8)
+    cv2.line(small, (10, 40), (50, 40), 40, 8)
+    small = cv2.GaussianBlur(small, (0, 0), 2)
+    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)
+    assert closed[40, 30] < 100 and closed[10, 30] < 160  # remnants in the surface
+    filled = steps._fat_remnants_filled(small, closed, cv2.MORPH_CLOSE, k)
+    assert filled.min() >= 210
+    desk = np.full((80, 60), 230, np.uint8)
+    desk[:, :14] = 40
+    closed = cv2.morphologyEx(desk, cv2.MORPH_CLOSE, k)
+    assert (steps._fat_remnants_filled(desk, closed, cv2.MORPH_CLOSE, k) == closed).all()
+
+
 def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
     """A short bar on a long faint line (the soft shadow along a sheet's edge, above the
     ink threshold in places) is a piece of the line; a bar with no faint run beyond it,
