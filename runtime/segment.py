@@ -146,23 +146,28 @@ def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, op: int,
     fat 4 read "111"). The surface made with a kernel REMNANT_KERNEL_FACTOR as wide is
     taken over each such remnant: differing from it by POLARITY_MIN_CONTRAST or more,
     at least as wide as ``k`` (a desk's strip or corner left beside a sheet is
-    narrower), and meeting the frame's sides along at most REMNANT_SIDE_CONTACT of its
-    short side (a stroke cut by the frame's edge does; a desk or a shaded side runs
+    narrower) and at most REMNANT_MAX_WIDTH of its longer side (strokes are long; a
+    coin, a cap, a label or a patch of shadow on the page is about as long as wide, and
+    stays surface), and meeting the frame's sides along at most REMNANT_SIDE_CONTACT of
+    its short side (a stroke cut by the frame's edge does; a desk or a shaded side runs
     along it)."""
     size = T.REMNANT_KERNEL_FACTOR * k.shape[0]
     wider = cv2.morphologyEx(small, op, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     gap = (cv2.absdiff(wider, surface) >= T.POLARITY_MIN_CONTRAST).astype(np.uint8)
     if not gap.any():
         return surface
-    n, labels = cv2.connectedComponents(gap, connectivity=8)
+    n, labels, stats, _c = cv2.connectedComponentsWithStats(gap, connectivity=8)
     sides = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
     contact = np.bincount(sides, minlength=n)
     # each remnant's widest point: twice the largest distance to its outside
     half = cv2.distanceTransform(np.pad(gap, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
     widest = np.zeros(n, np.float32)
     np.maximum.at(widest, labels.ravel(), half.ravel())
+    widest *= 2
+    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     take = np.flatnonzero((contact <= T.REMNANT_SIDE_CONTACT * min(small.shape))
-                          & (2 * widest >= k.shape[0]))
+                          & (widest >= k.shape[0])
+                          & (widest <= T.REMNANT_MAX_WIDTH * longest))
     take = take[take > 0]
     if not len(take):
         return surface

@@ -373,6 +373,23 @@ def make_card_on_desk(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+def make_coin_on_page(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """A number written on a page with a coin or a bottle cap lying beside it: a dark
+    disc 26-38 % of the frame's short side, wider than the background's kernel (a fat
+    stroke would be as wide, but long)."""
+    text = digits_text(rng, int(rng.integers(2, 5)))
+    h, w = 480, 640
+    canvas = paper(h, w, rng)
+    r = int(h * rng.uniform(0.13, 0.19))
+    cx = int(rng.integers(w - 3 * r, w - r - 10))
+    cv2.circle(canvas, (cx, int(rng.integers(r + 10, h - r - 10))), r,
+               tuple(float(v) for v in rng.uniform(30, 90, 3)), -1, cv2.LINE_AA)
+    height = int(rng.integers(50, 90))
+    _row(canvas, text, 30, int(rng.integers(40, h - height - 40)), height,
+         max(3, height // 12), INKS[int(rng.integers(len(INKS)))], rng, gap=0.3)
+    return finish(cv2.GaussianBlur(canvas, (0, 0), 1.0)), text
+
+
 def make_squared(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """Squared (grid) paper whose lines are nearly as dark as the ink."""
     text = digits_text(rng, int(rng.integers(2, 6)))
@@ -656,7 +673,8 @@ DIGIT_KINDS: dict[str, Kind] = {
     "thin_ones": make_thin_ones, "touching": make_touching,
     "form_boxes": make_form_boxes, "form_touching_sides": make_form_touching_sides,
     "markers": make_markers, "ruled_margin": make_ruled_margin,
-    "card_on_desk": make_card_on_desk, "squared": make_squared,
+    "card_on_desk": make_card_on_desk, "coin_on_page": make_coin_on_page,
+    "squared": make_squared,
     "squarish_zeros": make_squarish_zeros, "broken_stroke": make_broken_stroke,
     "receipt": make_receipt, "comma_number": make_comma_number, "raised": make_raised,
     "continental": make_continental,
