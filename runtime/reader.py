@@ -90,8 +90,7 @@ COMMA_ASPECT = 1.5
 class Digit:
     """One digit read off the image.
 
-    label: 0-9. confidence: the model's softmax probability of that label, in [0,1] (of
-    1 and 7 together for a 7 taken for its writer's flagged 1: ``_flagged_ones``).
+    label: 0-9. confidence: the model's softmax probability of that label, in [0,1].
     box: (x, y, w, h) in pixels of the image. line, number: indices into the Result's
     `lines` and `numbers`. region: index into the Reader's `rois` (None without ROIs).
     probabilities: the softmax over the model's labels, float32 [10] in `Model.labels`
@@ -240,8 +239,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     the reading whose digits explain more of it wins (``_explained``). A 1 placed as a
     printed line is and in another ink than the other digits is rejected
     (``_other_ink_ones``). A wide region read in doubt is read again narrowed
-    (``_narrowed``). A 7 that is 1-like in an image holding a flagged 1 is a 1
-    (``_flagged_ones``).
+    (``_narrowed``).
 
     image: uint8 BGR [H,W,3], BGRA [H,W,4] or gray [H,W] (any ``digits.image``
     takes)."""
@@ -273,7 +271,6 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     if other_ink:
         digits = [d for i, d in enumerate(digits) if i not in other_ink]
         rejected += len(other_ink)
-    digits = _flagged_ones(model, digits)
     if regions is not None and found:
         regions(np.stack([seg.crop(r)[None] for r, _p in found]),
                 [seg.frame_box(r) for r, _p in found], np.stack([p for _r, p in found]))
@@ -302,27 +299,6 @@ def _narrowed(model: Model, seg: Segmentation, found: list[tuple[SegRegion, np.n
     for k, p in zip(doubt, again, strict=True):
         out[k] = (found[k][0], p if _digit_score(model, p) >= tuning.WIDE_DOUBT_MAX
                   else np.zeros_like(p))
-    return out
-
-
-def _flagged_ones(model: Model, digits: list[Digit]) -> list[Digit]:
-    """``digits`` with each 7 read with P(1) at least SEVEN_AS_ONE x P(7) taken for a 1,
-    when the image also holds a 1 read with P(7) at least FLAGGED_ONE: one writer's 1s
-    look alike, and a writer who starts a 1 with a flag (which makes it 7-like) writes
-    some of them with a flag as long as a 7's bar. Its confidence is then P(1) + P(7):
-    the model's answer to "a 1 or a 7", which the writer's habit settles. MNIST test
-    digits: 0.8 % of 1s are so 7-like and 2.3 % of 7s so 1-like, so two strangers' 1
-    and 7 side by side are so taken about once in 5,000."""
-    i1, i7 = model.labels.index(1), model.labels.index(7)
-    if not any(d.label == 1 and d.probabilities is not None
-               and d.probabilities[i7] >= tuning.FLAGGED_ONE for d in digits):
-        return digits
-    out = []
-    for d in digits:
-        p = d.probabilities
-        if d.label == 7 and p is not None and p[i1] >= tuning.SEVEN_AS_ONE * p[i7]:
-            d = replace(d, label=1, confidence=float(p[i1] + p[i7]))
-        out.append(d)
     return out
 
 

@@ -529,12 +529,6 @@ JOIN_MIN = 0.9
 WIDE_DOUBT_ASPECT = 1.2
 WIDE_DOUBT_MAX = 0.6
 WIDE_READ_ASPECT = 0.8
-# A frame holding a 1 read with P(7) >= FLAGGED_ONE (a flag) takes its 7s read with P(1) >=
-# SEVEN_AS_ONE x P(7) for 1s (``reader._flagged_ones``). Tuning seeds 3 / 5 / 11, 14
-# digit conditions of 100 frames (page 25): 18 flagged 1s read as 7s mended, no digit
-# broken (0.1 and 0.1: 13 mended; 0.01 and 0.05: 21 mended, a 7 broken).
-FLAGGED_ONE = 0.05
-SEVEN_AS_ONE = 0.05
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
 # WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and

@@ -423,29 +423,6 @@ def test_a_digit_written_wide_is_read_narrowed(reader, monkeypatch) -> None:
     assert right() < 285
 
 
-def test_a_seven_beside_a_one_of_another_hand_stays_a_seven(reader) -> None:
-    """A 7 is taken for a flagged 1 only beside a 7-like 1 of the same image
-    (reader._flagged_ones): 120 pairs of MNIST test 1s and 7s (American writers, who
-    flag neither) read as before, and printed 1s and 7s with serifs too."""
-    images, labels = load_arrays(default_root(), train=False)
-    rng = np.random.default_rng(17)
-    ones, sevens = np.flatnonzero(labels == 1), np.flatnonzero(labels == 7)
-    right = 0
-    for _ in range(120):
-        pair = [int(rng.choice(ones)), int(rng.choice(sevens))]
-        rng.shuffle(pair)
-        page = np.full((160, 320), 235, np.uint8)
-        for k, i in enumerate(pair):
-            x = 40 + 120 * k
-            page[30:114, x:x + 84] = np.minimum(235, cv2.resize(255 - images[i], (84, 84)))
-        right += [d.label for d in reader.read(page).digits] == [int(labels[i]) for i in pair]
-    assert right >= 117
-    for font in (cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX):
-        page = np.full((200, 720), 235, np.uint8)
-        cv2.putText(page, "171771", (20, 150), font, 4, 30, 6, cv2.LINE_AA)
-        assert [d.label for d in reader.read(page).digits] == [1, 7, 1, 7, 7, 1]
-
-
 def test_a_page_dense_with_digits_is_read(reader) -> None:
     """A 4032x3024 page of MNIST test digits, ink 90 px tall at a pitch of 90 px, lines
     108 px apart: at the surfaces' low resolution it is texture (the paper was taken for

@@ -128,9 +128,6 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("crop", 5, 63),  # a fat blurred 8 filling the crop: its strokes, wider than the
     ("crop", 5, 72),  # surface's kernel, stayed in the surface and the ink broke where
     ("crop", 11, 33),  # they cross ("00", "111", "1111"; segment._fat_remnants_filled)
-    ("flagged", 3, 56),  # "11", "1511", "111212": a flagged 1 read as a 7 beside the
-    ("flagged", 3, 98),  # writer's other flagged 1s, read as 1s with P(7) of 0.05 or
-    ("flagged", 11, 14),  # more ("17", "7511", "171212"; reader._flagged_ones)
     ("no-digits", 3, 19),  # scrawls wider than tall read as a 7 at 0.46 and as 4s at
     ("no-digits", 3, 86),  # 0.58 and 0.43, in doubt again when read narrowed
     ("no-digits", 3, 96),  # (reader._narrowed)
@@ -141,9 +138,8 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     read exactly: a grid line cut by the frame's edge and a dense grid's doubled columns
     (squared), a digit touching its box keeps its strokes and the box's rim goes
     (form), touching pairs rejected whole are cut (touching), a crop's last digit is no
-    desk strip and a fat digit filling it stays whole (crop), a 1-like 7 beside its
-    writer's flagged 1s is a 1 (flagged), a wide scrawl read in doubt is no digit
-    (no-digits)."""
+    desk strip and a fat digit filling it stays whole (crop), a wide scrawl read in
+    doubt is no digit (no-digits)."""
     from digits.scenes import generate_condition
     scene = generate_condition(condition, frame + 1, seed=seed)[frame]
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
