@@ -38,7 +38,16 @@ from digits.image import to_8bit
 from digits.runtime import sources as src
 from digits.runtime import tuning
 from digits.runtime.model import Model
-from digits.runtime.segment import Box, Cuts, Segmentation, best_cut, reading_order, segment, union
+from digits.runtime.segment import (
+    Box,
+    Cuts,
+    Segmentation,
+    best_cut,
+    loop_count,
+    reading_order,
+    segment,
+    union,
+)
 from digits.runtime.segment import Region as SegRegion
 
 # Version of the JSON record (DESIGN.md, Recognition output). 1: source, frame, digits,
@@ -302,6 +311,21 @@ def _narrowed(model: Model, seg: Segmentation, found: list[tuple[SegRegion, np.n
     return out
 
 
+def _loopy_rejected(model: Model, found: list[tuple[SegRegion, np.ndarray]]
+                    ) -> list[tuple[SegRegion, np.ndarray]]:
+    """``found`` with each region read as a digit below LOOPY_DOUBT_MAX whose ink encloses
+    LOOPY_LOOPS holes or more, each LOOPY_AREA of its height squared or more, rejected
+    (probabilities zeroed): no digit has more than two loops; a scrawl that crosses
+    itself has, and the model reads some scrawls as 4s and 8s."""
+    out = []
+    for r, p in found:
+        if 0 < _digit_score(model, p) < tuning.LOOPY_DOUBT_MAX \
+                and loop_count(r, tuning.LOOPY_AREA * r.height ** 2) >= tuning.LOOPY_LOOPS:
+            p = np.zeros_like(p)
+        out.append((r, p))
+    return out
+
+
 def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:
     """Indices of the 1s among ``digits`` that are printed structure, not a pen's 1: placed
     as a printed line is (``_structure_shaped``) and in another ink than the others
@@ -400,7 +424,8 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     """Each candidate region of ``seg`` with the model's probabilities, or the parts of
     a cut that won (``read_digits``); letters of words and separators score 0. A region
     whose cut wins is touching digits, never a letter of a word. Pieces of one digit
-    are joined first (``_join_pieces``)."""
+    are joined first (``_join_pieces``); a scrawl with loops is rejected last
+    (``_loopy_rejected``)."""
     seg, probs = _join_pieces(model, seg, model.probabilities(seg.crops))
     separators = _separators(seg.regions)
     # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut. Below
@@ -472,7 +497,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
             found += won[i]
         else:
             found.append((region, p))
-    return found
+    return _loopy_rejected(model, found)
 
 
 def _join_pieces(model: Model, seg: Segmentation, probs: np.ndarray

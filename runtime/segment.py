@@ -1603,6 +1603,14 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
     return path, float(score)
 
 
+def loop_count(region: Region, area: float) -> int:
+    """How many holes of ``area`` working pixels or more a region's ink encloses (a 0, 6
+    or 9 one, an 8 two; a scrawl that crosses itself more)."""
+    n, _labels = cv2.connectedComponents(_loops(region.mask, area).astype(np.uint8),
+                                         connectivity=4)
+    return n - 1
+
+
 def _loops(mask: np.ndarray, area: float) -> np.ndarray:
     """The background a region's ink encloses in holes of ``area`` pixels or more (a 0's,
     6's, 8's loops; not the small gaps where touching digits meet twice): bool [h, w]

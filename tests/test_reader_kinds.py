@@ -131,6 +131,9 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("no-digits", 3, 19),  # scrawls wider than tall read as a 7 at 0.46 and as 4s at
     ("no-digits", 3, 86),  # 0.58 and 0.43, in doubt again when read narrowed
     ("no-digits", 3, 96),  # (reader._narrowed)
+    ("no-digits", 3, 2),  # zigzag scrawls crossing themselves into 3-5 loops, read as a 4
+    ("no-digits", 3, 70),  # and 8s at 0.72-0.88 (reader._loopy_rejected)
+    ("no-digits", 5, 37),
 ])
 def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int,
                                          frame: int) -> None:
@@ -139,7 +142,7 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     (squared), a digit touching its box keeps its strokes and the box's rim goes
     (form), touching pairs rejected whole are cut (touching), a crop's last digit is no
     desk strip and a fat digit filling it stays whole (crop), a wide scrawl read in
-    doubt is no digit (no-digits)."""
+    doubt, or one with more loops than a digit has, is no digit (no-digits)."""
     from digits.scenes import generate_condition
     scene = generate_condition(condition, frame + 1, seed=seed)[frame]
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels

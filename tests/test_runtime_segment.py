@@ -268,6 +268,22 @@ def test_fat_strokes_left_in_the_surface_are_taken_out_a_desk_band_is_not() -> N
     assert (steps._fat_remnants_filled(coin, closed, cv2.MORPH_CLOSE, k) == closed).all()
 
 
+def test_loop_count_an_eight_has_two_a_crossing_scrawl_more() -> None:
+    """An 8 of two rings encloses two holes; a zigzag drawn back across itself encloses
+    more; a pinhole in a stroke (below the area asked for) does not count."""
+    eight = np.zeros((100, 60), np.uint8)
+    cv2.circle(eight, (30, 27), 20, 1, 6)
+    cv2.circle(eight, (30, 72), 22, 1, 6)
+    eight[72, 8:10] = 0  # a pinhole in the lower ring's stroke
+    region = steps.Region((0, 0, 60, 100), eight.astype(bool))
+    assert steps.loop_count(region, 0.005 * 100 ** 2) == 2
+    scrawl = np.zeros((100, 140), np.uint8)
+    points = np.array([[5, 90], [40, 5], [70, 90], [100, 5], [135, 90], [5, 50], [135, 50]])
+    cv2.polylines(scrawl, [points.astype(np.int32)], False, 1, 5)
+    region = steps.Region((0, 0, 140, 100), scrawl.astype(bool))
+    assert steps.loop_count(region, 0.005 * 100 ** 2) >= 3
+
+
 def test_a_piece_of_a_long_faint_line_is_no_digit() -> None:
     """A short bar on a long faint line (the soft shadow along a sheet's edge, above the
     ink threshold in places) is a piece of the line; a bar with no faint run beyond it,
