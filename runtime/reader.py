@@ -315,8 +315,9 @@ def _loopy_rejected(model: Model, found: list[tuple[SegRegion, np.ndarray]]
                     ) -> list[tuple[SegRegion, np.ndarray]]:
     """``found`` with each region read as a digit below LOOPY_DOUBT_MAX whose ink encloses
     LOOPY_LOOPS holes or more, each LOOPY_AREA of its height squared or more, rejected
-    (probabilities zeroed): no digit has more than two loops; a scrawl that crosses
-    itself has, and the model reads some scrawls as 4s and 8s."""
+    (probabilities zeroed): a digit has two loops at most, three where an 8's two rings
+    overlap; a scrawl that crosses itself has more, and the model reads some scrawls as
+    4s and 8s."""
     out = []
     for r, p in found:
         if 0 < _digit_score(model, p) < tuning.LOOPY_DOUBT_MAX \
