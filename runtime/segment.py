@@ -1455,9 +1455,8 @@ class Segmentation:
     level: float = 0.0  # the ink threshold
     scale: int = 1  # original pixels per working pixel
     stroke: float = 0.0  # the frame's stroke width, working pixels
-    # a small image whose one-level polarity (``_one_level``) is not the one taken, or a
-    # large one taken for light ink that one level finds dark: the reader also reads
-    # ``segment(frame, one_level=True)`` and keeps the better reading
+    # a small image whose one-level polarity (``_one_level``) is not the one taken: the
+    # reader also reads ``segment(frame, one_level=True)`` and keeps the better reading
     other_polarity: bool = False
 
     def crop(self, region: Region, aspect: float | None = None) -> np.ndarray:
@@ -1691,12 +1690,8 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     pixels = to_8bit(frame)
     gray, scale = working_gray(pixels)
     ink, light, surface = (*_one_level(gray), None) if one_level else ink_map(gray)
-    # a small image, or a large one whose surfaces found light ink where one level finds
-    # dark (the paper between a close-up's fat strokes, narrower than the kernel, is no
-    # light ink): its polarity is in doubt
-    other = not one_level and (
-        (min(gray.shape) < T.ONE_DIGIT_MAX_SIDE or (light and surface is not None))
-        and _one_level(gray)[1] != light)
+    other = (not one_level and min(gray.shape) < T.ONE_DIGIT_MAX_SIDE
+             and _one_level(gray)[1] != light)
     binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)

@@ -147,29 +147,6 @@ def make_small_crop(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return _number_crop(rng, (18, 61), (0, 1))
 
 
-def make_fat_close_up(rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    """One or two MNIST digits 250-600 px tall drawn with a marker 5-9 % of their height
-    wide, out of focus (blur 1-3 % of it), with a margin of 5-20 % all round: the paper
-    between the strokes is narrower than the background's kernel, and the strokes wider."""
-    images, labels = _mnist()
-    idx = rng.integers(len(images), size=int(rng.integers(1, 3)))
-    height = int(rng.integers(250, 601))
-    k = max(3, int(height * rng.uniform(0.05, 0.09)) | 1)
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    glyphs = [cv2.dilate(mnist_glyph(images[i], height), disc) for i in idx]
-    margin = int(height * rng.uniform(0.05, 0.2))
-    gap = int(height * 0.15)
-    canvas = paper(height + 2 * margin, sum(a.shape[1] for a in glyphs)
-                   + gap * (len(glyphs) - 1) + 2 * margin, rng)
-    ink = INKS[int(rng.integers(len(INKS)))]
-    x = margin
-    for a in glyphs:
-        paste(canvas, a, x, margin, ink)
-        x += a.shape[1] + gap
-    canvas = cv2.GaussianBlur(canvas, (0, 0), height * rng.uniform(0.01, 0.03))
-    return finish(canvas), "".join(str(int(labels[i])) for i in idx)
-
-
 def _number_crop(rng: np.random.Generator, heights: tuple[int, int],
                  margins: tuple[int, int]) -> tuple[np.ndarray, str]:
     """2-4 MNIST digits side by side, cut out: a height and a margin drawn from the
@@ -669,7 +646,7 @@ def make_empty_form(rng: np.random.Generator) -> tuple[np.ndarray, str]:
 DIGIT_KINDS: dict[str, Kind] = {
     "canvas_alpha": make_canvas_alpha, "fat_brush": make_fat_brush,
     "tight_crop": make_tight_crop, "large_crop": make_large_crop,
-    "small_crop": make_small_crop, "fat_close_up": make_fat_close_up,
+    "small_crop": make_small_crop,
     "thin_ones": make_thin_ones, "touching": make_touching,
     "form_boxes": make_form_boxes, "form_touching_sides": make_form_touching_sides,
     "markers": make_markers, "ruled_margin": make_ruled_margin,

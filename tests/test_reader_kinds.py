@@ -36,12 +36,8 @@ N = 6
 # (with fat strokes' remnants taken out of the surface, 38 of the 60 against 39 before;
 # seed 0's 20 as before, 12).
 # form_touching_sides: bold digits against their box's side read 24 of 30 (seed 0).
-# fat_close_up: fat blurred digits with a margin, the paper between their strokes taken
-# for light ink: 12 of 20 read (seeds 3 and 11: 11 and 3), 20 with a large image's
-# polarity in doubt read both ways (20 and 18).
-NEEDED = {"broken_stroke": 3, "receipt": 3, "touching_one": 11, "form_touching_sides": 4,
-          "fat_close_up": 18}
-COUNT = {"touching_one": 20, "fat_close_up": 20}
+NEEDED = {"broken_stroke": 3, "receipt": 3, "touching_one": 11, "form_touching_sides": 4}
+COUNT = {"touching_one": 20}
 
 
 @pytest.fixture(scope="module")
