@@ -146,35 +146,41 @@ def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, op: int,
     fat 4 read "111"). The surface made with a kernel REMNANT_KERNEL_FACTOR as wide is
     taken over each such remnant: differing from it by POLARITY_MIN_CONTRAST or more,
     at least as wide as ``k`` (a desk's strip or corner left beside a sheet is
-    narrower) and at most REMNANT_MAX_WIDTH of its longer side (strokes are long; a
-    coin, a cap, a label or a patch of shadow on the page is about as long as wide, and
-    stays surface), and meeting the frame's sides along at most REMNANT_SIDE_CONTACT of
-    its short side (a stroke cut by the frame's edge does; a desk or a shaded side runs
-    along it)."""
+    narrower), filling at most REMNANT_MAX_SOLIDITY of its convex hull (strokes bend and
+    cross; a coin, a cap, a phone, a remote, a label or a patch of shadow on the page
+    is solid, and stays surface), and meeting the frame's sides along at most
+    REMNANT_SIDE_CONTACT of its short side (a stroke cut by the frame's edge does; a
+    desk or a shaded side runs along it)."""
     size = T.REMNANT_KERNEL_FACTOR * k.shape[0]
     wider = cv2.morphologyEx(small, op, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     gap = (cv2.absdiff(wider, surface) >= T.POLARITY_MIN_CONTRAST).astype(np.uint8)
     if not gap.any():
         return surface
-    n, labels, stats, _c = cv2.connectedComponentsWithStats(gap, connectivity=8)
+    n, labels = cv2.connectedComponents(gap, connectivity=8)
     sides = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
     contact = np.bincount(sides, minlength=n)
     # each remnant's widest point: twice the largest distance to its outside
     half = cv2.distanceTransform(np.pad(gap, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
     widest = np.zeros(n, np.float32)
     np.maximum.at(widest, labels.ravel(), half.ravel())
-    widest *= 2
-    longest = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    take = np.flatnonzero((contact <= T.REMNANT_SIDE_CONTACT * min(small.shape))
-                          & (widest >= k.shape[0])
-                          & (widest <= T.REMNANT_MAX_WIDTH * longest))
-    take = take[take > 0]
-    if not len(take):
+    take = [i for i in np.flatnonzero((contact <= T.REMNANT_SIDE_CONTACT * min(small.shape))
+                                      & (2 * widest >= k.shape[0]))
+            if i > 0 and _solidity(labels == i) <= T.REMNANT_MAX_SOLIDITY]
+    if not take:
         return surface
     where = cv2.dilate(np.isin(labels, take).astype(np.uint8), k) > 0  # their rims too
     out = surface.copy()
     out[where] = wider[where]
     return out
+
+
+def _solidity(mask: np.ndarray) -> float:
+    """The share of its convex hull that a mask (bool [h, w], one blob) fills: ~1 for a
+    solid shape, a digit's strokes ~0.5-0.7."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL,
+                                   cv2.CHAIN_APPROX_SIMPLE)
+    hull = cv2.contourArea(cv2.convexHull(np.concatenate(contours)))
+    return float(np.count_nonzero(mask)) / max(hull, 1.0)
 
 
 def _edge_cover(mask: np.ndarray) -> list[float]:

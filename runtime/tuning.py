@@ -31,20 +31,20 @@ BACKGROUND_KERNEL = 11
 POLARITY_MIN_CONTRAST = 40
 # Blurred fat strokes wider than the kernel stay behind in the surface, and the ink
 # breaks where they cross (``segment._fat_remnants_filled``): such remnants, at least
-# the kernel wide, at most REMNANT_MAX_WIDTH of their longer side wide, and meeting the
-# frame's sides along at most REMNANT_SIDE_CONTACT of its short side, are taken from the
-# surface made with a kernel REMNANT_KERNEL_FACTOR times as wide. Tuning seeds 3 / 5 /
-# 11, 100 frames a condition: crop 98 / 96 / 97 -> 99 / 98 / 100 % frames exact (fat 4s
-# and 8s read "111", "00"), canvas 99 / 98 -> 100 / 99 % (seeds 3, 5), no other frame
-# changed. Taken on both surfaces before polarity is decided, and without the width
-# rules, a desk's corner went too: desk 90 / 93 -> 89 / 91 %. Without the longer-side
-# rule a helper's 2,570 images lost 110 (a coin, a cap, a label or a patch of shadow 26-38
-# % of the short side, inside the page, became one big "0" and its digits were lost:
-# such a remnant is 0.8-0.96 of its longer side wide; a fat digit's 0.22-0.33); with it,
-# 229 better and 4 worse (with the large images' polarity doubt, ``segment.segment``).
+# the kernel wide, filling at most REMNANT_MAX_SOLIDITY of their convex hull, and meeting
+# the frame's sides along at most REMNANT_SIDE_CONTACT of its short side, are taken from
+# the surface made with a kernel REMNANT_KERNEL_FACTOR times as wide. Tuning seeds 3 / 5
+# / 11, 100 frames a condition: crop 98 / 96 / 97 -> 98 / 98 / 99 % frames exact (fat 4s
+# and 8s read "111", "00"), no other frame changed. A fat digit's remnant fills 0.55-0.70
+# of its hull; a coin, cap, phone, remote or patch of shadow lying on the page 0.9-1.0.
+# Without the solidity rule those objects became ink and their page's digits were lost
+# (two helpers' attacks: 110 of 2,570 images, and 11 of 180 pages with a phone or a
+# remote); with it, 15 better and 3 worse of the 2,570 (the 3 were misread before).
+# Taken on both surfaces before polarity is decided, a desk's corner went too (desk 90 /
+# 93 -> 89 / 91 %).
 REMNANT_KERNEL_FACTOR = 2
 REMNANT_SIDE_CONTACT = 0.25
-REMNANT_MAX_WIDTH = 0.5
+REMNANT_MAX_SOLIDITY = 0.8
 # A step of the writing surface (a sheet's edge on a desk) is a difference of this many
 # gray levels between neighbouring pixels of the reduced surface, along at least
 # SURFACE_STEP_SPAN of its short side (shorter: what is left of a brush wider than the

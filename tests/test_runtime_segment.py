@@ -245,8 +245,8 @@ def test_fat_strokes_left_in_the_surface_are_taken_out_a_desk_band_is_not() -> N
     """At low resolution (short side 60, kernel 11), a blurred cross of strokes 8 px
     wide stays behind in the closed surface (the crossing 170 levels darker than the
     paper, the strokes 75); the wider kernel's surface is taken there (15 and 0 darker).
-    A dark band of desk along a whole side, as wide, stays in the surface, and so does a
-    coin on the page (as long as wide: no stroke)."""
+    A dark band of desk along a whole side, as wide, stays in the surface, and so do a
+    coin and a remote control lying on the page (solid: no strokes)."""
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (11, 11))
     small = np.full((80, 60), 230, np.uint8)
     cv2.line(small, (30, 8), (30, 72), 40, 8)
@@ -266,6 +266,12 @@ def test_fat_strokes_left_in_the_surface_are_taken_out_a_desk_band_is_not() -> N
     closed = cv2.morphologyEx(coin, cv2.MORPH_CLOSE, k)
     assert closed[40, 30] < 100
     assert (steps._fat_remnants_filled(coin, closed, cv2.MORPH_CLOSE, k) == closed).all()
+    remote = np.full((80, 60), 230, np.uint8)
+    cv2.rectangle(remote, (12, 30), (45, 44), 40, -1)
+    remote = cv2.GaussianBlur(remote, (0, 0), 2)
+    closed = cv2.morphologyEx(remote, cv2.MORPH_CLOSE, k)
+    assert closed[37, 28] < 100
+    assert (steps._fat_remnants_filled(remote, closed, cv2.MORPH_CLOSE, k) == closed).all()
 
 
 def test_loop_count_an_eight_has_two_a_crossing_scrawl_more() -> None:
