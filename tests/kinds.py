@@ -353,7 +353,7 @@ def make_card_on_desk(rng: np.random.Generator) -> tuple[np.ndarray, str]:
 def make_coin_on_page(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A number written on a page with a coin or a bottle cap lying beside it: a dark
     disc 26-38 % of the frame's short side, wider than the background's kernel (a fat
-    stroke would be as wide, but long)."""
+    stroke may be as wide, but it is not solid)."""
     text = digits_text(rng, int(rng.integers(2, 5)))
     h, w = 480, 640
     canvas = paper(h, w, rng)

@@ -33,8 +33,8 @@ N = 6
 # regions were cut, 3/6 with it (the 1's stroke often reads as part of the digit).
 # The model with printed digits reads 27 -> 30 of 60 (seeds 0, 3 and 11, 20 each); one
 # more or less of 6 is noise at ~50 %, so this kind is generated COUNT times: 12 of 20
-# (with fat strokes' remnants taken out of the surface, 38 of the 60 against 39 before;
-# seed 0's 20 as before, 12).
+# (39 of the 60 now; a first version of segment._fat_remnants_filled joined a 6 and its 1
+# into one region on the 6th image of seed 0 and read 1 of the first 6).
 # form_touching_sides: bold digits against their box's side read 24 of 30 (seed 0).
 NEEDED = {"broken_stroke": 3, "receipt": 3, "touching_one": 11, "form_touching_sides": 4}
 COUNT = {"touching_one": 20}
