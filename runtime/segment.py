@@ -129,18 +129,17 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None]:
     if (min(h, w) >= T.ONE_DIGIT_MAX_SIDE and share < T.TIGHT_CROP_THIN_INK_SHARE
             and _fat_crop(small)):
         return *_one_level(gray), None
-    surface = _fat_remnants_filled(small, opened if is_light else closed,
-                                   cv2.MORPH_OPEN if is_light else cv2.MORPH_CLOSE, k)
+    surface = _fat_remnants_filled(small, opened if is_light else closed, k, is_light)
     bg = cv2.resize(cv2.GaussianBlur(surface, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
     return ((cv2.subtract(gray, bg), True, surface) if is_light
             else (cv2.subtract(bg, gray), False, surface))
 
 
-def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, op: int,
-                         k: np.ndarray) -> np.ndarray:
-    """The surface ``surface`` of ``small`` (uint8, low resolution; ``op`` MORPH_CLOSE:
-    dark strokes closed over, MORPH_OPEN: light ones opened away, with ``k``) where
+def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, k: np.ndarray,
+                         light: bool) -> np.ndarray:
+    """The surface ``surface`` of ``small`` (uint8, low resolution; ``small`` with its
+    dark strokes closed over with ``k``, or its light ones opened away when ``light``) where
     blurred fat strokes were wider than ``k``: they stay behind in it, taken then for
     paper, and the ink fades there and is gone where strokes cross (a tight crop of a
     fat 4 read "111"). The surface made with a kernel REMNANT_KERNEL_FACTOR as wide is
@@ -152,7 +151,8 @@ def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, op: int,
     REMNANT_SIDE_CONTACT of its short side (a stroke cut by the frame's edge does; a
     desk or a shaded side runs along it)."""
     size = T.REMNANT_KERNEL_FACTOR * k.shape[0]
-    wider = cv2.morphologyEx(small, op, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    wider = cv2.morphologyEx(small, cv2.MORPH_OPEN if light else cv2.MORPH_CLOSE,
+                             cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     gap = (cv2.absdiff(wider, surface) >= T.POLARITY_MIN_CONTRAST).astype(np.uint8)
     if not gap.any():
         return surface
@@ -1611,20 +1611,26 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
 def loop_count(region: Region, area: float) -> int:
     """How many holes of ``area`` working pixels or more a region's ink encloses (a 0, 6
     or 9 one, an 8 two; a scrawl that crosses itself more)."""
-    n, _labels = cv2.connectedComponents(_loops(region.mask, area).astype(np.uint8),
-                                         connectivity=4)
-    return n - 1
+    return len(_holes(region.mask, area)[1])
 
 
 def _loops(mask: np.ndarray, area: float) -> np.ndarray:
     """The background a region's ink encloses in holes of ``area`` pixels or more (a 0's,
     6's, 8's loops; not the small gaps where touching digits meet twice): bool [h, w]
     for ``mask`` (bool [h, w], ink)."""
+    labels, big = _holes(mask, area)
+    return np.isin(labels[1:-1, 1:-1], big) & ~mask
+
+
+def _holes(mask: np.ndarray, area: float) -> tuple[np.ndarray, list[int]]:
+    """The background of ``mask`` (bool [h, w], ink) padded by one pixel, labelled in
+    4-connected parts (int32 [h + 2, w + 2]; the ink is label 0), and the labels of the
+    parts it encloses of ``area`` pixels or more."""
     background = np.pad(~mask, 1, constant_values=True).astype(np.uint8)
     n, labels, stats, _c = cv2.connectedComponentsWithStats(background, connectivity=4)
     outside = labels[0, 0]
-    big = [i for i in range(n) if i != outside and stats[i, cv2.CC_STAT_AREA] >= area]
-    return np.isin(labels[1:-1, 1:-1], big) & ~mask
+    return labels, [i for i in range(1, n)
+                    if i != outside and stats[i, cv2.CC_STAT_AREA] >= area]
 
 
 def _cut_paths(cost: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarray]:

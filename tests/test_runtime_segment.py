@@ -254,24 +254,24 @@ def test_fat_strokes_left_in_the_surface_are_taken_out_a_desk_band_is_not() -> N
     small = cv2.GaussianBlur(small, (0, 0), 2)
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)
     assert closed[40, 30] < 100 and closed[10, 30] < 160  # remnants in the surface
-    filled = steps._fat_remnants_filled(small, closed, cv2.MORPH_CLOSE, k)
+    filled = steps._fat_remnants_filled(small, closed, k, False)
     assert filled.min() >= 210
     desk = np.full((80, 60), 230, np.uint8)
     desk[:, :14] = 40
     closed = cv2.morphologyEx(desk, cv2.MORPH_CLOSE, k)
-    assert (steps._fat_remnants_filled(desk, closed, cv2.MORPH_CLOSE, k) == closed).all()
+    assert (steps._fat_remnants_filled(desk, closed, k, False) == closed).all()
     coin = np.full((80, 60), 230, np.uint8)
     cv2.circle(coin, (30, 40), 9, 40, -1)
     coin = cv2.GaussianBlur(coin, (0, 0), 2)
     closed = cv2.morphologyEx(coin, cv2.MORPH_CLOSE, k)
     assert closed[40, 30] < 100
-    assert (steps._fat_remnants_filled(coin, closed, cv2.MORPH_CLOSE, k) == closed).all()
+    assert (steps._fat_remnants_filled(coin, closed, k, False) == closed).all()
     remote = np.full((80, 60), 230, np.uint8)
     cv2.rectangle(remote, (12, 30), (45, 44), 40, -1)
     remote = cv2.GaussianBlur(remote, (0, 0), 2)
     closed = cv2.morphologyEx(remote, cv2.MORPH_CLOSE, k)
     assert closed[37, 28] < 100
-    assert (steps._fat_remnants_filled(remote, closed, cv2.MORPH_CLOSE, k) == closed).all()
+    assert (steps._fat_remnants_filled(remote, closed, k, False) == closed).all()
 
 
 def test_loop_count_an_eight_has_two_a_crossing_scrawl_more() -> None:
