@@ -839,7 +839,8 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
     into one strip, an empty box (else read as a 0). Boxes are looked for on ``binary``
     and on ``faint`` when given (``faint_ink``: a strip whose faint sides the ink mask
     lacks is whole there; a digit touching its box there is apart in ``binary``), and
-    erased from ``binary``.
+    erased from ``binary``. A cell whose digit touches its side is found by its hull
+    (``_bitten_cells``), its line erased only where no stroke crosses it.
 
     A box is a region whose outline is a convex quadrilateral (``_quadrilateral``), at
     least BOX_MIN_SIDE wide and tall, drawn with a thin line: its ink, divided by half its
@@ -883,7 +884,14 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
             continue  # a grid running off every side: squared paper (remove_lines)
         quad = _quadrilateral(contours[i])
         inner = [contours[j] for j in inner_ids]
-        quads = [q for q in map(_quadrilateral, inner) if q is not None]
+        shapes = [_quadrilateral(c) for c in inner]
+        quads = [q for q in shapes if q is not None]
+        others = [c for c, q in zip(inner, shapes, strict=True) if q is None]
+        # cells a digit touching their side bites: their line is erased where no stroke
+        # crosses it (_erase_bitten)
+        bitten = _bitten_cells(others, quads, None if quad is None else
+                               (quad, _outline_runs(mask, quad)[0])) if others else []
+        quads += bitten
         if quad is None:  # not a box; a row of cells drawn as separate boxes still is
             quads = _cells(quads)
             if not quads:
@@ -905,14 +913,92 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         margin = T.SHEET_ERASE_MARGIN if sheet else T.CELL_ERASE_MARGIN if quad is None else 0
         outlines = quads if quad is None else [quad, *quads]
         width = 2 * (round(thick) + margin) + 1
-        cv2.polylines(band, outlines, True, 255, width)
+        cut = {id(c) for c in bitten}
+        cv2.polylines(band, [c for c in outlines if id(c) not in cut], True, 255, width)
         if quad is not None:  # a digit touching its box: only the box's own line goes
             runs = runs or _outline_runs(mask, quad)
             own = min(thick, max(1.0, runs[0]))
             width = 2 * (round(own) + margin) + 1
             if quads and not sheet:
                 _strip_dividers(mask, quad, quads, thick, erase)
-        cv2.polylines(erase, outlines, True, 255, width)
+        cv2.polylines(erase, [c for c in outlines if id(c) not in cut], True, 255, width)
+        _erase_bitten(mask, erase, band, [c for c in outlines if id(c) in cut],
+                      round(runs[0] if runs else thick), margin)
+
+
+def _erase_bitten(mask: np.ndarray, erase: np.ndarray, band: np.ndarray,
+                  rects: list[np.ndarray], line: int, margin: int) -> None:
+    """Draw into ``erase`` and ``band`` (``remove_boxes``) the lines around the bitten
+    cells ``rects`` (the rectangles of their insides, 4 corners as ``_bitten_cells``
+    gives them), ``line`` px thick and ``margin`` px more either side, from the cell's
+    inside outward: its digit touches its line, and erased from the cell's outline
+    inward as well, a 2's foot on it went (read as a 7). A cell keeps its lines as
+    they are when a stroke of ``mask`` crosses one (``_crossing``; a digit overflowing
+    into the next cell or out of its box: the bits of line between strokes were read
+    as 1s, and a 9's stem along the line went with it, read as a 6), or when the ink
+    along a side runs outward thicker than two lines (two boxes drawn side by side)
+    and BITE_ALIGN px more (``_side_runs``: a piece of a cell whose side is a bold
+    digit's stem)."""
+    line = max(1, line)
+    out = (line + 1) / 2  # the line's middle, outward from the cell's inside
+    width = line + 2 * margin + 1
+    sides = []
+    for rect in rects:
+        corners = rect.reshape(4, 2).astype(np.float32)
+        if max(_side_runs(mask, corners, 3 * line + 6)) > 2 * line + T.BITE_ALIGN:
+            continue
+        across, along = np.zeros_like(mask), np.zeros_like(mask)  # horizontal, vertical
+        (cx, cy), (w, h), angle = cv2.minAreaRect(corners)
+        moved = np.round(cv2.boxPoints(((cx, cy), (w + 2 * out, h + 2 * out), angle)))
+        for a, b in zip(moved, np.roll(moved, -1, axis=0), strict=True):
+            flat = abs(b[0] - a[0]) >= abs(b[1] - a[1])
+            cv2.line(across if flat else along, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])),
+                     255, width)
+        ends = np.zeros_like(mask)  # where the row's other lines meet this cell's
+        for x, y in moved:
+            cv2.circle(ends, (int(x), int(y)), 2 * width, 255, -1)
+        sides.append((cv2.subtract(across, ends), cv2.subtract(along, ends), across | along))
+    if not sides:
+        return
+    rest = cv2.subtract(mask, functools.reduce(np.bitwise_or, [c for *_, c in sides], erase))
+    # (ink a band's width away: beyond the band, and beyond a neighbouring cell's band
+    # where the divider between them is thinner than the box's outer line; a slanted
+    # stroke meets the two sides of a line that far apart along it)
+    g = replace(_LineScale.at(1), thick=width)
+    beyond_x = cv2.dilate(rest, np.ones((1, width), np.uint8))
+    beyond_y = cv2.dilate(rest, np.ones((width, 1), np.uint8))
+    for across, along, lines in sides:  # (crossed away from the corners, where the
+        # row's other lines meet them)
+        if not (_crossing(beyond_x, across, g, False).any()
+                or _crossing(beyond_y, along, g, True).any()):
+            erase |= lines
+            # the band, for the rim of a blurred line: BITE_RIM px wider either side, not
+            # as thick as the region's ink over its outline (which counts the digits
+            # touching it: a 1 beside the side went with it)
+            band |= cv2.dilate(lines, np.ones((2 * T.BITE_RIM + 1,) * 2, np.uint8))
+
+
+def _side_runs(mask: np.ndarray, corners: np.ndarray, reach: int) -> list[float]:
+    """Per side of a cell (``corners``: float32 [4,2], the rectangle of its inside), the
+    median length in px of the run of ink from the cell's inside outward, up to
+    ``reach`` px, at BOX_SIDE_SAMPLES points over the middle BITE_SIDE_SHARE of the
+    side (its corners meet the other lines): a box's line."""
+    along = np.roll(corners, -1, axis=0) - corners  # the 4 sides, [4, 2]
+    normal = along[:, ::-1] * np.float32([-1, 1])
+    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1.0)[:, None]
+    outward = np.sum((corners - corners.mean(axis=0)) * normal, axis=1) >= 0
+    normal[~outward] *= -1
+    cut = (1 - T.BITE_SIDE_SHARE) / 2
+    at = np.linspace(cut, 1 - cut, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
+    steps = np.arange(1, reach + 1, dtype=np.float32)[None, None, :, None]
+    pts = corners[:, None, None, :] + at * along[:, None, None, :] \
+        + steps * normal[:, None, None, :]  # [4 sides, samples, reach, xy]
+    xs = np.round(pts[..., 0]).astype(np.intp)
+    ys = np.round(pts[..., 1]).astype(np.intp)
+    inside = (xs >= 0) & (ys >= 0) & (xs < mask.shape[1]) & (ys < mask.shape[0])
+    ink = inside & (mask[np.clip(ys, 0, mask.shape[0] - 1), np.clip(xs, 0, mask.shape[1] - 1)] > 0)
+    run = np.where(ink.all(axis=2), reach, (~ink).argmax(axis=2))  # [4, samples]
+    return [float(v) for v in np.median(run, axis=1)]
 
 
 def _strip_dividers(mask: np.ndarray, quad: np.ndarray, cells: list[np.ndarray],
@@ -978,6 +1064,70 @@ def _outline_runs(mask: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
     return float(np.median(_REACH[end][found])), cover
 
 
+def _bitten_cells(holes: list[np.ndarray], cells: list[np.ndarray],
+                  box: tuple[np.ndarray, float] | None = None) -> list[np.ndarray]:
+    """The 4 corners (int32 [4,1,2]) of the least rectangles around the ``holes``
+    that are cells of a box or row of boxes, their outline bitten by a digit touching
+    its side: the hole's convex hull is a quadrilateral that the hole fills
+    BITE_MIN_FILL of, and either the hole is the inside of the box (``box``: its outer
+    corners and line thickness in px; each side of their bounding rectangles within the
+    line and BITE_ALIGN px more), or its top and bottom lie within BITE_ALIGN px of
+    those of a cell beside it (``cells``: the whole ones; less than 2 BOX_MAX_THICK
+    apart, width and height within CELL_SIZE_RATIO). Such a cell's sides were left
+    beside its digit, joined to it, and read as 1s (a 5 against its box's side read as
+    a 6). A digit touching two sides splits the hole instead: its pieces are narrower
+    than a cell, or shorter; and a 0 touching the top and bottom leaves pieces its loop
+    bulges into, which fill less of their hull. Cells found join the row, so a run of
+    bitten cells beside one whole cell is found."""
+    if len(holes) > T.CELL_MAX_HOLES:
+        return []
+    shaped = [(hole, quad) for hole in holes if (quad := _hull_quad(hole)) is not None
+              and cv2.contourArea(hole) >= T.BITE_MIN_FILL * cv2.contourArea(quad)]
+    if not shaped:
+        return []
+    boxes = np.array([cv2.boundingRect(hole) for hole, _ in shaped], np.int64).reshape(-1, 4)
+    taken = np.zeros(len(shaped), bool)
+    if box is not None:  # the hole is the box's inside, less the box's line all round
+        bx, by, bw, bh = cv2.boundingRect(box[0])
+        reach = max(1.0, box[1]) + T.BITE_ALIGN
+        x, y, w, h = (boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+        taken = (np.abs(x - bx) <= reach) & (np.abs(y - by) <= reach) \
+            & (np.abs(bx + bw - x - w) <= reach) & (np.abs(by + bh - y - h) <= reach)
+    queue = [cv2.boundingRect(c) for c in cells] + [tuple(b) for b in boxes[taken]]
+    while queue:  # each cell found looks for bitten cells beside it
+        beside = ~taken & _beside(boxes, queue.pop())
+        taken |= beside
+        queue += [tuple(b) for b in boxes[beside]]
+    # (the hole's least rectangle, turned as the row is: where the digit bites a corner,
+    # the hull's corner stands inside the digit, and the outline erased along it cut
+    # the digit through; an upright rectangle around a turned cell missed its sides)
+    return [np.round(cv2.boxPoints(cv2.minAreaRect(hole))).astype(np.int32).reshape(4, 1, 2)
+            for (hole, _quad), t in zip(shaped, taken, strict=True) if t]
+
+
+def _beside(boxes: np.ndarray, cell: tuple[int, ...]) -> np.ndarray:
+    """Which of ``boxes`` (int [N, 4], x y w h) are cells beside ``cell`` in one row
+    (``_bitten_cells``): bool [N]."""
+    x, y, w, h = boxes.T
+    cx, cy, cw, ch = cell
+    gap = np.maximum(x, cx) - np.minimum(x + w, cx + cw)
+    return (gap >= 0) & (gap < 2 * T.BOX_MAX_THICK) \
+        & (np.maximum(w, cw) <= T.CELL_SIZE_RATIO * np.minimum(w, cw)) \
+        & (np.maximum(h, ch) <= T.CELL_SIZE_RATIO * np.minimum(h, ch)) \
+        & (np.abs(y - cy) <= T.BITE_ALIGN) & (np.abs(y + h - cy - ch) <= T.BITE_ALIGN)
+
+
+def _hull_quad(contour: np.ndarray) -> np.ndarray | None:
+    """The 4 corners of the contour's convex hull (``_quadrilateral`` without its fill
+    test), or None when the hull is no quadrilateral at least BOX_MIN_SIDE on each side."""
+    _x, _y, w, h = cv2.boundingRect(contour)
+    if min(w, h) < T.BOX_MIN_SIDE:
+        return None
+    hull = cv2.convexHull(contour)
+    quad = cv2.approxPolyDP(hull, T.BOX_CORNER_TOLERANCE * cv2.arcLength(hull, True), True)
+    return quad if len(quad) == 4 else None
+
+
 def _cells(holes: list[np.ndarray]) -> list[np.ndarray]:
     """The quadrilateral holes of a region that stand in a row of cells: each beside
     another of about its size (width and height within CELL_SIZE_RATIO, sharing
@@ -1012,14 +1162,8 @@ def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
     corners), else None. The corners are those of its convex hull: a bold box's
     blurred corner or a neighbouring cell's line sticking out by a pixel or two makes
     the outline itself a pentagon."""
-    _x, _y, w, h = cv2.boundingRect(contour)
-    if min(w, h) < T.BOX_MIN_SIDE:
-        return None
-    hull = cv2.convexHull(contour)
-    quad = cv2.approxPolyDP(hull, T.BOX_CORNER_TOLERANCE * cv2.arcLength(hull, True), True)
-    if len(quad) != 4:
-        return None
-    if cv2.contourArea(contour) < T.BOX_FILL * cv2.contourArea(quad):
+    quad = _hull_quad(contour)
+    if quad is None or cv2.contourArea(contour) < T.BOX_FILL * cv2.contourArea(quad):
         return None
     return quad
 

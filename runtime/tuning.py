@@ -239,6 +239,22 @@ CELL_MAX_HOLES = 4_000
 # as a 1 (no-digit frames seed 5, frame 88).
 CELL_ERASE_MARGIN = 1
 BOX_CORNER_TOLERANCE = 0.02
+# A cell whose digit touches its side (segment._bitten_cells): its hole fills at least
+# BITE_MIN_FILL of its hull (cells bitten by digits on scenes form seed 3: 0.63-0.74; the
+# pieces of a box split by a 0 touching its top and bottom, its loop bulging into them:
+# 0.42-0.51), and its top and bottom lie within BITE_ALIGN working px of a whole cell's
+# beside it (a row's cells differ by 1-2 px), or its sides within the box's line and
+# BITE_ALIGN px more of the box's. Scenes form, 100 frames, frames exact (digits read),
+# beside the code before: seed 3 92 -> 95 % (653 -> 653), seed 5 93 -> 93 % (663 -> 663,
+# a false digit less), seed 11 91 -> 91 % (642 -> 642); no other condition changed.
+BITE_MIN_FILL = 0.6
+BITE_ALIGN = 3
+# A bitten cell's sides are measured over their middle BITE_SIDE_SHARE (segment._side_runs):
+# its corners meet the other lines.
+BITE_SIDE_SHARE = 0.7
+# A bitten cell's line is erased as thick as the box's; pieces left wholly within
+# BITE_RIM px more either side of it go too (segment.remove_boxes: a blurred line's rim).
+BITE_RIM = 2
 # A box's line is erased as far as the median run of ink inward from its outline, across
 # its sides at this many points each (segment._outline_runs; 4 x 16 runs: a digit
 # touching its box lengthens a few): erased as thick as its ink over its length, a 0,

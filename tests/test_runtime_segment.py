@@ -751,3 +751,60 @@ def test_a_region_longer_than_crop_max_side_is_cropped_reduced(monkeypatch) -> N
     assert max(sizes[0]) <= CROP_MAX_SIDE
     half = steps.segment(cv2.resize(big, (750, 950), interpolation=cv2.INTER_AREA))
     assert np.abs(seg.crops[0, 0] - half.crops[0, 0]).mean() < 0.03
+
+
+def _row_of_boxes(strip: bool, line: int) -> np.ndarray:
+    """Four 100x130 px cells at x = 40 + 110 k: one box with dividers (``strip``), or
+    four boxes drawn one by one, 8 px apart."""
+    page = _page(240, 520)
+    for k in range(4):
+        x = 40 + 110 * k
+        if strip:
+            cv2.rectangle(page, (40, 50), (480, 180), (60, 60, 60), line)
+            if k:
+                cv2.line(page, (x, 50), (x, 180), (60, 60, 60), line)
+        else:
+            cv2.rectangle(page, (x + 3, 50), (x + 105, 180), (60, 60, 60), line)
+    return page
+
+
+@pytest.mark.parametrize("strip", [True, False])
+@pytest.mark.parametrize("line", [2, 3])
+def test_digits_touching_their_cells_lose_the_cells_sides(onnx_model, strip: bool,
+                                                          line: int) -> None:
+    """A digit touching its cell (on its bottom, against its side) bites the cell's hole,
+    which is then no quadrilateral: the cell's sides were left joined to the digit (a 5
+    against its box's side read as a 6 with the whole box around it; in a row, the
+    sides read as 1s). Such a cell is found by its hull beside its row's whole cells, or
+    within its box's line."""
+    page = _row_of_boxes(strip, line)
+    for x, y, digit in [(60, 160, "7"), (170, 180, "2"), (262, 160, "5"), (392, 160, "3")]:
+        cv2.putText(page, digit, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 3.2, (25, 25, 25), 7)
+    got = read_digits(Model(onnx_model, "cpu"), page, 0.3)[0]
+    assert "".join(str(d.label) for d in got) == "7253"
+    assert all(d.box[3] < 80 for d in got)  # no box side left with its digit
+
+
+def test_a_cell_is_bitten_by_a_digit_not_split_by_a_zero() -> None:
+    """A box whose hole a digit bites (a blob against its bottom) is a cell within its
+    box's line; the pieces of a box split by a 0 touching its top and bottom (its loop's
+    sides bulge into them: they fill ~0.45 of their hull) are not, or erasing their
+    outline as a cell's takes the 0's sides."""
+    def holes(mask: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        outer = next(i for i, h in enumerate(hierarchy[0]) if h[3] < 0
+                     and cv2.boundingRect(contours[i])[2] > 90)
+        inner = [contours[i] for i, h in enumerate(hierarchy[0]) if h[3] == outer]
+        return inner, steps._quadrilateral(contours[outer])
+
+    bitten = np.zeros((200, 160), np.uint8)
+    cv2.rectangle(bitten, (20, 30), (130, 170), 255, 3)
+    cv2.putText(bitten, "2", (45, 170), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 7)
+    inner, quad = holes(bitten)
+    assert len(inner) == 1 and steps._quadrilateral(inner[0]) is None
+    assert len(steps._bitten_cells(inner, [], (quad, 3.0))) == 1
+    split = np.zeros((200, 160), np.uint8)
+    cv2.rectangle(split, (20, 30), (130, 170), 255, 3)
+    cv2.ellipse(split, (75, 100), (35, 67), 0, 0, 360, 255, 3)
+    inner, quad = holes(split)
+    assert len(inner) == 3 and steps._bitten_cells(inner, [], (quad, 3.0)) == []
