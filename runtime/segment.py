@@ -887,10 +887,11 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         shapes = [_quadrilateral(c) for c in inner]
         quads = [q for q in shapes if q is not None]
         others = [c for c, q in zip(inner, shapes, strict=True) if q is None]
+        runs = None if quad is None else _outline_runs(mask, quad)
         # cells a digit touching their side bites: their line is erased where no stroke
         # crosses it (_erase_bitten)
-        bitten = _bitten_cells(others, quads, None if quad is None else
-                               (quad, _outline_runs(mask, quad)[0])) if others else []
+        bitten = _bitten_cells(others, quads, None if runs is None else (quad, runs[0])
+                               ) if others else []
         quads += bitten
         if quad is None:  # not a box; a row of cells drawn as separate boxes still is
             quads = _cells(quads)
@@ -900,11 +901,9 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         length = cv2.arcLength(contours[i], True) + sum(cv2.arcLength(c, True) for c in inner)
         thick = 2 * ink / max(length, 1.0)
         hollow = min(T.BOX_MAX_THICK, T.BOX_HOLLOW * min(w, h))
-        runs = None
         if thick > hollow:  # a box is hollow: no bold word whose letters join on the faint ink
-            if quad is None:
+            if runs is None:
                 continue
-            runs = _outline_runs(mask, quad)
             if runs[1] < T.BOX_LINE_COVER or runs[0] > hollow:
                 continue
             thick = max(1.0, runs[0])  # a thin line all round holding a bold digit touching it
@@ -915,11 +914,10 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
         width = 2 * (round(thick) + margin) + 1
         cut = {id(c) for c in bitten}
         cv2.polylines(band, [c for c in outlines if id(c) not in cut], True, 255, width)
-        if quad is not None:  # a digit touching its box: only the box's own line goes
-            runs = runs or _outline_runs(mask, quad)
+        if runs is not None:  # a digit touching its box: only the box's own line goes
             own = min(thick, max(1.0, runs[0]))
             width = 2 * (round(own) + margin) + 1
-            if quads and not sheet:
+            if quads and not sheet and (len(quads) > 1 or not bitten):  # (a strip's cells)
                 _strip_dividers(mask, quad, quads, thick, erase)
         cv2.polylines(erase, [c for c in outlines if id(c) not in cut], True, 255, width)
         _erase_bitten(mask, erase, band, [c for c in outlines if id(c) in cut],
@@ -942,40 +940,54 @@ def _erase_bitten(mask: np.ndarray, erase: np.ndarray, band: np.ndarray,
     line = max(1, line)
     out = (line + 1) / 2  # the line's middle, outward from the cell's inside
     width = line + 2 * margin + 1
-    sides = []
+    outlines = []
     for rect in rects:
         corners = rect.reshape(4, 2).astype(np.float32)
         if max(_side_runs(mask, corners, 3 * line + 6)) > 2 * line + T.BITE_ALIGN:
             continue
-        across, along = np.zeros_like(mask), np.zeros_like(mask)  # horizontal, vertical
         (cx, cy), (w, h), angle = cv2.minAreaRect(corners)
-        moved = np.round(cv2.boxPoints(((cx, cy), (w + 2 * out, h + 2 * out), angle)))
-        for a, b in zip(moved, np.roll(moved, -1, axis=0), strict=True):
-            flat = abs(b[0] - a[0]) >= abs(b[1] - a[1])
-            cv2.line(across if flat else along, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])),
-                     255, width)
-        ends = np.zeros_like(mask)  # where the row's other lines meet this cell's
-        for x, y in moved:
-            cv2.circle(ends, (int(x), int(y)), 2 * width, 255, -1)
-        sides.append((cv2.subtract(across, ends), cv2.subtract(along, ends), across | along))
-    if not sides:
+        outlines.append(np.round(cv2.boxPoints(((cx, cy), (w + 2 * out, h + 2 * out), angle))
+                                 ).astype(np.int32))
+    if not outlines:
         return
-    rest = cv2.subtract(mask, functools.reduce(np.bitwise_or, [c for *_, c in sides], erase))
+    pad = 3 * width + T.BITE_RIM
+    corners = np.concatenate(outlines)  # all of them in one window
+    wx, wy = np.maximum(corners.min(axis=0) - pad, 0)
+    wx1, wy1 = corners.max(axis=0) + pad + 1
+    mask, erase, band = (m[wy:wy1, wx:wx1] for m in (mask, erase, band))
+    outlines = [o - (wx, wy) for o in outlines]
+    lines = np.zeros_like(mask)
+    cv2.polylines(lines, [o.reshape(4, 1, 2) for o in outlines], True, 255, width)
+    rest = cv2.subtract(mask, erase | lines)
     # (ink a band's width away: beyond the band, and beyond a neighbouring cell's band
     # where the divider between them is thinner than the box's outer line; a slanted
     # stroke meets the two sides of a line that far apart along it)
     g = replace(_LineScale.at(1), thick=width)
     beyond_x = cv2.dilate(rest, np.ones((1, width), np.uint8))
     beyond_y = cv2.dilate(rest, np.ones((width, 1), np.uint8))
-    for across, along, lines in sides:  # (crossed away from the corners, where the
-        # row's other lines meet them)
-        if not (_crossing(beyond_x, across, g, False).any()
-                or _crossing(beyond_y, along, g, True).any()):
-            erase |= lines
-            # the band, for the rim of a blurred line: BITE_RIM px wider either side, not
-            # as thick as the region's ink over its outline (which counts the digits
-            # touching it: a 1 beside the side went with it)
-            band |= cv2.dilate(lines, np.ones((2 * T.BITE_RIM + 1,) * 2, np.uint8))
+    rim = np.ones((2 * T.BITE_RIM + 1,) * 2, np.uint8)
+    for moved in outlines:  # each cell in a window around it
+        x0, y0 = np.maximum(moved.min(axis=0) - pad, 0)
+        x1, y1 = moved.max(axis=0) + pad + 1
+        window = (slice(y0, y1), slice(x0, x1))
+        across = np.zeros_like(mask[window])  # its horizontal sides, and vertical ones
+        along = np.zeros_like(across)
+        ends = np.zeros_like(across)  # where the row's other lines meet its corners
+        for a, b in zip(moved - (x0, y0), np.roll(moved, -1, axis=0) - (x0, y0), strict=True):
+            flat = abs(b[0] - a[0]) >= abs(b[1] - a[1])
+            cv2.line(across if flat else along, tuple(map(int, a)), tuple(map(int, b)), 255,
+                     width)
+            cv2.circle(ends, tuple(map(int, a)), 2 * width, 255, -1)
+        if _crossing(np.ascontiguousarray(beyond_x[window]), cv2.subtract(across, ends), g,
+                     False).any() \
+                or _crossing(np.ascontiguousarray(beyond_y[window]), cv2.subtract(along, ends),
+                             g, True).any():
+            continue
+        erase[window] |= across | along
+        # the band, for the rim of a blurred line: BITE_RIM px wider either side, not as
+        # thick as the region's ink over its outline (which counts the digits touching
+        # it: a 1 beside the side went with it)
+        band[window] |= cv2.dilate(across | along, rim)
 
 
 def _side_runs(mask: np.ndarray, corners: np.ndarray, reach: int) -> list[float]:
