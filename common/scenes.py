@@ -696,9 +696,15 @@ def _frame_crop(rng: np.random.Generator, hands: Hands, hand: str, *_: Any) -> S
     """A tight crop of any size: the ink touches the edges (one digit, or 2-4)."""
     n = 1 if rng.random() < 0.7 else int(rng.integers(2, 5))
     height = int(np.exp(rng.uniform(np.log(16), np.log(600))))
-    canvas = _paper(height * 2 + 40, int(height * n * 1.2) + 40, rng, tone=(200, 250), shade=0.1)
-    truth, boxes, _ = _write(canvas, rng, hands, hand, _number(rng, n, n), 20, 20, height,
-                             _pen(rng), gap=(0.05, 0.2))
+    wide = 1.2  # the paper's width per digit, in digit heights
+    while True:
+        canvas = _paper(height * 2 + 40, int(height * n * wide) + 40, rng, tone=(200, 250),
+                        shade=0.1)
+        truth, boxes, _ = _write(canvas, rng, hands, hand, _number(rng, n, n), 20, 20, height,
+                                 _pen(rng), gap=(0.05, 0.2))
+        if boxes:
+            break
+        wide *= 1.5  # the first digit was wider than the paper: nothing was written
     x0 = min(b[0] for b in boxes)
     y0 = min(b[1] for b in boxes)
     x1 = max(b[0] + b[2] for b in boxes)

@@ -105,6 +105,13 @@ def test_crops_are_tight(mnist) -> None:
         assert (x0, y0) == (0, 0) and (x1, y1) == (w, h)  # the ink touches all four edges
 
 
+def test_a_crop_whose_first_digit_is_wider_than_its_paper_is_written_again(mnist) -> None:
+    """Frame 312 of crop seed 5: its one digit, wider than the 1.2 digit heights of paper
+    the crop is cut from, did not fit; with nothing written, making the frame raised."""
+    last = scenes.generate_condition("crop", 313, seed=5, mnist=mnist)[-1]
+    assert len(last.labels) == len(last.boxes) >= 1
+
+
 def test_thin_ones_are_15_to_25_times_taller_than_wide(mnist) -> None:
     ones = [b for f in scenes.generate_condition("thin-ones", 10, seed=9, mnist=mnist)
             for label, b in zip(f.labels, f.boxes, strict=True) if label == 1]
