@@ -840,7 +840,7 @@ def remove_boxes(binary: np.ndarray, faint: np.ndarray | None = None) -> np.ndar
     and on ``faint`` when given (``faint_ink``: a strip whose faint sides the ink mask
     lacks is whole there; a digit touching its box there is apart in ``binary``), and
     erased from ``binary``. A cell whose digit touches its side is found by its hull
-    (``_bitten_cells``), its line erased only where no stroke crosses it.
+    (``_bitten_cells``), its line erased unless a stroke crosses it (``_erase_bitten``).
 
     A box is a region whose outline is a convex quadrilateral (``_quadrilateral``), at
     least BOX_MIN_SIDE wide and tall, drawn with a thin line: its ink, divided by half its
@@ -921,7 +921,7 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
                 _strip_dividers(mask, quad, quads, thick, erase)
         cv2.polylines(erase, [c for c in outlines if id(c) not in cut], True, 255, width)
         _erase_bitten(mask, erase, band, [c for c in outlines if id(c) in cut],
-                      round(runs[0] if runs else thick), margin)
+                      round(thick if runs is None else runs[0]), margin)
 
 
 def _erase_bitten(mask: np.ndarray, erase: np.ndarray, band: np.ndarray,
