@@ -884,9 +884,11 @@ def _erase_boxes(mask: np.ndarray, erase: np.ndarray, band: np.ndarray) -> None:
             continue  # a grid running off every side: squared paper (remove_lines)
         quad = _quadrilateral(contours[i])
         inner = [contours[j] for j in inner_ids]
-        shapes = [_quadrilateral(c) for c in inner]
-        quads = [q for q in shapes if q is not None]
-        others = [c for c, q in zip(inner, shapes, strict=True) if q is None]
+        quads, others = [], []  # boxes' cells, and other holes whose hull has 4 corners
+        for c in inner:
+            if (hull := _hull_quad(c)) is not None:
+                (quads if _fills(c, hull, T.BOX_FILL) else others).append((c, hull))
+        quads = [hull for _c, hull in quads]
         runs = None if quad is None else _outline_runs(mask, quad)
         # cells a digit touching their side bites: their line is erased where no stroke
         # crosses it (_erase_bitten)
@@ -995,16 +997,9 @@ def _side_runs(mask: np.ndarray, corners: np.ndarray, reach: int) -> list[float]
     median length in px of the run of ink from the cell's inside outward, up to
     ``reach`` px, at BOX_SIDE_SAMPLES points over the middle BITE_SIDE_SHARE of the
     side (its corners meet the other lines): a box's line."""
-    along = np.roll(corners, -1, axis=0) - corners  # the 4 sides, [4, 2]
-    normal = along[:, ::-1] * np.float32([-1, 1])
-    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1.0)[:, None]
-    outward = np.sum((corners - corners.mean(axis=0)) * normal, axis=1) >= 0
-    normal[~outward] *= -1
     cut = (1 - T.BITE_SIDE_SHARE) / 2
-    at = np.linspace(cut, 1 - cut, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
-    steps = np.arange(1, reach + 1, dtype=np.float32)[None, None, :, None]
-    pts = corners[:, None, None, :] + at * along[:, None, None, :] \
-        + steps * normal[:, None, None, :]  # [4 sides, samples, reach, xy]
+    at = np.linspace(cut, 1 - cut, T.BOX_SIDE_SAMPLES, dtype=np.float32)
+    pts = _across_sides(corners, at, -np.arange(1, reach + 1, dtype=np.float32))
     xs = np.round(pts[..., 0]).astype(np.intp)
     ys = np.round(pts[..., 1]).astype(np.intp)
     inside = (xs >= 0) & (ys >= 0) & (xs < mask.shape[1]) & (ys < mask.shape[0])
@@ -1040,8 +1035,21 @@ def _strip_dividers(mask: np.ndarray, quad: np.ndarray, cells: list[np.ndarray],
 
 
 # where _outline_runs samples: along each side, and from its outline inward (px)
-_SIDE_AT = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)[None, :, None, None]
+_SIDE_AT = np.linspace(0.15, 0.85, T.BOX_SIDE_SAMPLES, dtype=np.float32)
 _REACH = np.arange(-T.BOX_MAX_THICK, 2 * T.BOX_MAX_THICK + 1, dtype=np.float32)
+
+
+def _across_sides(corners: np.ndarray, at: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Points across the sides of a quadrilateral (``corners``: float32 [4,2], in order
+    round it): at the shares ``at`` (float32 [S]) along each side, ``steps`` (float32
+    [R], px) along its inward normal (negative: outward). float32 [4, S, R, 2], x y."""
+    along = np.roll(corners, -1, axis=0) - corners  # the 4 sides, [4, 2]
+    normal = along[:, ::-1] * np.float32([-1, 1])
+    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1.0)[:, None]
+    inward = np.sum((corners.mean(axis=0) - corners) * normal, axis=1) >= 0
+    normal[~inward] *= -1
+    return (corners[:, None, None, :] + at[None, :, None, None] * along[:, None, None, :]
+            + steps[None, None, :, None] * normal[:, None, None, :])
 
 
 def _outline_runs(mask: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
@@ -1055,15 +1063,8 @@ def _outline_runs(mask: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
     that side. Cover: the share of those points with ink within BOX_LINE_REACH of the
     outline (1 for a box's line; a bold word's outline meets its letters at a few
     points only)."""
-    corners = quad.reshape(4, 2).astype(np.float32)
-    along = np.roll(corners, -1, axis=0) - corners  # the 4 sides, [4, 2]
-    normal = along[:, ::-1] * np.float32([-1, 1])
-    normal /= np.maximum(np.hypot(normal[:, 0], normal[:, 1]), 1.0)[:, None]
-    inward = np.sum((corners.mean(axis=0) - corners) * normal, axis=1) >= 0
-    normal[~inward] *= -1
-    # sample points [4 sides, samples, reach, xy]
-    pts = (corners[:, None, None, :] + _SIDE_AT * along[:, None, None, :]
-           + _REACH[None, None, :, None] * normal[:, None, None, :]).reshape(-1, len(_REACH), 2)
+    pts = _across_sides(quad.reshape(4, 2).astype(np.float32), _SIDE_AT, _REACH
+                        ).reshape(-1, len(_REACH), 2)
     xs = np.clip(np.round(pts[..., 0]).astype(np.intp), 0, mask.shape[1] - 1)
     ys = np.clip(np.round(pts[..., 1]).astype(np.intp), 0, mask.shape[0] - 1)
     ink = mask[ys, xs] > 0
@@ -1076,25 +1077,24 @@ def _outline_runs(mask: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
     return float(np.median(_REACH[end][found])), cover
 
 
-def _bitten_cells(holes: list[np.ndarray], cells: list[np.ndarray],
+def _bitten_cells(holes: list[tuple[np.ndarray, np.ndarray]], cells: list[np.ndarray],
                   box: tuple[np.ndarray, float] | None = None) -> list[np.ndarray]:
-    """The 4 corners (int32 [4,1,2]) of the least rectangles around the ``holes``
-    that are cells of a box or row of boxes, their outline bitten by a digit touching
-    its side: the hole's convex hull is a quadrilateral that the hole fills
-    BITE_MIN_FILL of, and either the hole is the inside of the box (``box``: its outer
-    corners and line thickness in px; each side of their bounding rectangles within the
-    line and BITE_ALIGN px more), or its top and bottom lie within BITE_ALIGN px of
-    those of a cell beside it (``cells``: the whole ones; less than 2 BOX_MAX_THICK
-    apart, width and height within CELL_SIZE_RATIO). Such a cell's sides were left
-    beside its digit, joined to it, and read as 1s (a 5 against its box's side read as
-    a 6). A digit touching two sides splits the hole instead: its pieces are narrower
-    than a cell, or shorter; and a 0 touching the top and bottom leaves pieces its loop
-    bulges into, which fill less of their hull. Cells found join the row, so a run of
-    bitten cells beside one whole cell is found."""
+    """The 4 corners (int32 [4,1,2]) of the least rectangles around the ``holes`` (each a
+    contour and the 4 corners of its convex hull, ``_hull_quad``) that are cells of a
+    box or row of boxes, their outline bitten by a digit touching its side: the hole
+    fills BITE_MIN_FILL of its hull, and either the hole is the inside of the box
+    (``box``: its outer corners and line thickness in px; each side of their bounding
+    rectangles within the line and BITE_ALIGN px more), or its top and bottom lie within
+    BITE_ALIGN px of those of a cell beside it (``cells``: the whole ones; less than 2
+    BOX_MAX_THICK apart, width and height within CELL_SIZE_RATIO). Such a cell's sides
+    were left beside its digit, joined to it, and read as 1s (a 5 against its box's side
+    read as a 6). A digit touching two sides splits the hole instead: its pieces are
+    narrower than a cell, or shorter; and a 0 touching the top and bottom leaves pieces
+    its loop bulges into, which fill less of their hull. Cells found join the row, so a
+    run of bitten cells beside one whole cell is found."""
     if len(holes) > T.CELL_MAX_HOLES:
         return []
-    shaped = [(hole, quad) for hole in holes if (quad := _hull_quad(hole)) is not None
-              and cv2.contourArea(hole) >= T.BITE_MIN_FILL * cv2.contourArea(quad)]
+    shaped = [(hole, hull) for hole, hull in holes if _fills(hole, hull, T.BITE_MIN_FILL)]
     if not shaped:
         return []
     boxes = np.array([cv2.boundingRect(hole) for hole, _ in shaped], np.int64).reshape(-1, 4)
@@ -1175,9 +1175,12 @@ def _quadrilateral(contour: np.ndarray) -> np.ndarray | None:
     blurred corner or a neighbouring cell's line sticking out by a pixel or two makes
     the outline itself a pentagon."""
     quad = _hull_quad(contour)
-    if quad is None or cv2.contourArea(contour) < T.BOX_FILL * cv2.contourArea(quad):
-        return None
-    return quad
+    return quad if quad is not None and _fills(contour, quad, T.BOX_FILL) else None
+
+
+def _fills(contour: np.ndarray, quad: np.ndarray, share: float) -> bool:
+    """Whether the contour's area is at least ``share`` of its 4 corners' ``quad``."""
+    return cv2.contourArea(contour) >= share * cv2.contourArea(quad)
 
 
 def _box_side(thin_v: np.ndarray, horizontal: np.ndarray, run: Box, tol: int,

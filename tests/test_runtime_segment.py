@@ -797,14 +797,17 @@ def test_a_cell_is_bitten_by_a_digit_not_split_by_a_zero() -> None:
         inner = [contours[i] for i, h in enumerate(hierarchy[0]) if h[3] == outer]
         return inner, steps._quadrilateral(contours[outer])
 
+    def hulls(inner: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(c, q) for c in inner if (q := steps._hull_quad(c)) is not None]
+
     bitten = np.zeros((200, 160), np.uint8)
     cv2.rectangle(bitten, (20, 30), (130, 170), 255, 3)
     cv2.putText(bitten, "2", (45, 170), cv2.FONT_HERSHEY_SIMPLEX, 3, 255, 7)
     inner, quad = holes(bitten)
     assert len(inner) == 1 and steps._quadrilateral(inner[0]) is None
-    assert len(steps._bitten_cells(inner, [], (quad, 3.0))) == 1
+    assert len(steps._bitten_cells(hulls(inner), [], (quad, 3.0))) == 1
     split = np.zeros((200, 160), np.uint8)
     cv2.rectangle(split, (20, 30), (130, 170), 255, 3)
     cv2.ellipse(split, (75, 100), (35, 67), 0, 0, 360, 255, 3)
     inner, quad = holes(split)
-    assert len(inner) == 3 and steps._bitten_cells(inner, [], (quad, 3.0)) == []
+    assert len(inner) == 3 and steps._bitten_cells(hulls(inner), [], (quad, 3.0)) == []
