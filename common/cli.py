@@ -131,6 +131,23 @@ class _Signals:
         raise KeyboardInterrupt
 
     @classmethod
+    def ignore(cls) -> None:
+        """SIGINT and SIGTERM no longer interrupt: the outcome is decided. Only where
+        ``install()`` set the handlers."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if (threading.current_thread() is threading.main_thread()
+                    and signal.getsignal(signum) == cls._raise):
+                signal.signal(signum, signal.SIG_IGN)
+
+    @classmethod
+    def unraisable(cls, unraisable: sys.UnraisableHookArgs) -> None:
+        """After a signal, an object the KeyboardInterrupt left half-built may fail in its
+        finalizer (a progress bar without its position): the interruption's doing, already
+        reported as such, not a traceback for the user."""
+        if cls.received is None:
+            sys.__unraisablehook__(unraisable)
+
+    @classmethod
     def exit_code(cls, code: int) -> int:
         return 128 + cls.received if cls.received and code == INTERRUPTED else code
 
@@ -151,6 +168,19 @@ def signals_held() -> Iterator[None]:
     if _Signals.pending and not _Signals.held:
         _Signals.pending = False
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def committing() -> Iterator[None]:
+    """The block puts a command's result in place (renames its files over the old ones).
+    SIGINT and SIGTERM wait until it is done; once it has succeeded the work is done, and a
+    signal that came meanwhile or comes later no longer interrupts it: exit status 0 then
+    says the new files are in place, 130 or 143 that the old ones are. If the block fails,
+    a signal that came meanwhile interrupts as usual."""
+    with signals_held():
+        yield
+        _Signals.pending = False
+        _Signals.ignore()
 
 
 def exit_code(code: int) -> int:
@@ -190,6 +220,7 @@ def _exit(code: int) -> NoReturn:
         # under `python -m` it then kills itself with SIGINT at exit whatever the status
         # passed to sys.exit. The next string exec() clears that memory.
         exec("")
+    _Signals.ignore()  # a signal while the interpreter shuts down would kill it by default
     sys.exit(_Signals.exit_code(code))
 
 
@@ -208,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="backslashreplace")
     _Signals.install()
+    sys.unraisablehook = _Signals.unraisable
     ctx: click.Context | None = None
     try:
         ctx = cli.make_context("digits", list(args))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from digits.cli import committing
 from digits.errors import DigitsError
 from digits.export import exporters, parity
 from digits.export import report as rep
@@ -86,7 +87,8 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
                         figures["gates"])
     artifacts["report"] = (out / REPORT_NAME, (json.dumps(report, indent=2) + "\n").encode())
     try:
-        replace_set(dict(artifacts.values()))
+        with committing():
+            replace_set(dict(artifacts.values()))
     except OSError as e:
         raise DigitsError(f"cannot write the exported files to {out}: {e.strerror or e}; "
                           "the files there are as they were", exit_code=WRITE_FAILED_EXIT

@@ -458,6 +458,57 @@ def test_a_signal_while_decoding_waits_for_stderr_to_come_back() -> None:
     assert (r.stdout, r.stderr) == ("block finished\n", "stderr is back\n")
 
 
+
+def _signals_script(body: str) -> subprocess.CompletedProcess:
+    code = "import os, signal, time\nfrom digits.cli import _Signals, _exit, committing\n"
+    code += "_Signals.install()\n" + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=TIMEOUT)
+
+
+def test_a_signal_while_a_result_is_committed_waits_and_no_longer_interrupts() -> None:
+    """Ctrl-C or SIGTERM while an export's files are renamed into place waits for the
+    renames; once they are done the work is done: exit 0 with the new files, not 130."""
+    r = _signals_script("""
+        with committing():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            print("renamed", flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+        print("done", flush=True)
+        _exit(0)
+    """)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "renamed\ndone\n", "")
+
+
+def test_a_signal_while_a_failing_commit_runs_is_reported_as_the_interruption() -> None:
+    """The renames failed: the signal is recorded (``main`` reports the failure as the
+    interruption, 130) and Ctrl-C still interrupts."""
+    r = _signals_script("""
+        try:
+            with committing():
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+                raise OSError("disk full")
+        except OSError:
+            print(_Signals.received == signal.SIGINT, flush=True)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+    """)
+    assert (r.returncode, r.stdout) == (-signal.SIGINT, "True\n")  # the second Ctrl-C
+
+
+def test_a_signal_while_the_interpreter_shuts_down_leaves_the_exit_status() -> None:
+    """A signal that lands after the exit status is decided (here: in an atexit
+    function) neither kills the process (-2) nor prints a traceback."""
+    r = _signals_script("""
+        import atexit
+        atexit.register(lambda: (os.kill(os.getpid(), signal.SIGINT), time.sleep(0.05)))
+        _exit(0)
+    """)
+    assert (r.returncode, r.stderr) == (0, "")
+
 # --- kind 13: no output file replaces anything (--csv, evaluate --plot) -------------
 
 @pytest.mark.parametrize("target", ["input", "existing", "read-only", "symlink", "dangling",

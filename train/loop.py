@@ -22,6 +22,7 @@ from torch import nn
 from tqdm import tqdm
 
 from digits import labels, mnist
+from digits.cli import signals_held
 from digits.errors import DigitsError
 from digits.files import atomic_write, check_writable
 from digits.train import checkpoint, continental, models, negatives, printed
@@ -309,9 +310,11 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
             if perm is None:
                 perm = torch.randperm(len(x_train), generator=gen).to(device)
             model.train()
-            bar = tqdm(range(start_step, steps_per_epoch), initial=start_step,
-                       total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                       unit="batch", leave=False, dynamic_ncols=True, disable=not progress)
+            with signals_held():  # a bar half-built by Ctrl-C fails in its finalizer
+                bar = tqdm(range(start_step, steps_per_epoch), initial=start_step,
+                           total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                           unit="batch", leave=False, dynamic_ncols=True,
+                           disable=not progress)
             seen, loss_sum, tick = 0, 0.0, time.perf_counter()
             for step in bar:
                 idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
