@@ -123,11 +123,18 @@ class _Signals:
     @classmethod
     def _raise(cls, signum: int, frame: object) -> None:
         cls.received = signum
-        if signum == signal.SIGTERM:
-            signal.signal(signum, signal.SIG_DFL)  # a second SIGTERM ends the process at once
         if cls.held:
-            cls.pending = True
+            cls.pending = True  # a second one while held waits too: the block is not cut
             return
+        cls.interrupt()
+
+    @classmethod
+    def interrupt(cls) -> NoReturn:
+        """Raise the KeyboardInterrupt of the signal received; after a SIGTERM a second
+        one ends the process at once."""
+        if cls.received == signal.SIGTERM and threading.current_thread() is \
+                threading.main_thread() and signal.getsignal(signal.SIGTERM) == cls._raise:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         raise KeyboardInterrupt
 
     @classmethod
@@ -167,7 +174,7 @@ def signals_held() -> Iterator[None]:
         _Signals.held -= 1
     if _Signals.pending and not _Signals.held:
         _Signals.pending = False
-        raise KeyboardInterrupt
+        _Signals.interrupt()
 
 
 @contextlib.contextmanager
@@ -176,10 +183,11 @@ def committing() -> Iterator[None]:
     SIGINT and SIGTERM wait until it is done; once it has succeeded the work is done, and a
     signal that came meanwhile or comes later no longer interrupts it: exit status 0 then
     says the new files are in place, 130 or 143 that the old ones are. If the block fails,
-    a signal that came meanwhile interrupts as usual."""
+    a signal that came meanwhile interrupts as usual. A failure after it (a closed pipe
+    on stdout) is then reported as itself, not as the interruption."""
     with signals_held():
         yield
-        _Signals.pending = False
+        _Signals.received, _Signals.pending = None, False
         _Signals.ignore()
 
 

@@ -499,6 +499,32 @@ def test_a_signal_while_a_failing_commit_runs_is_reported_as_the_interruption() 
     assert (r.returncode, r.stdout) == (-signal.SIGINT, "True\n")  # the second Ctrl-C
 
 
+def test_two_sigterms_while_a_result_is_committed_both_wait() -> None:
+    """A second SIGTERM ends the process at once, except while the renames run: killed
+    there, it left a temporary file, or the new files behind exit status 143."""
+    r = _signals_script("""
+        with committing():
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            print("renamed", flush=True)
+        _exit(0)
+    """)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "renamed\n", "")
+
+
+def test_a_failure_after_a_commit_is_itself_not_the_interruption() -> None:
+    """Ctrl-C to a pipeline while the files are renamed also ends the program reading
+    stdout: the write that then fails is that error (exit 1), not an interruption (130,
+    which says the old files are in place)."""
+    r = _signals_script("""
+        with committing():
+            os.kill(os.getpid(), signal.SIGINT)
+        print(_Signals.received, flush=True)
+    """)
+    assert (r.returncode, r.stdout) == (0, "None\n")
+
+
 def test_a_signal_while_the_interpreter_shuts_down_leaves_the_exit_status() -> None:
     """A signal that lands after the exit status is decided (here: in an atexit
     function) neither kills the process (-2) nor prints a traceback."""
