@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -122,7 +123,6 @@ def test_mlp_trains(mnist_root: Path, tmp_path: Path) -> None:
 def test_help_does_not_import_torch() -> None:
     code = ("import sys\nfrom digits.cli import main\ntry:\n    main(['--help'])\n"
             "except SystemExit:\n    pass\nassert 'torch' not in sys.modules, 'torch imported'\n")
-    import subprocess
 
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -196,7 +196,6 @@ def test_no_negatives_trains_the_10_class_model(mnist_root: Path, tmp_path: Path
 
 
 def test_train_without_torch_says_which_extra(tmp_path: Path) -> None:
-    import subprocess
 
     code = ("import sys\nsys.modules['torch'] = None\nfrom digits.cli import main\n"
             f"main(['train', '--out', {str(tmp_path)!r}])\n")
@@ -218,3 +217,63 @@ def test_ctrl_c_saves_a_resumable_checkpoint(mnist_root: Path, tmp_path: Path) -
     ckpt = torch.load(tmp_path / "digits.pt", weights_only=True)
     assert [h["epoch"] for h in ckpt["metrics"]["history"]] == list(range(1, INTERRUPT_EPOCHS + 1))
     assert not last.exists()
+
+
+_SIGNAL_AT_A_LINE = """
+import os, signal, sys
+from pathlib import Path
+from digits.cli import _Signals
+from digits.errors import DigitsError
+from digits.train import loop
+_Signals.install()
+
+def log(message):
+    if message.startswith(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGINT)
+
+try:
+    loop.train(loop.TrainConfig(limit=512, epochs=3), Path(sys.argv[1]), Path(sys.argv[2]),
+               log=log, progress=False)
+    print("done")
+except DigitsError as e:
+    print(e)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", ["epoch 2/3", "test accuracy", "wrote"])
+def test_ctrl_c_at_any_line_of_training_keeps_its_promise(mnist_root: Path, tmp_path: Path,
+                                                         line: str) -> None:
+    """Ctrl-C while an epoch is recorded waits until its row and checkpoint are written
+    (it resumed into an empty epoch recorded twice, with loss 0); after the last epoch it
+    leaves a resumable checkpoint and says so (it ended without a word); once digits.pt
+    is written the run is done (exit 0, its curve drawn, not 130)."""
+    proc = subprocess.run([sys.executable, "-c", _SIGNAL_AT_A_LINE, str(mnist_root),
+                           str(tmp_path), line], capture_output=True, text=True, timeout=300)
+    said = proc.stdout.strip()
+    assert proc.returncode == 0, proc.stderr
+    last = tmp_path / "digits.last.pt"
+    if line == "wrote":
+        assert said == "done" and not last.exists()
+        assert (tmp_path / "training_curve.png").is_file()
+    else:
+        where = "at epoch 3, step 0" if line.startswith("epoch") else "after the last epoch"
+        assert said.startswith(f"interrupted {where}") and "--resume" in said, said
+        resume = torch.load(last, weights_only=True)["resume"]
+        assert (resume["epoch"], resume["step"]) == ((2, 0) if line.startswith("epoch")
+                                                      else (3, 0))
+        assert run_cli("train", "--resume", last, "--out", tmp_path).returncode == 0
+    history = torch.load(tmp_path / "digits.pt", weights_only=True)["metrics"]["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert all(h["loss"] > 0 for h in history)
+
+
+@pytest.mark.slow
+def test_train_with_stderr_closed(mnist_root: Path, tmp_path: Path) -> None:
+    """`digits train 2>&-` (a detached job): no progress bar to draw, the model is
+    written (a bar on the closed stderr failed, exit 1 without a word)."""
+    proc = subprocess.run(["sh", "-c", 'exec "$0" -m digits train --limit 512 --epochs 1 '
+                           '--out "$1" 2>&-', sys.executable, str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout
+    assert (tmp_path / "digits.pt").is_file()

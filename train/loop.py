@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from torch import nn
 from tqdm import tqdm
 
 from digits import labels, mnist
-from digits.cli import signals_held
+from digits.cli import committing, signals_held
 from digits.errors import DigitsError
 from digits.files import atomic_write, check_writable
 from digits.train import checkpoint, continental, models, negatives, printed
@@ -175,7 +176,8 @@ def reject_rate(model: nn.Module, x: torch.Tensor) -> float:
 
 def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
           log: Callable[[str], None] = print, progress: bool = True) -> dict[str, Any]:
-    """Train, write ``out/digits.pt`` (+ curve PNG) and return the checkpoint dict."""
+    """Train, write ``out/digits.pt`` (+ curve PNG) and return the checkpoint dict.
+    ``progress``: a progress bar per epoch on stderr (none when stderr is closed)."""
     state = None
     if resume is not None:
         state = checkpoint.load(resume)
@@ -314,7 +316,7 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
                 bar = tqdm(range(start_step, steps_per_epoch), initial=start_step,
                            total=steps_per_epoch, desc=f"epoch {epoch + 1}/{cfg.epochs}",
                            unit="batch", leave=False, dynamic_ncols=True,
-                           disable=not progress)
+                           disable=not progress or sys.stderr is None)  # 2>&-
             seen, loss_sum, tick = 0, 0.0, time.perf_counter()
             for step in bar:
                 idx = perm[step * cfg.batch_size:(step + 1) * cfg.batch_size]
@@ -343,51 +345,59 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
                 if step % 20 == 0:
                     rate = seen / (time.perf_counter() - tick)
                     bar.set_postfix(loss=f"{loss.item():.3f}", img_s=f"{rate:,.0f}")
-            bar.close()
-            row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1),
-                   "seconds": time.perf_counter() - t0}
-            if len(x_val):
-                row["val_accuracy"] = accuracy(model, x_val, y_val)
-            history.append(row)
-            log(f"epoch {epoch + 1}/{cfg.epochs}  loss {row['loss']:.4f}"
-                + (f"  val {row['val_accuracy']:.2%}" if "val_accuracy" in row else "")
-                + f"  {row['seconds']:.1f}s")
-            perm, start_step, at = None, 0, (epoch + 1, 0)
-            save_last(snapshot(*at, None, rng))
+            # the epoch is recorded whole or not at all: its loss and validation row, where
+            # to resume, its checkpoint (a Ctrl-C between them resumed into an empty epoch
+            # recorded again with loss 0)
+            with signals_held():
+                bar.close()
+                row = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1),
+                       "seconds": time.perf_counter() - t0}
+                if len(x_val):
+                    row["val_accuracy"] = accuracy(model, x_val, y_val)
+                history.append(row)
+                perm, start_step, at = None, 0, (epoch + 1, 0)
+                save_last(snapshot(*at, None, rng))
+                log(f"epoch {epoch + 1}/{cfg.epochs}  loss {row['loss']:.4f}"
+                    + (f"  val {row['val_accuracy']:.2%}" if "val_accuracy" in row else "")
+                    + f"  {row['seconds']:.1f}s")
+        train_seconds = time.perf_counter() - t0
+        held_out = (torch.from_numpy(negatives.generate(NEGATIVE_HELD_OUT,
+                                                        NEGATIVE_HELD_OUT_SEED))
+                    if n_neg else torch.zeros(0, 1, 28, 28))
+        metrics = {"test_accuracy": accuracy(model, x_test, y_test),
+                   "train_seconds": train_seconds,
+                   "test_reject_rate": reject_rate(model, x_test),
+                   "negatives_rejected": reject_rate(model, held_out.to(device)),
+                   "history": history}
+        if len(x_val):
+            metrics["val_accuracy"] = accuracy(model, x_val, y_val)
+        if folder is not None and len(folder.x_held):
+            metrics["images_accuracy"] = accuracy(model, folder.x_held, folder.y_held)
+            metrics["images_held_out"] = len(folder.x_held)
+            log(f"held-out images accuracy {metrics['images_accuracy']:.2%} "
+                f"({len(folder.x_held)} images of {cfg.images})")
+        log(f"test accuracy {metrics['test_accuracy']:.2%} (MNIST test, 10,000 images; "
+            f"{metrics['test_reject_rate']:.2%} answered not-a-digit); held-out negatives "
+            f"answered not-a-digit: {metrics['negatives_rejected']:.2%}; "
+            f"training took {train_seconds:.1f}s")
+        if metrics["test_accuracy"] < CHANCE_GUARD:
+            raise Diverged(f"training failed: test accuracy {metrics['test_accuracy']:.1%} "
+                           f"is chance level (lr {cfg.lr}; try a lower --lr). "
+                           f"{out / 'digits.pt'} was left as it was")
+        ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics,
+                               dataset=dataset)
     except KeyboardInterrupt:
         if bar is not None:
             bar.close()
         path = save_last(snapshot(*at, perm if at[1] else None, rng))
-        raise DigitsError(f"interrupted at epoch {at[0] + 1}, step {at[1]}; resumable "
-                          f"checkpoint {path} (continue: digits train --resume {path})",
-                          exit_code=130) from None
+        where = (f"after the last epoch, before {out / 'digits.pt'} was written"
+                 if at[0] == cfg.epochs else f"at epoch {at[0] + 1}, step {at[1]}")
+        raise DigitsError(f"interrupted {where}; resumable checkpoint {path} (continue: "
+                          f"digits train --resume {path})", exit_code=130) from None
 
-    train_seconds = time.perf_counter() - t0
-    held_out = (torch.from_numpy(negatives.generate(NEGATIVE_HELD_OUT, NEGATIVE_HELD_OUT_SEED))
-                if n_neg else torch.zeros(0, 1, 28, 28))
-    metrics = {"test_accuracy": accuracy(model, x_test, y_test), "train_seconds": train_seconds,
-               "test_reject_rate": reject_rate(model, x_test),
-               "negatives_rejected": reject_rate(model, held_out.to(device)),
-               "history": history}
-    if len(x_val):
-        metrics["val_accuracy"] = accuracy(model, x_val, y_val)
-    if folder is not None and len(folder.x_held):
-        metrics["images_accuracy"] = accuracy(model, folder.x_held, folder.y_held)
-        metrics["images_held_out"] = len(folder.x_held)
-        log(f"held-out images accuracy {metrics['images_accuracy']:.2%} "
-            f"({len(folder.x_held)} images of {cfg.images})")
-    log(f"test accuracy {metrics['test_accuracy']:.2%} (MNIST test, 10,000 images; "
-        f"{metrics['test_reject_rate']:.2%} answered not-a-digit); held-out negatives "
-        f"answered not-a-digit: {metrics['negatives_rejected']:.2%}; "
-        f"training took {train_seconds:.1f}s")
-    if metrics["test_accuracy"] < CHANCE_GUARD:
-        raise Diverged(f"training failed: test accuracy {metrics['test_accuracy']:.1%} is "
-                       f"chance level (lr {cfg.lr}; try a lower --lr). {out / 'digits.pt'} "
-                       "was left as it was")
-    ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics,
-                           dataset=dataset)
-    checkpoint.atomic_save(ckpt, out / "digits.pt")
-    (out / "digits.last.pt").unlink(missing_ok=True)
+    with committing():  # a signal after this no longer interrupts: the model is written
+        checkpoint.atomic_save(ckpt, out / "digits.pt")
+        (out / "digits.last.pt").unlink(missing_ok=True)
     log(f"wrote {out / 'digits.pt'}")
     plot = plot_curve(history, out / "training_curve.png")
     if plot:
