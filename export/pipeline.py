@@ -34,7 +34,9 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
     """Export the formats named by ``keys`` (torchscript, onnx, int8); return the report.
 
     Raises DigitsError: unusable checkpoint or --out (exit 2), a failed gate or a failed
-    write (exit 1; the files in ``out`` are then as they were)."""
+    write (exit 1; the files in ``out`` are then as they were). A file of a format not
+    exported this time, left in ``out`` by an earlier export, is kept and named in a note
+    (``log``)."""
     ckpt = ckpt_io.load(checkpoint)
     model = ckpt_io.build_model(ckpt)
     check_writable(out)
@@ -94,4 +96,9 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
                           "the files there are as they were", exit_code=WRITE_FAILED_EXIT
                           ) from None
     report["written"] = {k: str(path) for k, (path, _) in artifacts.items()}
+    stale = [f.filename for f in EXPORTED if f.key not in built and (out / f.filename).exists()]
+    if stale:  # kept (they may be wanted), but never to be taken for this export's
+        be, it = ("is", "it") if len(stale) == 1 else ("are", "them")
+        log(f"note: {', '.join(stale)} in {out} {be} left from an earlier export, not this "
+            f"one ({REPORT_NAME} does not list {it}); export {it} again or remove {it}")
     return report

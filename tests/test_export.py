@@ -201,6 +201,20 @@ def test_failed_gate_writes_nothing(exported: Path, ckpt_path: Path, tmp_path: P
 
 
 @pytest.mark.slow
+def test_a_format_not_exported_again_is_named_as_an_earlier_exports(
+        ckpt_path: Path, tmp_path: Path, mnist_root: Path) -> None:
+    """--onnx into a folder an --int8 export filled: the old int8 file is kept, but a
+    note says it is not of this model (it stood beside the new report without a word)."""
+    (tmp_path / "digits.int8.onnx").write_bytes(b"an earlier export's int8 model")
+    said: list[str] = []
+    pipeline.export(ckpt_path, tmp_path, mnist_root, ["onnx"], 18, "test", log=said.append)
+    assert (tmp_path / "digits.int8.onnx").read_bytes() == b"an earlier export's int8 model"
+    notes = [line for line in said if line.startswith("note:")]
+    assert notes == [notes[0]] and notes[0].startswith(
+        f"note: digits.int8.onnx in {tmp_path} is left from an earlier export")  # not the others
+
+
+@pytest.mark.slow
 def test_corrupted_weight_fails_the_gate(ckpt_path: Path, tmp_path: Path, mnist_root: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A weight changed after the export (before the gates) must be caught."""
