@@ -277,3 +277,25 @@ def test_train_with_stderr_closed(mnist_root: Path, tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout
     assert (tmp_path / "digits.pt").is_file()
+
+
+@pytest.mark.slow
+def test_ctrl_c_whose_checkpoint_cannot_be_written_says_so(
+        mnist_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interrupted where the checkpoint cannot be written (a full disk, a folder gone
+    read-only): the interruption (130) and why there is no checkpoint to resume, in one
+    message (it said only "interrupted")."""
+    def interrupt(message: str) -> None:
+        if message.startswith("epoch 1/"):
+            monkeypatch.setattr(checkpoint, "atomic_save", unwritable)
+            raise KeyboardInterrupt
+
+    def unwritable(obj: object, path: Path) -> None:
+        raise DigitsError(f"cannot write {path}: No space left on device")
+
+    with pytest.raises(DigitsError) as e:
+        loop.train(loop.TrainConfig(limit=512, epochs=2), mnist_root, tmp_path,
+                   log=interrupt, progress=False)
+    assert e.value.exit_code == 130
+    assert str(e.value) == (f"interrupted at epoch 2, step 0; cannot write "
+                            f"{tmp_path / 'digits.last.pt'}: No space left on device")
