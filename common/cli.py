@@ -132,19 +132,23 @@ class _Signals:
     def interrupt(cls) -> NoReturn:
         """Raise the KeyboardInterrupt of the signal received; after a SIGTERM a second
         one ends the process at once."""
-        if cls.received == signal.SIGTERM and threading.current_thread() is \
-                threading.main_thread() and signal.getsignal(signal.SIGTERM) == cls._raise:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if cls.received == signal.SIGTERM:
+            cls._set(signal.SIGTERM, signal.SIG_DFL)
         raise KeyboardInterrupt
 
     @classmethod
     def ignore(cls) -> None:
-        """SIGINT and SIGTERM no longer interrupt: the outcome is decided. Only where
-        ``install()`` set the handlers."""
+        """SIGINT and SIGTERM no longer interrupt: the outcome is decided."""
         for signum in (signal.SIGINT, signal.SIGTERM):
-            if (threading.current_thread() is threading.main_thread()
-                    and signal.getsignal(signum) == cls._raise):
-                signal.signal(signum, signal.SIG_IGN)
+            cls._set(signum, signal.SIG_IGN)
+
+    @classmethod
+    def _set(cls, signum: int, handler: signal.Handlers) -> None:
+        """``handler`` for ``signum``, only where ``install()`` set ours (and so only in
+        the main thread, the one that can)."""
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signum) == cls._raise):
+            signal.signal(signum, handler)
 
     @classmethod
     def unraisable(cls, unraisable: sys.UnraisableHookArgs) -> None:

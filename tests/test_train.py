@@ -196,7 +196,6 @@ def test_no_negatives_trains_the_10_class_model(mnist_root: Path, tmp_path: Path
 
 
 def test_train_without_torch_says_which_extra(tmp_path: Path) -> None:
-
     code = ("import sys\nsys.modules['torch'] = None\nfrom digits.cli import main\n"
             f"main(['train', '--out', {str(tmp_path)!r}])\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -257,11 +256,11 @@ def test_ctrl_c_at_any_line_of_training_keeps_its_promise(mnist_root: Path, tmp_
         assert said == "done" and not last.exists()
         assert (tmp_path / "training_curve.png").is_file()
     else:
-        where = "at epoch 3, step 0" if line.startswith("epoch") else "after the last epoch"
+        where, resume_at = {"epoch 2/3": ("at epoch 3, step 0", (2, 0)),
+                            "test accuracy": ("after the last epoch", (3, 0))}[line]
         assert said.startswith(f"interrupted {where}") and "--resume" in said, said
         resume = torch.load(last, weights_only=True)["resume"]
-        assert (resume["epoch"], resume["step"]) == ((2, 0) if line.startswith("epoch")
-                                                      else (3, 0))
+        assert (resume["epoch"], resume["step"]) == resume_at
         assert run_cli("train", "--resume", last, "--out", tmp_path).returncode == 0
     history = torch.load(tmp_path / "digits.pt", weights_only=True)["metrics"]["history"]
     assert [h["epoch"] for h in history] == [1, 2, 3]
