@@ -422,13 +422,16 @@ def test_signal_during_video_save(tmp_path, sig) -> None:
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show", str(video),
                              "--json", "--save", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, bufsize=0)
     assert proc.stdout is not None
+    # Unbuffered: readline takes the first line only; communicate() reads the pipe itself,
+    # so lines a buffered readline had taken ahead would be lost from the count.
     first = proc.stdout.readline()  # the first frame is through: the writer is open
     assert json.loads(first)["frame"] == 0
     time.sleep(0.2)
     proc.send_signal(sig)
-    rest, err = proc.communicate(timeout=TIMEOUT)
+    rest, err_bytes = proc.communicate(timeout=TIMEOUT)
+    err = err_bytes.decode()
     done = 1 + len(rest.splitlines())
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and "digits: interrupted" in err
