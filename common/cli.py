@@ -98,48 +98,77 @@ def data(data_root: Path | None) -> None:
     click.echo(f"MNIST ok: {raw_dir(mnist_root(data_root))}")
 
 
+# The signals that interrupt like Ctrl-C; SIGHUP is POSIX only.
+_SIGHUP = getattr(signal, "SIGHUP", None)
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, *([_SIGHUP] if _SIGHUP is not None else []))
+
+
 class _Signals:
-    """SIGTERM (kill, docker stop, a scheduler) is handled like Ctrl-C: the same clean-up
-    runs (temporary files removed, a resumable training checkpoint written), then the
-    exit status is 128 + the signal number (130 for SIGINT, 143 for SIGTERM), as a shell
-    reports it. Both are recorded, because a library may swallow the KeyboardInterrupt and
-    fail in its own way instead (torch.export turns one into an AttributeError): a failure
-    after a signal is reported as the interruption it is."""
+    """SIGTERM (kill, docker stop, a scheduler) and SIGHUP (the terminal closed, an ssh
+    connection lost) are handled like Ctrl-C: the same clean-up runs (temporary files
+    removed, a resumable training checkpoint written), then the exit status is 128 + the
+    signal number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP), as a shell reports
+    it. SIGHUP is left alone where it is ignored (``nohup digits ...``). Each is recorded,
+    because a library may swallow the KeyboardInterrupt and fail in its own way instead
+    (torch.export turns one into an AttributeError): a failure after a signal is reported
+    as the interruption it is."""
 
     received: int | None = None
     held = 0  # signals_held() blocks open
     pending = False  # a signal came while held
+    terminals: tuple[int, ...] = ()  # of stdout (1) and stderr (2), those that are terminals
 
     @classmethod
     def install(cls) -> None:
-        """From now on (in this process), SIGINT and SIGTERM interrupt with KeyboardInterrupt.
-        Only the main thread can set a handler: ``main()`` called from another thread
-        leaves them alone."""
+        """From now on (in this process), SIGINT, SIGTERM and SIGHUP interrupt with
+        KeyboardInterrupt. Only the main thread can set a handler: ``main()`` called from
+        another thread leaves them alone."""
         cls.received, cls.held, cls.pending = None, 0, False
+        cls.terminals = tuple(fd for fd in (1, 2) if os.isatty(fd))
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, cls._raise)
-            signal.signal(signal.SIGTERM, cls._raise)
+            for signum in _SIGNALS:
+                if signum != _SIGHUP or signal.getsignal(signum) != signal.SIG_IGN:
+                    signal.signal(signum, cls._raise)
 
     @classmethod
     def _raise(cls, signum: int, frame: object) -> None:
         cls.received = signum
+        if signum == _SIGHUP:
+            cls._hang_up()  # the held block's own writes must not fail
         if cls.held:
             cls.pending = True  # a second one while held waits too: the block is not cut
             return
         cls.interrupt()
 
     @classmethod
+    def _hang_up(cls) -> None:
+        """The terminal is gone: what would go to it goes to /dev/null from now on (a
+        write to it fails with EIO, which would cut the clean-up short); stdout or stderr
+        sent to a file or a pipe keeps going there."""
+        if not cls.terminals:
+            return
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+        except OSError:  # no descriptor left: the writes fail as they would have
+            return
+        for fd in cls.terminals:
+            os.dup2(null, fd)
+        os.close(null)
+
+    @classmethod
     def interrupt(cls) -> NoReturn:
-        """Raise the KeyboardInterrupt of the signal received; after a SIGTERM a second
-        one ends the process at once."""
-        if cls.received == signal.SIGTERM:
-            cls._set(signal.SIGTERM, signal.SIG_DFL)
+        """Raise the KeyboardInterrupt of the signal received; after a SIGTERM or SIGHUP
+        a second one ends the process at once."""
+        if cls.received is not None and cls.received != signal.SIGINT:
+            cls._set(cls.received, signal.SIG_DFL)
+        if cls.received == _SIGHUP:
+            cls._hang_up()  # again: a held block may have put the terminal back (stderr)
         raise KeyboardInterrupt
 
     @classmethod
     def ignore(cls) -> None:
-        """SIGINT and SIGTERM no longer interrupt: the outcome is decided."""
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        """SIGINT, SIGTERM and SIGHUP no longer interrupt: the outcome is decided."""
+        for signum in _SIGNALS:
             cls._set(signum, signal.SIG_IGN)
 
     @classmethod
@@ -168,9 +197,10 @@ INTERRUPTED = 130  # 128 + SIGINT
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is done, then interrupt (KeyboardInterrupt):
-    what the block writes (a frame's record and its annotated copy) is out whole or not
-    at all. Holds only under ``main()``'s handlers; elsewhere the block is as usual."""
+    """SIGINT, SIGTERM and SIGHUP wait until the block is done, then interrupt
+    (KeyboardInterrupt): what the block writes (a frame's record and its annotated copy)
+    is out whole or not at all. Holds only under ``main()``'s handlers; elsewhere the
+    block is as usual."""
     _Signals.held += 1
     try:
         yield
@@ -184,11 +214,11 @@ def signals_held() -> Iterator[None]:
 @contextlib.contextmanager
 def committing() -> Iterator[None]:
     """The block puts a command's result in place (renames its files over the old ones).
-    SIGINT and SIGTERM wait until it is done; once it has succeeded the work is done, and a
-    signal that came meanwhile or comes later no longer interrupts it: exit status 0 then
-    says the new files are in place, 130 or 143 that the old ones are. If the block fails,
-    a signal that came meanwhile interrupts as usual. A failure after it (a closed pipe
-    on stdout) is then reported as itself, not as the interruption."""
+    SIGINT, SIGTERM and SIGHUP wait until it is done; once it has succeeded the work is
+    done, and a signal that came meanwhile or comes later no longer interrupts it: exit
+    status 0 then says the new files are in place, 130, 143 or 129 that the old ones are.
+    If the block fails, a signal that came meanwhile interrupts as usual. A failure after
+    it (a closed pipe on stdout) is then reported as itself, not as the interruption."""
     with signals_held():
         yield
         _Signals.received, _Signals.pending = None, False
@@ -241,7 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     ``digits --debug`` the traceback (and library warnings) are shown too.
 
     Exit codes (DESIGN.md): 0 done, 1 some inputs failed or output was lost, 2 usage or
-    unusable input, 130 Ctrl-C, 143 SIGTERM."""
+    unusable input, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP."""
     args = sys.argv[1:] if argv is None else argv
     if sys.stdout is None or not _fd_open(1):
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit

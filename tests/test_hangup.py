@@ -1,0 +1,127 @@
+"""SIGHUP: the terminal a command runs in is closed (a window shut, an ssh connection
+lost). It is handled like Ctrl-C — the same clean-up, nothing left half-written — with
+exit status 129, and `nohup` (SIGHUP ignored) still keeps a command running."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+TIMEOUT = 30  # seconds: nothing here may hang
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX only")
+
+
+def write_video(path: Path, frames: int) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for i in range(frames):
+        writer.write(np.full((240, 320, 3), 255 - i % 128, np.uint8))
+    writer.release()
+    return path
+
+
+def frame_count(path: Path) -> int:
+    cap, n = cv2.VideoCapture(str(path)), 0
+    while cap.read()[0]:
+        n += 1
+    return n
+
+
+def run_in_terminal(args: list[str], until: bytes) -> tuple[subprocess.Popen, bytes]:
+    """Start ``args`` in a new session whose controlling terminal is a pseudo-terminal;
+    once ``until`` has been printed on it, close the terminal (the kernel then sends
+    SIGHUP, and writes to it fail with EIO). Returns the process and what it printed."""
+    master, slave = os.openpty()
+    name = os.ttyname(slave)
+
+    def controlling_terminal() -> None:
+        os.setsid()
+        fd = os.open(name, os.O_RDWR)  # the first terminal a session leader opens
+        for k in (0, 1, 2):
+            os.dup2(fd, k)
+
+    proc = subprocess.Popen(args, preexec_fn=controlling_terminal)
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + TIMEOUT
+    try:
+        while until not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 65536)
+    finally:
+        os.close(master)  # the hang-up
+    return proc, seen
+
+
+def test_closing_the_terminal_during_a_video_save_keeps_the_video(tmp_path) -> None:
+    """Killed by the hang-up, the annotated video was left as a hidden temporary file;
+    now it is finished with the frames read so far, and the exit status is 129."""
+    video = write_video(tmp_path / "long.avi", frames=3000)
+    out = tmp_path / "out"
+    proc, seen = run_in_terminal([sys.executable, "-m", "digits", "recognize", "--no-show",
+                                  str(video), "--save", str(out)], until=b"long.avi #20:")
+    assert b"long.avi #20:" in seen, seen[-500:]
+    assert proc.wait(timeout=TIMEOUT) == 128 + signal.SIGHUP
+    files = list(out.iterdir())
+    assert [p.name for p in files] == ["long.mp4"]  # no temporary file left
+    assert 20 < frame_count(files[0]) < 3000
+
+
+def test_nohup_keeps_a_command_running(tmp_path) -> None:
+    """SIGHUP ignored when the command starts (``nohup``) stays ignored."""
+    video = write_video(tmp_path / "short.avi", frames=300)
+    proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
+                             str(video), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            bufsize=0, preexec_fn=lambda: signal.signal(signal.SIGHUP,
+                                                                        signal.SIG_IGN))
+    assert proc.stdout is not None
+    proc.stdout.readline()  # past start-up: the handlers are in place
+    proc.send_signal(signal.SIGHUP)
+    rest, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, err
+    assert len(rest.splitlines()) == 299
+
+
+def test_a_hang_up_while_a_result_is_committed_waits_and_output_goes_on_to_a_file(
+        tmp_path) -> None:
+    """SIGHUP while files are renamed into place waits for the renames, like SIGTERM;
+    stdout sent to a file is still written after it."""
+    code = textwrap.dedent("""
+        import os, signal, time
+        from digits.cli import _Signals, _exit, committing
+        _Signals.install()
+        with committing():
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.05)
+            print("renamed", flush=True)
+        print("done", flush=True)
+        _exit(0)
+    """)
+    out = tmp_path / "stdout.txt"
+    with out.open("w") as f:
+        proc = subprocess.run([sys.executable, "-c", code], stdout=f, stderr=subprocess.PIPE,
+                              text=True, timeout=TIMEOUT)
+    assert (proc.returncode, out.read_text(), proc.stderr) == (0, "renamed\ndone\n", "")
+    bare = textwrap.dedent("""
+        import os, signal, time
+        from digits.cli import INTERRUPTED, _Signals, _exit
+        _Signals.install()
+        try:
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.05)
+            print("renamed", flush=True)
+        except KeyboardInterrupt:
+            _exit(INTERRUPTED)
+    """)
+    interrupted = subprocess.run([sys.executable, "-c", bare], capture_output=True, text=True,
+                                 timeout=TIMEOUT)
+    assert (interrupted.returncode, interrupted.stdout) == (128 + signal.SIGHUP, "")
