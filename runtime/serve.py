@@ -20,12 +20,14 @@ import importlib.metadata as md
 import ipaddress
 import os
 import platform
+import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -324,14 +326,16 @@ def listen(host: str, port: int) -> socket.socket:
 
 def run(reader: Reader, sock: socket.socket, workers: int, max_bytes: int, timeout: float,
         max_waiting: int = MAX_WAITING) -> None:
-    """Serve on a bound socket until Ctrl-C (uvicorn, access log off: one line per request
-    costs more than a small read)."""
+    """Serve on a bound socket until Ctrl-C, SIGTERM or SIGHUP (uvicorn, access log off:
+    one line per request costs more than a small read)."""
     app = create_app(reader, workers=workers, max_bytes=max_bytes, timeout=timeout,
                      max_waiting=max_waiting)
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        with _hang_up_shuts_down(server):
+            server.run(sockets=[sock])
     except KeyboardInterrupt:
         if app.state.in_flight():
             # A read cannot be cut short, and Python's exit waits for its worker thread
@@ -342,3 +346,30 @@ def run(reader: Reader, sock: socket.socket, workers: int, max_bytes: int, timeo
             sys.stdout.flush()
             os._exit(exit_code(INTERRUPTED))
         raise
+
+
+@contextmanager
+def _hang_up_shuts_down(server: uvicorn.Server) -> Iterator[None]:
+    """uvicorn shuts down gracefully on SIGINT and SIGTERM only: a SIGHUP (the terminal
+    closed) interrupted its event loop halfway, tracebacks on stderr. Within the block a
+    SIGHUP shuts it down like SIGTERM, and is raised again after it, for ``digits.cli``'s
+    handler (exit 129). A SIGHUP ignored (``nohup``), or one not ours, is left alone."""
+    hup = getattr(signal, "SIGHUP", None)
+    ours = hup is not None and signal.getsignal(hup) not in (signal.SIG_IGN, signal.SIG_DFL,
+                                                             None)
+    if not ours:
+        yield
+        return
+    received: list[int] = []
+
+    def shut_down(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        server.handle_exit(signum, frame)  # uvicorn raises it again once shut down: here
+
+    previous = signal.signal(hup, shut_down)
+    try:
+        yield
+    finally:
+        signal.signal(hup, previous)
+    if received:
+        signal.raise_signal(hup)

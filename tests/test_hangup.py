@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from pathlib import Path
 
 import cv2
@@ -125,3 +126,28 @@ def test_a_hang_up_while_a_result_is_committed_waits_and_output_goes_on_to_a_fil
     interrupted = subprocess.run([sys.executable, "-c", bare], capture_output=True, text=True,
                                  timeout=TIMEOUT)
     assert (interrupted.returncode, interrupted.stdout) == (128 + signal.SIGHUP, "")
+
+
+def test_a_hang_up_shuts_the_server_down_cleanly() -> None:
+    """uvicorn shuts down on SIGINT and SIGTERM only: SIGHUP broke into its event loop,
+    tracebacks on stderr, and the server went on. Now it shuts down like SIGTERM, with
+    exit status 129."""
+    pytest.importorskip("uvicorn")
+    proc = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
+    assert proc.stderr is not None
+    lines = []
+    while not any(b"serving http" in line for line in lines):
+        line = proc.stderr.readline()
+        assert line, b"".join(lines)
+        lines.append(line)
+    url = lines[-1].decode().split()[2]
+    with urllib.request.urlopen(url, timeout=TIMEOUT) as answer:  # the event loop runs
+        assert answer.status == 200
+    proc.send_signal(signal.SIGHUP)
+    try:
+        _, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGHUP
+    assert err.decode().splitlines() == ["digits: interrupted"]
