@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -71,6 +72,30 @@ def snapshot(*folders: Path) -> dict[str, str]:
                 out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode)
                                else stat.filemode(mode))
     return out
+
+
+def wait_for_signal_handlers(proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Return once ``proc`` (a `python -m digits` run) has installed main()'s SIGINT and
+    SIGTERM handlers. A signal sent before then meets the interpreter's start-up, a known
+    gap (a traceback for SIGINT, death by SIGTERM) that no test may land in however slow
+    the machine. Read from the caught-signal mask in /proc (Linux); main() sets SIGTERM's
+    handler after SIGINT's, and nothing else in the process catches SIGTERM. A process
+    that ends or runs ``timeout`` s without them fails the test (a run that never installs
+    them must not pass as one that finished first). Without /proc: a fixed 0.5 s."""
+    status = Path(f"/proc/{proc.pid}/status")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            caught = next(int(line.split()[1], 16) for line in status.read_text().splitlines()
+                          if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):  # no /proc here
+            time.sleep(0.5)
+            return
+        if caught >> (signal.SIGTERM - 1) & 1:
+            return
+        assert proc.poll() is None, f"exit {proc.returncode} before its signal handlers were set"
+        assert time.monotonic() < deadline, f"no signal handlers after {timeout} s"
+        time.sleep(0.005)
 
 
 # The run interrupt_training() starts: many short epochs (4 steps of 128 each), so the

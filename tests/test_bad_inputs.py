@@ -424,15 +424,16 @@ def test_signal_during_video_save(tmp_path, sig) -> None:
                              "--json", "--save", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, bufsize=0)
     assert proc.stdout is not None
-    # Unbuffered: readline takes the first line only; communicate() reads the pipe itself,
-    # so lines a buffered readline had taken ahead would be lost from the count.
-    first = proc.stdout.readline()  # the first frame is through: the writer is open
-    assert json.loads(first)["frame"] == 0
-    time.sleep(0.2)
+    # Unbuffered: readline takes one line only; communicate() reads the pipe itself, so
+    # lines a buffered readline had taken ahead would be lost from the count.
+    # Ten frames through: the writer is open and the run is mid-video (a fixed sleep here
+    # assumed a speed; the 600 frames take about a second on a quiet machine).
+    first = [proc.stdout.readline() for _ in range(10)]
+    assert [json.loads(line)["frame"] for line in first] == list(range(10))
     proc.send_signal(sig)
     rest, err_bytes = proc.communicate(timeout=TIMEOUT)
     err = err_bytes.decode()
-    done = 1 + len(rest.splitlines())
+    done = len(first) + len(rest.splitlines())
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and "digits: interrupted" in err
     files = list(out.iterdir())

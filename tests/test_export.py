@@ -17,7 +17,7 @@ import pytest
 import torch
 from onnx import numpy_helper
 
-from conftest import REPO, assert_one_line_error, run_cli
+from conftest import REPO, assert_one_line_error, run_cli, wait_for_signal_handlers
 from digits.errors import DigitsError
 from digits.export import parity, pipeline
 from digits.export.formats import BY_KEY
@@ -412,9 +412,12 @@ def test_signal_at_a_random_moment_of_export(exported: Path, ckpt_path: Path,
     for name in ("digits.onnx", "export_report.json"):
         (out / name).write_bytes((exported / name).read_bytes())
     old = folder_state(out)
-    moment = random.Random().uniform(0.5, 12.0)  # never tuned: any moment must hold
+    moment = random.Random().uniform(0.0, 12.0)  # never tuned: any moment must hold
     proc = subprocess.Popen(_export_cmd(ckpt_path, out), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
+    # Counted from the handlers' installation: a fixed 0.5 s from the start could still land
+    # in the interpreter's start-up on a loaded machine (SIGTERM then kills: exit -15).
+    wait_for_signal_handlers(proc)
     time.sleep(moment)
     proc.send_signal(getattr(signal, sig))
     _, err = proc.communicate(timeout=120)

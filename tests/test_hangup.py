@@ -38,6 +38,14 @@ def frame_count(path: Path) -> int:
     return n
 
 
+def hang_up_as_default() -> None:
+    """preexec_fn: SIGHUP does what it does by default, whatever this test process was
+    started with. An ignored SIGHUP is inherited (pytest under `nohup`, or a runner that
+    ignores it), and the product rightly leaves it ignored: every test here expecting 129
+    then failed (20 runs of 20 under `nohup pytest`)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def run_in_terminal(args: list[str], until: bytes) -> tuple[subprocess.Popen, bytes]:
     """Start ``args`` in a new session whose controlling terminal is a pseudo-terminal;
     once ``until`` has been printed on it, close the terminal (the kernel then sends
@@ -46,6 +54,7 @@ def run_in_terminal(args: list[str], until: bytes) -> tuple[subprocess.Popen, by
     name = os.ttyname(slave)
 
     def controlling_terminal() -> None:
+        hang_up_as_default()
         os.setsid()
         fd = os.open(name, os.O_RDWR)  # the first terminal a session leader opens
         for k in (0, 1, 2):
@@ -110,7 +119,7 @@ def test_a_hang_up_while_a_result_is_committed_waits_and_output_goes_on_to_a_fil
     out = tmp_path / "stdout.txt"
     with out.open("w") as f:
         proc = subprocess.run([sys.executable, "-c", code], stdout=f, stderr=subprocess.PIPE,
-                              text=True, timeout=TIMEOUT)
+                              text=True, timeout=TIMEOUT, preexec_fn=hang_up_as_default)
     assert (proc.returncode, out.read_text(), proc.stderr) == (0, "renamed\ndone\n", "")
     bare = textwrap.dedent("""
         import os, signal, time
@@ -124,7 +133,7 @@ def test_a_hang_up_while_a_result_is_committed_waits_and_output_goes_on_to_a_fil
             _exit(INTERRUPTED)
     """)
     interrupted = subprocess.run([sys.executable, "-c", bare], capture_output=True, text=True,
-                                 timeout=TIMEOUT)
+                                 timeout=TIMEOUT, preexec_fn=hang_up_as_default)
     assert (interrupted.returncode, interrupted.stdout) == (128 + signal.SIGHUP, "")
 
 
@@ -134,7 +143,8 @@ def test_a_hang_up_shuts_the_server_down_cleanly() -> None:
     exit status 129."""
     pytest.importorskip("uvicorn")
     proc = subprocess.Popen([sys.executable, "-m", "digits", "serve", "--port", "0"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=0,
+                            preexec_fn=hang_up_as_default)
     assert proc.stderr is not None
     lines = []
     while not any(b"serving http" in line for line in lines):
