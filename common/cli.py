@@ -17,6 +17,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import NoReturn
 
 import click
@@ -103,6 +104,20 @@ _SIGHUP = getattr(signal, "SIGHUP", None)
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, *([_SIGHUP] if _SIGHUP is not None else []))
 
 
+# Seconds before a signal that came during an import is sent again (_Signals._later); an
+# import is over in at most ~2 s (torch), so Ctrl-C then interrupts within that time.
+IMPORT_RETRY = 0.05
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside an import (importlib's frames are on its stack)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 class _Signals:
     """SIGTERM (kill, docker stop, a scheduler) and SIGHUP (the terminal closed, an ssh
     connection lost) are handled like Ctrl-C: the same clean-up runs (temporary files
@@ -116,6 +131,8 @@ class _Signals:
     received: int | None = None
     held = 0  # signals_held() blocks open
     pending = False  # a signal came while held
+    deferred: int | None = None  # a signal that came during an import, to be sent again
+    defers = True  # whether signals during an import are deferred (_later)
     terminals: tuple[int, ...] = ()  # of stdout (1) and stderr (2), those that are terminals
 
     @classmethod
@@ -123,7 +140,9 @@ class _Signals:
         """From now on (in this process), SIGINT, SIGTERM and SIGHUP interrupt with
         KeyboardInterrupt. Only the main thread can set a handler: ``main()`` called from
         another thread leaves them alone."""
-        cls.received, cls.held, cls.pending = None, 0, False
+        cls.received, cls.held, cls.pending, cls.deferred = None, 0, False, None
+        # main() run by an import (module-level code) would defer every signal
+        cls.defers = not _importing(sys._getframe())
         cls.terminals = tuple(fd for fd in (1, 2) if os.isatty(fd))
         if threading.current_thread() is threading.main_thread():
             for signum in _SIGNALS:
@@ -131,36 +150,61 @@ class _Signals:
                     signal.signal(signum, cls._raise)
 
     @classmethod
-    def _raise(cls, signum: int, frame: object) -> None:
+    def _raise(cls, signum: int, frame: FrameType | None) -> None:
         cls.received = signum
         if signum == _SIGHUP:
             cls._hang_up()  # the held block's own writes must not fail
         if cls.held:
             cls.pending = True  # a second one while held waits too: the block is not cut
             return
+        if cls.defers and _importing(frame):
+            cls._later(signum)
+            return
         cls.interrupt()
+
+    @classmethod
+    def _later(cls, signum: int) -> None:
+        """Send ``signum`` again in IMPORT_RETRY seconds. A KeyboardInterrupt raised in an
+        import that a C++ extension runs (torch's own import of numpy) is swallowed by
+        torch, the command then running to its end, or aborts the process (pybind11:
+        SIGABRT and a stack dump)."""
+        if cls.deferred is None:
+            cls.deferred = signum
+            timer = threading.Timer(IMPORT_RETRY, cls._send_deferred)
+            timer.daemon = True
+            timer.start()
+
+    @classmethod
+    def _send_deferred(cls) -> None:
+        signum, cls.deferred = cls.deferred, None
+        if signum is not None:
+            os.kill(os.getpid(), signum)
 
     @classmethod
     def _hang_up(cls) -> None:
         """The terminal is gone: what would go to it goes to /dev/null from now on (a
         write to it fails with EIO, which would cut the clean-up short); stdout or stderr
         sent to a file or a pipe keeps going there."""
-        if not cls.terminals:
-            return
+        if not (dead := [fd for fd in cls.terminals if not os.isatty(fd)]):
+            return  # `kill -HUP` with the terminal still there: it shows the interruption
         try:
             null = os.open(os.devnull, os.O_WRONLY)
         except OSError:  # no descriptor left: the writes fail as they would have
             return
-        for fd in cls.terminals:
+        for fd in dead:
             os.dup2(null, fd)
         os.close(null)
 
     @classmethod
     def interrupt(cls) -> NoReturn:
-        """Raise the KeyboardInterrupt of the signal received; after a SIGTERM or SIGHUP
-        a second one ends the process at once."""
-        if cls.received is not None and cls.received != signal.SIGINT:
-            cls._set(cls.received, signal.SIG_DFL)
+        """Raise the KeyboardInterrupt of the signal received; after a SIGTERM a second
+        one ends the process at once. A second SIGHUP is ignored: closing a terminal sends
+        two (the shell's and the kernel's, ~0.2 ms apart)."""
+        cls.deferred = None  # the interruption is under way
+        if cls.received == signal.SIGTERM:
+            cls._set(signal.SIGTERM, signal.SIG_DFL)
+        if cls.received == _SIGHUP:
+            cls._set(_SIGHUP, signal.SIG_IGN)
         if cls.received == _SIGHUP:
             cls._hang_up()  # again: a held block may have put the terminal back (stderr)
         raise KeyboardInterrupt

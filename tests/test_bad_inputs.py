@@ -529,6 +529,27 @@ def test_a_failure_after_a_commit_is_itself_not_the_interruption() -> None:
     assert (r.returncode, r.stdout) == (0, "None\n")
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_an_import_interrupts_after_it(tmp_path, sig) -> None:
+    """A KeyboardInterrupt raised inside an import that a C++ extension runs (torch
+    importing numpy) was swallowed by torch, the command running on to its end, or
+    aborted the process (SIGABRT, a stack dump): the signal now waits for the import's
+    end. Here the module signals itself halfway through its own import."""
+    (tmp_path / "slow_module.py").write_text(
+        f"import os, time\nos.kill(os.getpid(), {int(sig)})\ntime.sleep(0.2)\nWHOLE = True\n")
+    r = _signals_script(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        try:
+            import slow_module
+            time.sleep(5)
+            print("not interrupted", flush=True)
+        except KeyboardInterrupt:
+            print("slow_module" in sys.modules, flush=True)
+    """)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "True\n", "")
+
+
 def test_a_signal_while_the_interpreter_shuts_down_leaves_the_exit_status() -> None:
     """A signal that lands after the exit status is decided (here: in an atexit
     function) neither kills the process (-2) nor prints a traceback."""

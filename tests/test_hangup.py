@@ -46,10 +46,13 @@ def hang_up_as_default() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-def run_in_terminal(args: list[str], until: bytes) -> tuple[subprocess.Popen, bytes]:
+def run_in_terminal(args: list[str], until: bytes, hang_up: bool = True
+                    ) -> tuple[subprocess.Popen, bytes]:
     """Start ``args`` in a new session whose controlling terminal is a pseudo-terminal;
     once ``until`` has been printed on it, close the terminal (the kernel then sends
-    SIGHUP, and writes to it fail with EIO). Returns the process and what it printed."""
+    SIGHUP, and writes to it fail with EIO). Returns the process and what it printed.
+    ``hang_up=False``: send SIGHUP instead, the terminal kept open, and read it until the
+    process ends."""
     master, slave = os.openpty()
     name = os.ttyname(slave)
 
@@ -67,6 +70,13 @@ def run_in_terminal(args: list[str], until: bytes) -> tuple[subprocess.Popen, by
         while until not in seen and time.monotonic() < deadline:
             if select.select([master], [], [], 0.1)[0]:
                 seen += os.read(master, 65536)
+        if not hang_up:
+            proc.send_signal(signal.SIGHUP)
+            while time.monotonic() < deadline:
+                try:
+                    seen += os.read(master, 65536)  # EIO once the process has ended
+                except OSError:
+                    break
     finally:
         os.close(master)  # the hang-up
     return proc, seen
@@ -84,6 +94,38 @@ def test_closing_the_terminal_during_a_video_save_keeps_the_video(tmp_path) -> N
     files = list(out.iterdir())
     assert [p.name for p in files] == ["long.mp4"]  # no temporary file left
     assert 20 < frame_count(files[0]) < 3000
+
+
+def test_kill_hup_with_the_terminal_open_still_shows_the_interruption(tmp_path) -> None:
+    """Only a terminal that is gone is dropped: after `kill -HUP` the open terminal shows
+    "interrupted" and what was saved."""
+    video = write_video(tmp_path / "long.avi", frames=3000)
+    proc, seen = run_in_terminal([sys.executable, "-m", "digits", "recognize", "--no-show",
+                                  str(video), "--save", str(tmp_path / "out")],
+                                 until=b"long.avi #20:", hang_up=False)
+    assert proc.wait(timeout=TIMEOUT) == 128 + signal.SIGHUP
+    assert b"digits: interrupted" in seen and b"digits: saved" in seen, seen[-500:]
+
+
+def test_the_second_hang_up_of_a_closing_terminal_waits_for_the_clean_up() -> None:
+    """Closing a terminal sends two SIGHUPs (the shell's, the kernel's): the second one
+    killed the clean-up the first had started (no resume hint, a temporary file left)."""
+    code = textwrap.dedent("""
+        import os, signal, time
+        from digits.cli import INTERRUPTED, _Signals, _exit
+        _Signals.install()
+        try:
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(0.05)
+            print("cleaned up", flush=True)
+            _exit(INTERRUPTED)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=TIMEOUT, preexec_fn=hang_up_as_default)
+    assert (r.returncode, r.stdout) == (128 + signal.SIGHUP, "cleaned up\n")
 
 
 def test_nohup_keeps_a_command_running(tmp_path) -> None:
