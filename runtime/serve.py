@@ -290,6 +290,9 @@ def create_app(reader: Reader, *, workers: int = 2, max_bytes: int = MAX_UPLOAD_
             return JSONResponse({"error": f"request timed out after {timeout:g} s"}, 503)
         except ClientDisconnect:  # nobody is left to answer
             return Response(status_code=400)
+        except asyncio.CancelledError:  # shut down with this request unfinished (an upload
+            # still arriving after the graceful shutdown's time): an answer, no traceback
+            return JSONResponse({"error": "the server is shutting down"}, 503)
         except Exception as e:  # one line on stderr, JSON to the client; no traceback
             print(f"digits: error: POST /v1/read: {type(e).__name__}: {one_line(str(e))}",
                   file=sys.stderr, flush=True)

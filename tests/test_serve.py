@@ -11,6 +11,7 @@ import math
 import os
 import re
 import resource
+import signal
 import socket
 import struct
 import subprocess
@@ -272,6 +273,30 @@ def test_a_stalled_upload_times_out(tmp_path: Path, images: list[Path]) -> None:
         assert "timed out" in json.loads(body)["error"] and 0.5 < waited < 10
     finally:
         srv.stop()
+
+
+def test_an_upload_cut_off_by_the_shutdown_is_a_503_without_traceback(tmp_path: Path,
+                                                                       images: list[Path]
+                                                                       ) -> None:
+    """SIGTERM while an upload is still arriving: once the 5 s graceful shutdown is over
+    uvicorn cancels the request, which answered 500 and left a traceback on stderr."""
+    srv = Server(tmp_path / "server.log", "--timeout", "60")
+    data = images[0].read_bytes()
+    try:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+            s.sendall(b"POST /v1/read HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                      + f"Content-Length: {len(data)}\r\n\r\n".encode() + data[:100])
+            time.sleep(0.5)  # the request is in the app, waiting for the rest of its body
+            srv.proc.terminate()
+            answer = b""
+            while b"}" not in answer and (chunk := s.recv(4096)):
+                answer += chunk
+        assert srv.proc.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        srv.stop()
+    assert answer.startswith(b"HTTP/1.1 503"), answer
+    assert "shutting down" in json.loads(answer.partition(b"\r\n\r\n")[2])["error"]
+    assert "Traceback" not in srv.log.read_text()
 
 
 def test_a_busy_server_answers_503_then_serves(tmp_path: Path, images: list[Path]) -> None:
