@@ -205,7 +205,6 @@ class _Signals:
             cls._set(signal.SIGTERM, signal.SIG_DFL)
         if cls.received == _SIGHUP:
             cls._set(_SIGHUP, signal.SIG_IGN)
-        if cls.received == _SIGHUP:
             cls._hang_up()  # again: a held block may have put the terminal back (stderr)
         raise KeyboardInterrupt
 
