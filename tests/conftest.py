@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -72,6 +73,23 @@ def snapshot(*folders: Path) -> dict[str, str]:
                 out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode)
                                else stat.filemode(mode))
     return out
+
+
+def write_video(path: Path, frames: int = 5, size: tuple[int, int] = (64, 48)) -> Path:
+    """An MJPG .avi of ``frames`` grey frames of ``size`` (width, height), 10 fps."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
+    for i in range(frames):
+        writer.write(np.full((size[1], size[0], 3), 255 - i % 128, np.uint8))
+    writer.release()
+    return path
+
+
+def frame_count(path: Path) -> int:
+    """The frames OpenCV decodes from the video at ``path``."""
+    cap, n = cv2.VideoCapture(str(path)), 0
+    while cap.read()[0]:
+        n += 1
+    return n
 
 
 def wait_for_signal_handlers(proc: subprocess.Popen, timeout: float = 120) -> None:

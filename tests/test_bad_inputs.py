@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import snapshot
+from conftest import frame_count, snapshot, write_video
 from digits.mnist import default_root, load_arrays
 
 TIMEOUT = 30  # seconds: nothing in this suite may hang
@@ -81,21 +81,6 @@ def photos(tmp_path, digit_png) -> Path:
     for name in ("a.png", "b.png"):
         (d / name).write_bytes(digit_png.read_bytes())
     return d
-
-
-def write_video(path: Path, frames: int = 5, size: tuple[int, int] = (64, 48)) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, size)
-    for i in range(frames):
-        writer.write(np.full((size[1], size[0], 3), 255 - i % 128, np.uint8))
-    writer.release()
-    return path
-
-
-def frame_count(path: Path) -> int:
-    cap, n = cv2.VideoCapture(str(path)), 0
-    while cap.read()[0]:
-        n += 1
-    return n
 
 
 # --- kind 1: --save never destroys an original ------------------------------------

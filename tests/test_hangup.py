@@ -12,30 +12,14 @@ import sys
 import textwrap
 import time
 import urllib.request
-from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
+
+from conftest import frame_count, write_video
 
 TIMEOUT = 30  # seconds: nothing here may hang
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX only")
-
-
-def write_video(path: Path, frames: int) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
-    for i in range(frames):
-        writer.write(np.full((240, 320, 3), 255 - i % 128, np.uint8))
-    writer.release()
-    return path
-
-
-def frame_count(path: Path) -> int:
-    cap, n = cv2.VideoCapture(str(path)), 0
-    while cap.read()[0]:
-        n += 1
-    return n
 
 
 def hang_up_as_default() -> None:
@@ -85,7 +69,7 @@ def run_in_terminal(args: list[str], until: bytes, hang_up: bool = True
 def test_closing_the_terminal_during_a_video_save_keeps_the_video(tmp_path) -> None:
     """Killed by the hang-up, the annotated video was left as a hidden temporary file;
     now it is finished with the frames read so far, and the exit status is 129."""
-    video = write_video(tmp_path / "long.avi", frames=3000)
+    video = write_video(tmp_path / "long.avi", frames=3000, size=(320, 240))
     out = tmp_path / "out"
     proc, seen = run_in_terminal([sys.executable, "-m", "digits", "recognize", "--no-show",
                                   str(video), "--save", str(out)], until=b"long.avi #20:")
@@ -99,7 +83,7 @@ def test_closing_the_terminal_during_a_video_save_keeps_the_video(tmp_path) -> N
 def test_kill_hup_with_the_terminal_open_still_shows_the_interruption(tmp_path) -> None:
     """Only a terminal that is gone is dropped: after `kill -HUP` the open terminal shows
     "interrupted" and what was saved."""
-    video = write_video(tmp_path / "long.avi", frames=3000)
+    video = write_video(tmp_path / "long.avi", frames=3000, size=(320, 240))
     proc, seen = run_in_terminal([sys.executable, "-m", "digits", "recognize", "--no-show",
                                   str(video), "--save", str(tmp_path / "out")],
                                  until=b"long.avi #20:", hang_up=False)
@@ -130,7 +114,7 @@ def test_the_second_hang_up_of_a_closing_terminal_waits_for_the_clean_up() -> No
 
 def test_nohup_keeps_a_command_running(tmp_path) -> None:
     """SIGHUP ignored when the command starts (``nohup``) stays ignored."""
-    video = write_video(tmp_path / "short.avi", frames=300)
+    video = write_video(tmp_path / "short.avi", frames=300, size=(320, 240))
     proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
                              str(video), "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             bufsize=0, preexec_fn=lambda: signal.signal(signal.SIGHUP,
