@@ -133,6 +133,7 @@ class _Signals:
     pending = False  # a signal came while held
     deferred: int | None = None  # a signal that came during an import, to be sent again
     defers = True  # whether signals during an import are deferred (_later)
+    interrupting = False  # a KeyboardInterrupt was raised: the command cleans up and ends
     terminals: tuple[int, ...] = ()  # of stdout (1) and stderr (2), those that are terminals
 
     @classmethod
@@ -141,6 +142,7 @@ class _Signals:
         KeyboardInterrupt. Only the main thread can set a handler: ``main()`` called from
         another thread leaves them alone."""
         cls.received, cls.held, cls.pending, cls.deferred = None, 0, False, None
+        cls.interrupting = False
         # main() run by an import (module-level code) would defer every signal
         cls.defers = not _importing(sys._getframe())
         cls.terminals = tuple(fd for fd in (1, 2) if os.isatty(fd))
@@ -156,6 +158,9 @@ class _Signals:
             cls._hang_up()  # the held block's own writes must not fail
         if cls.held:
             cls.pending = True  # a second one while held waits too: the block is not cut
+            return
+        if cls.interrupting:  # the clean-up of the interruption runs: it is let finish;
+            cls.interrupting = False  # a third signal cuts it short (a clean-up that hangs)
             return
         if cls.defers and _importing(frame):
             cls._later(signum)
@@ -197,10 +202,13 @@ class _Signals:
 
     @classmethod
     def interrupt(cls) -> NoReturn:
-        """Raise the KeyboardInterrupt of the signal received; after a SIGTERM a second
-        one ends the process at once. A second SIGHUP is ignored: closing a terminal sends
-        two (the shell's and the kernel's, ~0.2 ms apart)."""
+        """Raise the KeyboardInterrupt of the signal received. The next signal lets the
+        clean-up it starts finish (a second Ctrl-C ms later cut a video's or a checkpoint's
+        writing short), except a second SIGTERM, which ends the process at once; a
+        second SIGHUP is ignored: closing a terminal sends two (the shell's and the
+        kernel's, ~0.2 ms apart)."""
         cls.deferred = None  # the interruption is under way
+        cls.interrupting = True
         if cls.received == signal.SIGTERM:
             cls._set(signal.SIGTERM, signal.SIG_DFL)
         if cls.received == _SIGHUP:

@@ -193,16 +193,19 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
                 if key in (ord("q"), 27):
                     break
     finally:
-        if saver:
-            for path in saver.close():
-                print(f"digits: saved {path}", file=sys.stderr)
-        if show:
-            cv2.destroyAllWindows()
-        if csv_path is not None:  # what was read, also when interrupted
-            write_csv(csv_path, rows)
-            print(f"digits: wrote {csv_path} ({len(rows)} digits)", file=sys.stderr)
-        if harvest:
-            print(f"digits: {harvest.summary()}", file=sys.stderr)
+        # a second signal waits (Ctrl-C twice): it cut the video's and the CSV's writing
+        # short, leaving their temporary files
+        with signals_held():
+            if saver:
+                for path in saver.close():
+                    print(f"digits: saved {path}", file=sys.stderr)
+            if show:
+                cv2.destroyAllWindows()
+            if csv_path is not None:  # what was read, also when interrupted
+                write_csv(csv_path, rows)
+                print(f"digits: wrote {csv_path} ({len(rows)} digits)", file=sys.stderr)
+            if harvest:
+                print(f"digits: {harvest.summary()}", file=sys.stderr)
     if times:
         t = np.array(times).mean(axis=0) * 1000
         n = len(times)

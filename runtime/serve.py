@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata as md
 import ipaddress
+import logging
 import os
 import platform
 import signal
@@ -327,13 +328,44 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+class OneLine(logging.Filter):
+    """uvicorn's messages as one stderr line each, like ours: a traceback becomes its last
+    line. One ending in CancelledError is dropped: a forced shutdown (Ctrl-C twice)
+    cancels the app's lifespan, whose traceback starlette sends uvicorn to print."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        lines = text.strip().splitlines() or [""]
+        if "CancelledError" in lines[-1]:
+            return False
+        record.msg = one_line(lines[-1] if lines[0].startswith("Traceback") else text)
+        record.args, record.exc_info, record.exc_text, record.stack_info = None, None, None, None
+        return True
+
+
+# uvicorn's loggers: "digits: " and one line a message, no colours (stderr goes to files).
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"one_line": {"()": OneLine}},
+    "formatters": {"digits": {"format": "digits: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                            "formatter": "digits", "filters": ["one_line"]}},
+    "loggers": {"uvicorn": {"handlers": ["stderr"], "propagate": False},
+                "uvicorn.error": {"handlers": [], "propagate": True},
+                "uvicorn.access": {"handlers": [], "propagate": False}},
+}
+
+
 def run(reader: Reader, sock: socket.socket, workers: int, max_bytes: int, timeout: float,
         max_waiting: int = MAX_WAITING) -> None:
     """Serve on a bound socket until Ctrl-C, SIGTERM or SIGHUP (uvicorn, access log off:
     one line per request costs more than a small read)."""
     app = create_app(reader, workers=workers, max_bytes=max_bytes, timeout=timeout,
                      max_waiting=max_waiting)
-    config = uvicorn.Config(app, log_level="warning", access_log=False,
+    config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=LOG_CONFIG,
                             timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     try:

@@ -514,6 +514,27 @@ def test_a_failure_after_a_commit_is_itself_not_the_interruption() -> None:
     assert (r.returncode, r.stdout) == (0, "None\n")
 
 
+def test_a_second_ctrl_c_lets_the_clean_up_finish_and_a_third_cuts_it_short() -> None:
+    """Ctrl-C pressed twice, ms apart: the second one cut the clean-up the first had
+    started (a video's or a checkpoint's writing: temporary files left, no resume hint).
+    It now waits; a third interrupts the clean-up (one that hangs is not unstoppable)."""
+    r = _signals_script("""
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            print("cleaned up", flush=True)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+            except KeyboardInterrupt:
+                print("cut short", flush=True)
+    """)
+    assert (r.returncode, r.stdout) == (0, "cleaned up\ncut short\n")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_during_an_import_interrupts_after_it(tmp_path, sig) -> None:
     """A KeyboardInterrupt raised inside an import that a C++ extension runs (torch

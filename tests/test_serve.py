@@ -299,6 +299,28 @@ def test_an_upload_cut_off_by_the_shutdown_is_a_503_without_traceback(tmp_path: 
     assert "Traceback" not in srv.log.read_text()
 
 
+def test_ctrl_c_twice_with_an_upload_in_flight_leaves_no_traceback(tmp_path: Path,
+                                                                    images: list[Path]
+                                                                    ) -> None:
+    """The second Ctrl-C forces uvicorn's shutdown, which cancels the app's lifespan:
+    starlette sent its traceback for uvicorn to print."""
+    srv = Server(tmp_path / "server.log", "--timeout", "60")
+    try:
+        with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+            s.sendall(b"POST /v1/read HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\n"
+                      b"Content-Length: 100000\r\n\r\n" + images[0].read_bytes()[:100])
+            time.sleep(0.5)  # the request is in the app, waiting for the rest of its body
+            srv.proc.send_signal(signal.SIGINT)
+            time.sleep(0.5)
+            srv.proc.send_signal(signal.SIGINT)
+            assert srv.proc.wait(timeout=30) == 128 + signal.SIGINT
+    finally:
+        srv.stop()
+    log = srv.log.read_text()
+    assert "Traceback" not in log and "\x1b[" not in log, log
+    assert all(line.startswith("digits: ") for line in log.splitlines()), log
+
+
 def test_a_busy_server_answers_503_then_serves(tmp_path: Path, images: list[Path]) -> None:
     """One worker, no waiting room: while a 12 MP photo is being read, another request is
     refused at once with 503 and Retry-After; afterwards both kinds are served."""

@@ -387,16 +387,18 @@ def train(cfg: TrainConfig, root: Path, out: Path, resume: Path | None = None,
         ckpt = checkpoint.make(model, cfg.arch, config, dataclasses.asdict(cfg), metrics,
                                dataset=dataset)
     except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        where = (f"after the last epoch, before {out / 'digits.pt'} was written"
-                 if at[0] == cfg.epochs else f"at epoch {at[0] + 1}, step {at[1]}")
-        try:
-            path = save_last(snapshot(*at, perm if at[1] else None, rng))
-        except DigitsError as e:  # a full disk, a folder gone read-only: say so, still 130
-            raise DigitsError(f"interrupted {where}; {e}", exit_code=130) from None
-        raise DigitsError(f"interrupted {where}; resumable checkpoint {path} (continue: "
-                          f"digits train --resume {path})", exit_code=130) from None
+        # a second signal waits (Ctrl-C pressed twice): it cut the checkpoint and the hint
+        with signals_held():
+            if bar is not None:
+                bar.close()
+            where = (f"after the last epoch, before {out / 'digits.pt'} was written"
+                     if at[0] == cfg.epochs else f"at epoch {at[0] + 1}, step {at[1]}")
+            try:
+                path = save_last(snapshot(*at, perm if at[1] else None, rng))
+            except DigitsError as e:  # a full disk, a folder gone read-only: say so, 130
+                raise DigitsError(f"interrupted {where}; {e}", exit_code=130) from None
+            raise DigitsError(f"interrupted {where}; resumable checkpoint {path} (continue: "
+                              f"digits train --resume {path})", exit_code=130) from None
 
     with committing():  # a signal after this no longer interrupts: the model is written
         checkpoint.atomic_save(ckpt, out / "digits.pt")
