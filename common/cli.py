@@ -287,13 +287,23 @@ def _error(message: str, code: int) -> NoReturn:
     unless the message already says so (a command's own "interrupted at ..." line)."""
     if _Signals.received and code != INTERRUPTED:
         _interrupted()
-    click.echo("digits: error: " + " ".join(str(message).split()), err=True)
+    _say("digits: error: " + " ".join(str(message).split()))
     _exit(code)
 
 
 def _interrupted() -> NoReturn:
-    click.echo("digits: interrupted", err=True)
+    _say("digits: interrupted")
     _exit(INTERRUPTED)
+
+
+def _say(line: str) -> None:
+    """``line`` on stderr. Where stderr is gone (a pipe whose reader ended: Ctrl-C to
+    `digits ... 2>&1 | tee log` ends tee too) the line is lost, not the exit status: the
+    failed write raised, and the process ended with 1 instead of 130."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - no second failure at shutdown
 
 
 def _exit(code: int) -> NoReturn:
@@ -305,7 +315,7 @@ def _exit(code: int) -> NoReturn:
         sys.stdout.flush()
     except OSError as e:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no second failure at shutdown
-        click.echo(f"digits: error: cannot write to stdout: {e.strerror or e}", err=True)
+        _say(f"digits: error: cannot write to stdout: {e.strerror or e}")
         code = code or 1
     if code == INTERRUPTED:
         # CPython remembers a KeyboardInterrupt that ended code run by exec() of a string

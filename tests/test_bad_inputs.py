@@ -556,6 +556,25 @@ def test_a_signal_during_an_import_interrupts_after_it(tmp_path, sig) -> None:
     assert (r.returncode, r.stdout, r.stderr) == (0, "True\n", "")
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_that_also_ends_the_pipe_reader_keeps_its_exit_status(sig) -> None:
+    """Ctrl-C to `digits ... 2>&1 | tee log` ends tee too: the "interrupted" line then
+    failed to write, and the process ended with 1, not 130."""
+    r = _signals_script(f"""
+        from digits.cli import _interrupted
+        read, write = os.pipe()
+        os.close(read)  # tee has ended
+        os.dup2(write, 1)
+        os.dup2(write, 2)
+        try:
+            os.kill(os.getpid(), {int(sig)})
+            time.sleep(5)
+        except KeyboardInterrupt:
+            _interrupted()
+    """)
+    assert r.returncode == 128 + sig
+
+
 def test_a_signal_while_the_interpreter_shuts_down_leaves_the_exit_status() -> None:
     """A signal that lands after the exit status is decided (here: in an atexit
     function) neither kills the process (-2) nor prints a traceback."""
