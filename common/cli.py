@@ -308,15 +308,18 @@ def _say(line: str) -> None:
 
 def _exit(code: int) -> NoReturn:
     """Exit with ``code``, or 1 when stdout could not take everything that was printed
-    (closed, full disk, broken pipe): results silently dropped are a failure."""
+    (closed, full disk, broken pipe): results silently dropped are a failure, said in
+    one line unless ``code`` already says something failed (a command's own "cannot
+    write output" line: buffered stdout fails again here)."""
     try:
         if sys.stdout is None:
             raise OSError("stdout is closed")
         sys.stdout.flush()
     except OSError as e:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no second failure at shutdown
-        _say(f"digits: error: cannot write to stdout: {e.strerror or e}")
-        code = code or 1
+        if not code:
+            _say(f"digits: error: cannot write to stdout: {e.strerror or e}")
+            code = 1
     if code == INTERRUPTED:
         # CPython remembers a KeyboardInterrupt that ended code run by exec() of a string
         # (dataclasses and namedtuples are made that way, so the signal can land there);
