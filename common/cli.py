@@ -104,6 +104,12 @@ _SIGHUP = getattr(signal, "SIGHUP", None)
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, *([_SIGHUP] if _SIGHUP is not None else []))
 
 
+# The signal that cuts short what the earlier ones wait for (a held block, the clean-up of
+# an interruption): the third. The second waits too: Ctrl-C pressed twice ms apart, or
+# Ctrl-C then SIGTERM, cut a video's publishing (4 of 6 tries) before it did; a held write
+# to a pipe whose reader stopped reading, or a clean-up that hangs, ends by the third.
+FORCE = 3
+
 # Seconds before a signal that came during an import is sent again (_Signals._later); an
 # import is over in at most ~2 s (torch), so Ctrl-C then interrupts within that time.
 IMPORT_RETRY = 0.05
@@ -129,9 +135,11 @@ class _Signals:
     as the interruption it is."""
 
     received: int | None = None
+    count = 0  # signals received (a closing terminal's two SIGHUPs count once)
     held = 0  # signals_held() blocks open
     pending = False  # a signal came while held
     deferred: int | None = None  # a signal that came during an import, to be sent again
+    resending = False  # the deferred signal is sent again (not counted twice)
     defers = True  # whether signals during an import are deferred (_later)
     interrupting = False  # a KeyboardInterrupt was raised: the command cleans up and ends
     terminals: tuple[int, ...] = ()  # of stdout (1) and stderr (2), those that are terminals
@@ -142,7 +150,7 @@ class _Signals:
         KeyboardInterrupt. Only the main thread can set a handler: ``main()`` called from
         another thread leaves them alone."""
         cls.received, cls.held, cls.pending, cls.deferred = None, 0, False, None
-        cls.interrupting = False
+        cls.count, cls.resending, cls.interrupting = 0, False, False
         # main() run by an import (module-level code) would defer every signal
         cls.defers = not _importing(sys._getframe())
         cls.terminals = tuple(fd for fd in (1, 2) if os.isatty(fd))
@@ -153,15 +161,19 @@ class _Signals:
 
     @classmethod
     def _raise(cls, signum: int, frame: FrameType | None) -> None:
+        if cls.resending:  # _send_deferred's: the same signal again, not one more
+            cls.resending = False
+        elif not signum == cls.received == _SIGHUP:  # a closing terminal's two count once
+            cls.count += 1
         cls.received = signum
         if signum == _SIGHUP:
             cls._hang_up()  # the held block's own writes must not fail
-        if cls.held:
-            cls.pending = True  # a second one while held waits too: the block is not cut
-            return
-        if cls.interrupting:  # the clean-up of the interruption runs: it is let finish;
-            cls.interrupting = False  # a third signal cuts it short (a clean-up that hangs)
-            return
+        if cls.count < FORCE:
+            if cls.held:
+                cls.pending = True  # a second one while held waits too
+                return
+            if cls.interrupting:  # the clean-up of the interruption runs: it is let finish
+                return
         if cls.defers and _importing(frame):
             cls._later(signum)
             return
@@ -183,6 +195,7 @@ class _Signals:
     def _send_deferred(cls) -> None:
         signum, cls.deferred = cls.deferred, None
         if signum is not None:
+            cls.resending = True
             os.kill(os.getpid(), signum)
 
     @classmethod
@@ -190,24 +203,17 @@ class _Signals:
         """The terminal is gone: what would go to it goes to /dev/null from now on (a
         write to it fails with EIO, which would cut the clean-up short); stdout or stderr
         sent to a file or a pipe keeps going there."""
-        if not (dead := [fd for fd in cls.terminals if not os.isatty(fd)]):
-            return  # `kill -HUP` with the terminal still there: it shows the interruption
-        try:
-            null = os.open(os.devnull, os.O_WRONLY)
-        except OSError:  # no descriptor left: the writes fail as they would have
-            return
-        for fd in dead:
-            os.dup2(null, fd)
-        os.close(null)
+        # `kill -HUP` with the terminal still there: it shows the interruption
+        _drop(*[fd for fd in cls.terminals if not os.isatty(fd)])
 
     @classmethod
     def interrupt(cls) -> NoReturn:
         """Raise the KeyboardInterrupt of the signal received. The next signal lets the
         clean-up it starts finish (a second Ctrl-C ms later cut a video's or a checkpoint's
-        writing short), except a second SIGTERM, which ends the process at once; a
-        second SIGHUP is ignored: closing a terminal sends two (the shell's and the
-        kernel's, ~0.2 ms apart)."""
-        cls.deferred = None  # the interruption is under way
+        writing short), the third (FORCE) cuts it short, except a second SIGTERM, which
+        ends the process at once; a second SIGHUP is ignored: closing a terminal sends two
+        (the shell's and the kernel's, ~0.2 ms apart)."""
+        cls.deferred, cls.pending = None, False  # the interruption is under way
         cls.interrupting = True
         if cls.received == signal.SIGTERM:
             cls._set(signal.SIGTERM, signal.SIG_DFL)
@@ -250,15 +256,15 @@ INTERRUPTED = 130  # 128 + SIGINT
 def signals_held() -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP wait until the block is done, then interrupt
     (KeyboardInterrupt): what the block writes (a frame's record and its annotated copy)
-    is out whole or not at all. Holds only under ``main()``'s handlers; elsewhere the
-    block is as usual."""
+    is out whole or not at all. The third signal interrupts the block itself (FORCE): a
+    write that never ends (a pipe whose reader stopped reading). Holds only under
+    ``main()``'s handlers; elsewhere the block is as usual."""
     _Signals.held += 1
     try:
         yield
     finally:
         _Signals.held -= 1
     if _Signals.pending and not _Signals.held:
-        _Signals.pending = False
         _Signals.interrupt()
 
 
@@ -304,6 +310,22 @@ def _say(line: str) -> None:
         click.echo(line, err=True)
     except OSError:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - no second failure at shutdown
+    except KeyboardInterrupt:  # a signal cut a write that waited on a full pipe
+        _drop(2)
+
+
+def _drop(*fds: int) -> None:
+    """What is written to ``fds`` (of 1 and 2) from now on goes to /dev/null: to a terminal
+    that is gone (EIO), or to a pipe whose reader stopped reading (the interpreter's last
+    flush would wait on it for ever, every signal ignored). With no descriptor left, the
+    writes fail as they would have."""
+    if not fds:
+        return
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        for fd in fds:
+            os.dup2(null, fd)
+        os.close(null)
 
 
 def _exit(code: int) -> NoReturn:
@@ -311,6 +333,8 @@ def _exit(code: int) -> NoReturn:
     (closed, full disk, broken pipe): results silently dropped are a failure, said in
     one line unless ``code`` already says something failed (a command's own "cannot
     write output" line: buffered stdout fails again here)."""
+    if _Signals.count >= FORCE:  # what the signals cut short may be a write that waits
+        _drop(1)  # on a pipe whose reader stopped reading: its rest is not waited for
     try:
         if sys.stdout is None:
             raise OSError("stdout is closed")
@@ -320,6 +344,11 @@ def _exit(code: int) -> NoReturn:
         if not code:
             _say(f"digits: error: cannot write to stdout: {e.strerror or e}")
             code = 1
+    except KeyboardInterrupt:  # a signal cut a write that waited on a full pipe
+        _drop(1)
+        if not code:
+            _say("digits: interrupted")
+            code = INTERRUPTED
     if code == INTERRUPTED:
         # CPython remembers a KeyboardInterrupt that ended code run by exec() of a string
         # (dataclasses and namedtuples are made that way, so the signal can land there);

@@ -9,7 +9,8 @@ import fcntl
 import os
 import secrets
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from digits.errors import DigitsError
@@ -195,13 +196,17 @@ def folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def replace_set(files: dict[Path, bytes]) -> None:
+def replace_set(files: dict[Path, bytes], commit: Callable[[], AbstractContextManager[None]]
+                = contextlib.nullcontext) -> None:
     """Replace a set of files in one folder all together or not at all.
 
     Every file is first written whole under a temporary name (a full disk fails here,
     with nothing changed); then, under the folder's lock, each target is renamed over,
     the old ones kept as hard links until all are in place, and restored if a rename
-    fails or the process is interrupted. Raises OSError; no temporary file is left."""
+    fails or the process is interrupted. The renames run inside ``commit()`` (the CLI's
+    ``committing``: signals wait for them), the writing and the wait for the lock do not:
+    an export waiting on another one is interrupted at once. Raises OSError; no
+    temporary file is left."""
     if not files:
         return
     folder = next(iter(files)).parent
@@ -211,7 +216,7 @@ def replace_set(files: dict[Path, bytes]) -> None:
     try:
         for path, data in files.items():
             staged[path] = write_temp(folder, path.name, data)
-        with folder_lock(folder):
+        with folder_lock(folder), commit():
             try:
                 for path in staged:
                     if path.exists():  # the old file stays reachable until all are in

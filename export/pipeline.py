@@ -89,8 +89,7 @@ def export(checkpoint: Path, out: Path, root: Path, keys: list[str], opset: int,
                         figures["gates"])
     artifacts["report"] = (out / REPORT_NAME, (json.dumps(report, indent=2) + "\n").encode())
     try:
-        with committing():
-            replace_set(dict(artifacts.values()))
+        replace_set(dict(artifacts.values()), commit=committing)
     except OSError as e:
         raise DigitsError(f"cannot write the exported files to {out}: {e.strerror or e}; "
                           "the files there are as they were", exit_code=WRITE_FAILED_EXIT

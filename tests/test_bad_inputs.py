@@ -9,12 +9,14 @@ Inputs are built here: decompression bombs are tiny files that declare huge imag
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 import zlib
@@ -25,6 +27,7 @@ import numpy as np
 import pytest
 
 from conftest import frame_count, snapshot, write_video
+from digits.files import folder_lock
 from digits.mnist import default_root, load_arrays
 
 TIMEOUT = 30  # seconds: nothing in this suite may hang
@@ -573,6 +576,133 @@ def test_a_signal_that_also_ends_the_pipe_reader_keeps_its_exit_status(sig) -> N
             _interrupted()
     """)
     assert r.returncode == 128 + sig
+
+
+def test_a_third_signal_ends_a_run_whose_stdout_reader_stopped_reading(tmp_path) -> None:
+    """`digits recognize video --json | reader` where the reader stopped reading without
+    ending: a record's write waits for ever, with signals held (a record is out whole or
+    not at all), and Ctrl-C, SIGTERM and SIGHUP all waited with it: only SIGKILL ended
+    the run, leaving a hidden temporary video. The third signal cuts the write; the
+    clean-up still publishes the video, and the record's rest is not waited for."""
+    video = write_video(tmp_path / "long.avi", frames=1500)
+    out = tmp_path / "out"
+    read, write = os.pipe()
+    with (tmp_path / "stderr").open("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
+                                 str(video), "--json", "--save", str(out)],
+                                stdout=write, stderr=err)
+        os.close(write)
+        try:
+            # the pipe full (no record fits in its last page) and still: the run waits
+            full = fcntl.fcntl(read, fcntl.F_GETPIPE_SZ) - 4096
+            deadline, last = time.monotonic() + TIMEOUT, -1
+            while (now := _in_pipe(read)) < full or now != last:
+                assert proc.poll() is None and time.monotonic() < deadline
+                last = now
+                time.sleep(0.3)
+            for _ in range(3):
+                proc.send_signal(signal.SIGINT)
+                time.sleep(0.2)
+            rc = proc.wait(TIMEOUT)
+        finally:
+            proc.kill()  # a run still waiting fails the test, not the suite
+            os.close(read)
+        err.seek(0)
+        stderr = err.read()
+    assert rc == 130 and "Traceback" not in stderr, stderr
+    assert [p.name for p in out.iterdir()] == ["long.mp4"]  # no temporary file left
+    assert frame_count(out / "long.mp4") > 0
+
+
+def _in_pipe(fd: int) -> int:
+    """Bytes waiting in the pipe ``fd`` (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+
+
+def test_a_third_signal_ends_a_line_that_waits_on_a_full_stderr() -> None:
+    """The "interrupted" line written to a stderr pipe that is full and not read waits;
+    the third signal ends the wait, the line is lost, and the exit status stays 130 (the
+    KeyboardInterrupt escaped: a traceback into that pipe, killed by SIGINT)."""
+    code = textwrap.dedent("""
+        import fcntl, os, signal, sys, time
+        from digits.cli import _Signals, _interrupted
+        read, write = os.pipe()
+        fcntl.fcntl(write, fcntl.F_SETFL, os.O_NONBLOCK)
+        try:
+            while True:
+                os.write(write, b"x" * 4096)
+        except BlockingIOError:
+            pass  # full
+        fcntl.fcntl(write, fcntl.F_SETFL, 0)
+        os.dup2(write, 2)
+        _Signals.install()
+        print("full", flush=True)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            _interrupted()
+    """)
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            assert proc.stdout is not None and proc.stdout.readline() == "full\n"
+            time.sleep(0.3)  # the line waits on the full pipe
+            for _ in range(2):
+                proc.send_signal(signal.SIGINT)
+                time.sleep(0.2)
+            assert proc.wait(TIMEOUT) == 130
+        finally:
+            proc.kill()
+
+
+def test_an_export_waiting_for_another_is_interrupted_at_once(tmp_path) -> None:
+    """An export whose --out folder another export holds (its lock) waits for it; Ctrl-C
+    then waited too, signals being held for the whole replacement of the files. Only
+    the renames hold them now: the wait ends at once, no temporary file left."""
+    (tmp_path / "digits.onnx").write_bytes(b"old")
+    code = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from digits.cli import _Signals, _interrupted, committing
+        from digits.files import replace_set
+        _Signals.install()
+        print("ready", flush=True)
+        try:
+            replace_set({Path(sys.argv[1]) / "digits.onnx": b"new"}, commit=committing)
+        except KeyboardInterrupt:
+            _interrupted()
+    """)
+    with folder_lock(tmp_path), subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+            time.sleep(0.3)  # it waits for the lock
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(TIMEOUT) == 130
+        finally:
+            proc.kill()
+    assert [(p.name, p.read_bytes()) for p in tmp_path.iterdir()] == [("digits.onnx", b"old")]
+
+
+def test_a_csv_is_written_where_stderr_is_gone(tmp_path) -> None:
+    """Ctrl-C to `digits recognize ... --save out --csv read.csv 2>&1 | tee log` ends tee
+    too: "digits: saved ..." then failed before the CSV was written, and no CSV was left.
+    The files are written first; the lines come after, and are lost."""
+    video = write_video(tmp_path / "long.avi", frames=600, size=(320, 240))
+    proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
+                             str(video), "--json", "--save", str(tmp_path / "out"), "--csv",
+                             str(tmp_path / "read.csv")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=0)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert [json.loads(proc.stdout.readline())["frame"] for _ in range(10)] == list(range(10))
+    proc.stderr.close()  # tee has ended
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 130
+    assert (tmp_path / "read.csv").read_text().startswith("source,")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["long.mp4"]
 
 
 def test_a_signal_while_the_interpreter_shuts_down_leaves_the_exit_status() -> None:
