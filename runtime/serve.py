@@ -334,7 +334,7 @@ class OneLine(logging.Filter):
     cancels the app's lifespan, whose traceback starlette sends uvicorn to print."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
+        text = record.getMessage().strip()  # uvicorn's "Exception in ASGI application\n"
         if record.exc_info and record.exc_info[1] is not None:
             text += f": {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
         lines = text.strip().splitlines() or [""]

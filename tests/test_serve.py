@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 import os
 import re
@@ -605,3 +606,19 @@ def test_out_of_memory_is_a_422_and_the_server_goes_on(tmp_path: Path,
     finally:
         srv.stop()
     assert "Traceback" not in srv.log.read_text()
+
+
+def test_a_uvicorn_traceback_is_one_line() -> None:
+    """uvicorn logs an error outside /v1/read as "Exception in ASGI application\\n" with
+    the exception attached: one line, its message then the exception's."""
+    from digits.runtime.serve import OneLine
+
+    try:
+        raise ValueError("bad\nstate")
+    except ValueError as e:
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1,
+                                   "Exception in ASGI application\n", None,
+                                   (type(e), e, e.__traceback__))
+    assert OneLine().filter(record)
+    assert record.getMessage() == "Exception in ASGI application: ValueError: bad\\nstate"
+    assert record.exc_info is None  # no traceback after it
