@@ -345,7 +345,8 @@ class OneLine(logging.Filter):
         return True
 
 
-# uvicorn's loggers: "digits: " and one line a message, no colours (stderr goes to files).
+# uvicorn's and asyncio's loggers: "digits: " and one line a message, no colours (stderr goes
+# to files).
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -355,7 +356,9 @@ LOG_CONFIG: dict[str, Any] = {
                             "formatter": "digits", "filters": ["one_line"]}},
     "loggers": {"uvicorn": {"handlers": ["stderr"], "propagate": False},
                 "uvicorn.error": {"handlers": [], "propagate": True},
-                "uvicorn.access": {"handlers": [], "propagate": False}},
+                "uvicorn.access": {"handlers": [], "propagate": False},
+                # the event loop's own ("Task exception was never retrieved" at a shutdown)
+                "asyncio": {"handlers": ["stderr"], "propagate": False}},
 }
 
 
