@@ -12,10 +12,11 @@ import importlib
 import io
 import os
 import signal
+import stat
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
@@ -174,6 +175,9 @@ class _Signals:
                 return
             if cls.interrupting:  # the clean-up of the interruption runs: it is let finish
                 return
+        else:  # what is cut short may be a write to a pipe whose reader stopped reading;
+            # the clean-up's own lines would wait on it again
+            _drop(*[fd for fd in (1, 2) if _is_pipe(fd)])
         if cls.defers and _importing(frame):
             cls._later(signum)
             return
@@ -209,14 +213,12 @@ class _Signals:
     @classmethod
     def interrupt(cls) -> NoReturn:
         """Raise the KeyboardInterrupt of the signal received. The next signal lets the
-        clean-up it starts finish (a second Ctrl-C ms later cut a video's or a checkpoint's
-        writing short), the third (FORCE) cuts it short, except a second SIGTERM, which
-        ends the process at once; a second SIGHUP is ignored: closing a terminal sends two
-        (the shell's and the kernel's, ~0.2 ms apart)."""
+        clean-up it starts finish (a second Ctrl-C or SIGTERM ms later cut a video's or a
+        checkpoint's writing short, leaving temporary files), the third (FORCE) cuts it
+        short; a second SIGHUP is ignored: closing a terminal sends two (the shell's and
+        the kernel's, ~0.2 ms apart)."""
         cls.deferred, cls.pending = None, False  # the interruption is under way
         cls.interrupting = True
-        if cls.received == signal.SIGTERM:
-            cls._set(signal.SIGTERM, signal.SIG_DFL)
         if cls.received == _SIGHUP:
             cls._set(_SIGHUP, signal.SIG_IGN)
             cls._hang_up()  # again: a held block may have put the terminal back (stderr)
@@ -328,13 +330,20 @@ def _drop(*fds: int) -> None:
         os.close(null)
 
 
+def _is_pipe(fd: int) -> bool:
+    """Whether ``fd`` is a pipe or a socket, where a write can wait for ever."""
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
 def _exit(code: int) -> NoReturn:
     """Exit with ``code``, or 1 when stdout could not take everything that was printed
     (closed, full disk, broken pipe): results silently dropped are a failure, said in
     one line unless ``code`` already says something failed (a command's own "cannot
     write output" line: buffered stdout fails again here)."""
-    if _Signals.count >= FORCE:  # what the signals cut short may be a write that waits
-        _drop(1)  # on a pipe whose reader stopped reading: its rest is not waited for
     try:
         if sys.stdout is None:
             raise OSError("stdout is closed")
@@ -359,9 +368,10 @@ def _exit(code: int) -> NoReturn:
     sys.exit(_Signals.exit_code(code))
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, early: Sequence[int] = ()) -> None:
     """Entry point: a DigitsError becomes one line on stderr and its exit code; with
-    ``digits --debug`` the traceback (and library warnings) are shown too.
+    ``digits --debug`` the traceback (and library warnings) are shown too. ``early``: the
+    signals noted before (``digits.__main__``), the first of which interrupts at once.
 
     Exit codes (DESIGN.md): 0 done, 1 some inputs failed or output was lost, 2 usage or
     unusable input, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP."""
@@ -377,6 +387,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.unraisablehook = _Signals.unraisable
     ctx: click.Context | None = None
     try:
+        if early:
+            os.kill(os.getpid(), early[0])  # handled by ours now
         ctx = cli.make_context("digits", list(args))
         if not _debug(ctx):
             warnings.simplefilter("ignore")  # library warnings are not our one-line errors

@@ -126,6 +126,15 @@ def _write_image(path: Path, image: np.ndarray) -> Path:
     return write_new(path, encoded.tobytes())
 
 
+def _utf8(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (a name from undecodable bytes does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass
 class Saver:
     """--save DIR: annotated images by name, one annotated .mp4 per video or camera."""
@@ -150,27 +159,36 @@ class Saver:
                                 suffix=".tmp.mp4")
             os.close(fd)
             try:
-                str(tmp).encode("utf-8")
-            except UnicodeEncodeError:
-                tmp.unlink()
-                raise OSError(f"--save {self.folder}: not a UTF-8 path, which OpenCV's video "
-                              "writer needs") from None
-            h, w = annotated.shape[:2]
-            writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"),
-                                     frame.fps or 30.0, (w, h))
+                if not _utf8(str(tmp)):
+                    raise OSError(f"--save {self.folder}: not a UTF-8 path, which OpenCV's "
+                                  "video writer needs")
+                h, w = annotated.shape[:2]
+                writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"),
+                                         frame.fps or 30.0, (w, h))
+            except BaseException:  # also a signal's cut: no temporary file is left
+                tmp.unlink(missing_ok=True)
+                raise
             self.writers[frame.source] = (writer, tmp, self.folder / f"{stem}.mp4")
         self.writers[frame.source][0].write(annotated)
         return None
 
     def close(self) -> list[Path]:
         """Finish every video: release, then publish under a free name. Never raises for
-        one video; a video that cannot be published is removed and not listed."""
+        one video; a video that cannot be published is removed and not listed. Cut short
+        (KeyboardInterrupt: a third signal), the videos not yet published are removed."""
         done = []
-        for writer, tmp, final in self.writers.values():
-            writer.release()
-            try:
-                done.append(publish_new(tmp, final))
-            except OSError:
+        try:
+            while self.writers:
+                writer, tmp, final = self.writers[next(iter(self.writers))]
+                writer.release()
+                try:
+                    done.append(publish_new(tmp, final))
+                except OSError:
+                    tmp.unlink(missing_ok=True)
+                del self.writers[next(iter(self.writers))]
+        except BaseException:  # cut short (a third signal): no temporary file is left
+            for _, tmp, _ in self.writers.values():
                 tmp.unlink(missing_ok=True)
-        self.writers.clear()
+            self.writers.clear()
+            raise
         return done

@@ -93,11 +93,12 @@ def frame_count(path: Path) -> int:
 
 
 def wait_for_signal_handlers(proc: subprocess.Popen, timeout: float = 120) -> None:
-    """Return once ``proc`` (a `python -m digits` run) has installed main()'s SIGINT and
-    SIGTERM handlers. A signal sent before then meets the interpreter's start-up, a known
-    gap (a traceback for SIGINT, death by SIGTERM) that no test may land in however slow
-    the machine. Read from the caught-signal mask in /proc (Linux); main() sets SIGTERM's
-    handler after SIGINT's, and nothing else in the process catches SIGTERM. A process
+    """Return once ``proc`` (a `python -m digits` run) catches SIGINT and SIGTERM (from
+    the first line of ``digits.__main__``, which notes them for main()). A signal sent
+    before then meets the interpreter's start-up, a known gap (a traceback for SIGINT,
+    death by SIGTERM) that no test may land in however slow the machine. Read from the
+    caught-signal mask in /proc (Linux); SIGTERM's handler is set after SIGINT's, and
+    nothing else in the process catches SIGTERM. A process
     that ends or runs ``timeout`` s without them fails the test (a run that never installs
     them must not pass as one that finished first). Without /proc: a fixed 0.5 s."""
     status = Path(f"/proc/{proc.pid}/status")
