@@ -10,6 +10,7 @@ are never overwritten.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 from collections.abc import Callable
@@ -142,6 +143,11 @@ class Saver:
     folder: Path
     writers: dict[str, tuple[Any, Path, Path]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A third signal may cut the clean-up short before close() has published them
+        # (INT, TERM and HUP sent at once: temporary videos left, 1 of 15 tries).
+        atexit.register(self.discard)
+
     def save(self, frame: Frame, annotated: np.ndarray) -> Path | None:
         """Write an image's annotated copy (returns its path) or add a video frame.
 
@@ -187,8 +193,12 @@ class Saver:
                     tmp.unlink(missing_ok=True)
                 del self.writers[next(iter(self.writers))]
         except BaseException:  # cut short (a third signal): no temporary file is left
-            for _, tmp, _ in self.writers.values():
-                tmp.unlink(missing_ok=True)
-            self.writers.clear()
+            self.discard()
             raise
         return done
+
+    def discard(self) -> None:
+        """Remove the videos not published (by ``close``); run at exit too."""
+        for _, tmp, _ in self.writers.values():
+            tmp.unlink(missing_ok=True)
+        self.writers.clear()

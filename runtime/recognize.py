@@ -196,11 +196,11 @@ def recognize_frames(reader: Reader, frames: Iterable[Frame], *, as_json: bool,
         # a second signal waits (Ctrl-C twice): it cut the video's and the CSV's writing
         # short, leaving their temporary files
         with signals_held():
+            if csv_path is not None:  # what was read, also when interrupted; first, being
+                write_csv(csv_path, rows)  # quick: a third signal cuts what follows
             saved = saver.close() if saver else []
             if show:
                 cv2.destroyAllWindows()
-            if csv_path is not None:  # what was read, also when interrupted
-                write_csv(csv_path, rows)
             # the files are in place before a line is said: stderr may be gone
             for path in saved:
                 print(f"digits: saved {path}", file=sys.stderr)

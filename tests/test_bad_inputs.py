@@ -437,6 +437,27 @@ def test_signal_during_video_save(tmp_path, sigs) -> None:
     assert frame_count(files[0]) == done
 
 
+def test_three_signals_at_once_leave_no_temporary_video(tmp_path) -> None:
+    """INT, TERM and HUP at once (a user's Ctrl-C, a supervisor's SIGTERM, the terminal
+    closing): the third cuts the clean-up short wherever it lands, even before the
+    videos' publishing has begun (temporary videos left, 1 of 15 tries); what is not
+    published is removed at exit."""
+    videos = [write_video(tmp_path / f"v{i}.avi", frames=300, size=(320, 240))
+              for i in range(3)]
+    out = tmp_path / "out"
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
+                                 *map(str, videos), "--json", "--save", str(out)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline())["frame"] == 0
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            proc.send_signal(sig)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode in (129, 130, 143) and b"Traceback" not in err, err
+        assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
 def test_videos_cut_short_while_published_leave_no_temporary_file(tmp_path,
                                                                   monkeypatch) -> None:
     """A third signal may cut the clean-up while the videos are published: those not yet
