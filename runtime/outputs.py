@@ -185,13 +185,14 @@ class Saver:
         done = []
         try:
             while self.writers:
-                writer, tmp, final = self.writers[next(iter(self.writers))]
+                source = next(iter(self.writers))
+                writer, tmp, final = self.writers[source]
                 writer.release()
                 try:
                     done.append(publish_new(tmp, final))
                 except OSError:
                     tmp.unlink(missing_ok=True)
-                del self.writers[next(iter(self.writers))]
+                del self.writers[source]
         except BaseException:  # cut short (a third signal): no temporary file is left
             self.discard()
             raise

@@ -9,14 +9,12 @@ Inputs are built here: decompression bombs are tiny files that declare huge imag
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
 import struct
 import subprocess
 import sys
-import termios
 import textwrap
 import time
 import zlib
@@ -675,13 +673,7 @@ def test_a_third_signal_ends_a_run_whose_stdout_reader_stopped_reading(tmp_path,
                                  str(video), "--json", "--save", str(out)],
                                 stdout=write, stderr=err if stderr == "file" else write)
         try:
-            # the pipe full (no record fits in its last page) and still: the run waits
-            full = fcntl.fcntl(read, fcntl.F_GETPIPE_SZ) - 4096
-            deadline, last = time.monotonic() + TIMEOUT, -1
-            while (now := _in_pipe(read)) < full or now != last:
-                assert proc.poll() is None and time.monotonic() < deadline
-                last = now
-                time.sleep(0.3)
+            _wait_in_kernel(proc, "pipe")  # the pipe is full: a record's write waits
             _fill(write)  # to the last byte: no line of the clean-up's fits either
             for _ in range(3):
                 proc.send_signal(signal.SIGINT)
@@ -713,9 +705,20 @@ def _fill(fd: int) -> None:
         os.close(own)
 
 
-def _in_pipe(fd: int) -> int:
-    """Bytes waiting in the pipe ``fd`` (FIONREAD)."""
-    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0" * 4))[0]
+def _wait_in_kernel(proc: subprocess.Popen, where: str) -> None:
+    """Return once ``proc`` waits in a kernel function whose name holds ``where`` ("pipe":
+    a write to a full pipe, "lock": flock), read from /proc (Linux); else after 1 s."""
+    wchan = Path(f"/proc/{proc.pid}/wchan")
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            if where in wchan.read_text():
+                return
+        except OSError:
+            time.sleep(1)
+            return
+        assert proc.poll() is None and time.monotonic() < deadline, f"never waits on {where}"
+        time.sleep(0.01)
 
 
 def test_a_third_signal_ends_a_line_that_waits_on_a_full_stderr() -> None:
@@ -746,7 +749,7 @@ def test_a_third_signal_ends_a_line_that_waits_on_a_full_stderr() -> None:
                           text=True) as proc:
         try:
             assert proc.stdout is not None and proc.stdout.readline() == "full\n"
-            time.sleep(0.3)  # the line waits on the full pipe
+            _wait_in_kernel(proc, "pipe")  # the line waits on the full pipe
             for _ in range(2):
                 proc.send_signal(signal.SIGINT)
                 time.sleep(0.2)
@@ -777,7 +780,7 @@ def test_an_export_waiting_for_another_is_interrupted_at_once(tmp_path) -> None:
             stderr=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
-            time.sleep(0.3)  # it waits for the lock
+            _wait_in_kernel(proc, "lock")  # it waits for the lock
             proc.send_signal(signal.SIGINT)
             assert proc.wait(TIMEOUT) == 130
         finally:
