@@ -24,7 +24,7 @@ import numpy as np
 from digits.errors import DigitsError
 from digits.files import check_new_file, check_writable, publish_new, temp_file, write_new
 from digits.paths import COLOUR_IMAGE_EXT, IMAGE_EXT, VIDEO_EXT
-from digits.runtime.sources import Frame
+from digits.runtime.sources import Frame, utf8
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -127,15 +127,6 @@ def _write_image(path: Path, image: np.ndarray) -> Path:
     return write_new(path, encoded.tobytes())
 
 
-def _utf8(text: str) -> bool:
-    """Whether ``text`` encodes as UTF-8 (a name from undecodable bytes does not)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 @dataclass
 class Saver:
     """--save DIR: annotated images by name, one annotated .mp4 per video or camera."""
@@ -165,7 +156,7 @@ class Saver:
                                 suffix=".tmp.mp4")
             os.close(fd)
             try:
-                if not _utf8(str(tmp)):
+                if not utf8(str(tmp)):
                     raise OSError(f"--save {self.folder}: not a UTF-8 path, which OpenCV's "
                                   "video writer needs")
                 h, w = annotated.shape[:2]

@@ -206,6 +206,16 @@ def expand(sources: list[str]) -> Iterator[tuple[str, Path | None, str | None]]:
             yield src, None, "no such file or folder"
 
 
+def utf8(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (a file name from undecodable bytes does not),
+    as OpenCV's video reader and writer need of a path."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def video_frames(path: Path, name: str, max_frames: int | None, stride: int) -> Iterator[Frame]:
     """Every `stride`-th frame (frame numbers are the video's), up to `max_frames`."""
     problem = not_regular(path)
@@ -213,10 +223,8 @@ def video_frames(path: Path, name: str, max_frames: int | None, stride: int) -> 
         yield Frame(name, None, error=problem)
         return
     with tempfile.TemporaryDirectory(prefix="digits-video-") as tmp:
-        try:
-            str(path).encode("utf-8")
-            openable = str(path)
-        except UnicodeEncodeError:  # OpenCV takes UTF-8 names only: open it through a link
+        openable = str(path)
+        if not utf8(openable):  # OpenCV takes UTF-8 names only: open it through a link
             openable = os.path.join(tmp, "video" + path.suffix)
             os.symlink(os.path.abspath(path), openable)
         with quiet_stderr():
