@@ -581,7 +581,9 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     widths = np.array([1 if i in near else max(1, round(b[2] / max(b[3], 1)))
                        for i, b in enumerate(boxes)])
     letters = np.where(uncut_letter, widths, letter)
-    doubtful = np.array([0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE for p in probs])
+    # a region whose cut won is read as its parts, not as its doubtful whole
+    doubtful = np.array([i not in cut and 0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE
+                         for i, p in enumerate(probs)])
 
     def word(run: list[int]) -> bool:
         count = sum(letters[j] for j in run)
