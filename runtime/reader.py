@@ -457,6 +457,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     ) if keys else {}
     won: dict[int, list[tuple[SegRegion, np.ndarray]]] = {}
     near: set[int] = set()  # read as "not a digit" whole, but cut into digits nearly won
+    sure: set[int] = set()  # cut, the weakest part scored SPLIT_SURE or more
     for i, c in cuts.items():
         whole = _digit_score(model, probs[i])
         h = seg.regions[i].height
@@ -487,9 +488,11 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         if (score > whole + tuning.SPLIT_MARGIN * (1 - whole) or wide) and score >= least \
                 and not stems:
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
+            if score >= tuning.SPLIT_SURE:
+                sure.add(i)
         elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
             near.add(i)
-    words = _in_words(model, seg.regions, probs, set(won), near)
+    words = _in_words(model, seg.regions, probs, set(won), near, sure)
     found: list[tuple[SegRegion, np.ndarray]] = []
     for i, (region, p) in enumerate(zip(seg.regions, probs, strict=True)):
         if i in words or i in separators:
@@ -556,7 +559,7 @@ def _join_pieces(model: Model, seg: Segmentation, probs: np.ndarray
 
 
 def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
-              cut: set[int], near: set[int]) -> set[int]:
+              cut: set[int], near: set[int], sure: set[int]) -> set[int]:
     """Indices of the regions that are letters of printed or written words: runs of
     regions on one line, each within WORD_GAP of its neighbour's height and of a height
     within WORD_HEIGHT_RATIO of it, of which WORD_MIN_LETTERS or more are read as "not a
@@ -567,8 +570,10 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     into digits won: touching digits), and then it is not enough beside a doubtful
     digit either; or in ``near`` (its best cut read every part as a digit, at
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
-    counts as one letter. One such letter between two regions of the run is a word too
-    ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. A run whose
+    counts as one letter. A region in ``sure`` (its cut won, the weakest part scored
+    SPLIT_SURE or more by ``best_cut``) is no doubtful digit, whatever its whole was
+    read as. One such letter between two regions of the run is a word too ("SOLO" read
+    as 5, 0, not a digit, 0): a number holds no letter. A run whose
     letters are less than WORD_LETTER_SHARE of it (a letter as wide as N heights counts
     N) is digits with a mark among them, never a word. Needs a reject class: empty
     without one."""
@@ -581,8 +586,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     widths = np.array([1 if i in near else max(1, round(b[2] / max(b[3], 1)))
                        for i, b in enumerate(boxes)])
     letters = np.where(uncut_letter, widths, letter)
-    # a region whose cut won is read as its parts, not as its doubtful whole
-    doubtful = np.array([i not in cut and 0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE
+    # a region cut surely is read as its parts, not as its doubtful whole
+    doubtful = np.array([i not in sure and 0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE
                          for i, p in enumerate(probs)])
 
     def word(run: list[int]) -> bool:

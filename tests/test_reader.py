@@ -498,5 +498,20 @@ def test_a_mark_among_many_digits_makes_no_word(reader) -> None:
         probs[mark, 10] = 0.99  # "not a digit"
         return regions, probs
 
-    assert _in_words(reader.model, *run(4, 2), cut=set(), near=set()) == {0, 1, 2, 3}
-    assert _in_words(reader.model, *run(12, 6), cut=set(), near=set()) == set()
+    assert _in_words(reader.model, *run(4, 2), cut=set(), near=set(), sure=set()) == {0, 1, 2, 3}
+    assert _in_words(reader.model, *run(12, 6), cut=set(), near=set(), sure=set()) == set()
+
+
+def test_a_region_cut_surely_is_no_doubtful_digit_of_a_word(reader) -> None:
+    """A run holding a region read as "not a digit" and one read as a doubtful digit is a
+    word ("LA" of "LATTE"), unless the doubtful one was cut surely into digits
+    (SPLIT_SURE): "34" read whole at 0.33 beside a rejected "41" left nothing read."""
+    from digits.runtime.reader import _in_words
+    from digits.runtime.segment import Region as SegRegion
+
+    regions = [SegRegion((60 * i, 0, 50, 80), np.ones((80, 50), bool)) for i in range(2)]
+    probs = np.zeros((2, 11), np.float32)
+    probs[0, 10] = 0.99  # "not a digit"
+    probs[1, 4], probs[1, 3], probs[1, 10] = 0.33, 0.3, 0.3  # a 4 in doubt
+    assert _in_words(reader.model, regions, probs, cut={1}, near=set(), sure=set()) == {0, 1}
+    assert _in_words(reader.model, regions, probs, cut={1}, near=set(), sure={1}) == set()
