@@ -429,7 +429,8 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     (``_loopy_rejected``)."""
     seg, probs = _join_pieces(model, seg, model.probabilities(seg.crops))
     separators = _separators(seg.regions)
-    # a cut can only win over a whole read below SPLIT_WHOLE_MAX: only those are cut. Below
+    # a cut can only win over a whole read below SPLIT_WHOLE_MAX, or one SPLIT_WIDE_MIN_ASPECT
+    # as wide as tall (the wide rule below): only those are cut. Below
     # SPLIT_WIDE_ASPECT a region has room for a digit and a 1 beside it only (a pair), and
     # one read as "not a digit" may be a letter whose stem is no 1 (n, N, H, U): it is cut
     # into two wide digits (two touching 0s), or into a 1 nearly its height and a digit,
@@ -442,7 +443,9 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
 
     def cut(i: int) -> bool:
         most = tuning.SPLIT_PAIR_WHOLE_MAX if i in narrow else tuning.SPLIT_WHOLE_MAX
-        return i not in separators and _digit_score(model, probs[i]) < most
+        r = seg.regions[i]  # too wide for one digit: cut however surely it is read whole
+        return i not in separators and (_digit_score(model, probs[i]) < most
+                                        or r.width >= tuning.SPLIT_WIDE_MIN_ASPECT * r.height)
 
     cuts: dict[int, Cuts] = {}
     offered = 0  # parts offered so far: at most MAX_CUT_PARTS a frame

@@ -120,6 +120,7 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("touching", 11, 89),  # "018": "01" rejected whole, its 1 as tall as the 0 ("8")
     ("touching", 11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 ("2")
     ("touching", 3, 23),  # "5668": "66", as wide as tall, read whole as a 6 at 0.81 ("568")
+    ("touching", 5, 29),  # "944": "44", 1.26 h wide, read whole as a 4 at 0.95 ("94")
     ("crop", 11, 34),  # "703": the 3 at the crop's right side taken for a desk strip ("70")
     ("crop", 5, 63),  # a fat blurred 8 filling the crop: its strokes, wider than the
     ("crop", 5, 72),  # surface's kernel, stayed in the surface and the ink broke where
