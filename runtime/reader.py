@@ -460,7 +460,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
     ) if keys else {}
     won: dict[int, list[tuple[SegRegion, np.ndarray]]] = {}
     near: set[int] = set()  # read as "not a digit" whole, but cut into digits nearly won
-    sure: set[int] = set()  # cut, the weakest part scored SPLIT_SURE or more
+    sure: set[int] = set()  # cut into no 1, the weakest part scored SPLIT_SURE or more
     for i, c in cuts.items():
         whole = _digit_score(model, probs[i])
         h = seg.regions[i].height
@@ -491,7 +491,7 @@ def _decide(model: Model, seg: Segmentation) -> list[tuple[SegRegion, np.ndarray
         if (score > whole + tuning.SPLIT_MARGIN * (1 - whole) or wide) and score >= least \
                 and not stems:
             won[i] = [(c.parts[ab], part_probs[i, ab]) for ab in path]
-            if score >= tuning.SPLIT_SURE:
+            if score >= tuning.SPLIT_SURE and not has_one:  # a letter's stem reads as a 1
                 sure.add(i)
         elif whole == 0 and score >= tuning.SPLIT_PART_MIN and not stems:
             near.add(i)
@@ -573,8 +573,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     into digits won: touching digits), and then it is not enough beside a doubtful
     digit either; or in ``near`` (its best cut read every part as a digit, at
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
-    counts as one letter. A region in ``sure`` (its cut won, the weakest part scored
-    SPLIT_SURE or more by ``best_cut``) is no doubtful digit, whatever its whole was
+    counts as one letter. A region in ``sure`` (its cut won, into no 1, the weakest part
+    scored SPLIT_SURE or more by ``best_cut``) is no doubtful digit, whatever its whole was
     read as. One such letter between two regions of the run is a word too ("SOLO" read
     as 5, 0, not a digit, 0): a number holds no letter. A run whose
     letters are less than WORD_LETTER_SHARE of it (a letter as wide as N heights counts
