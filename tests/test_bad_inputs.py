@@ -485,6 +485,31 @@ def test_videos_cut_short_while_published_leave_no_temporary_file(tmp_path,
     assert [p.name for p in tmp_path.iterdir()] == ["a.mp4"] and frame_count(published[0]) == 3
 
 
+def test_a_video_cut_as_its_temporary_file_is_made_leaves_none(tmp_path, monkeypatch) -> None:
+    """A signal between the temporary video's creation and its writer's registration
+    (INT, TERM and HUP at once as the first video began) left the hidden file: what the
+    saver began and did not publish is found by its name's mark and removed at exit."""
+    from digits.runtime import outputs
+    from digits.runtime.sources import Frame
+
+    made = outputs.temp_file
+
+    def cut_after(*args, **kwargs):  # the third signal, as the file was just made
+        made(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "temp_file", cut_after)
+    saver = outputs.Saver(tmp_path)
+    image = np.full((48, 64, 3), 200, np.uint8)
+    with pytest.raises(KeyboardInterrupt):
+        saver.save(Frame("a.avi", 0, image, fps=10.0), image)
+    assert [p.name[:3] for p in tmp_path.iterdir()] == [".a."]  # the temporary video
+    other = tmp_path / ".a.x1y2z3.000000000000.tmp.mp4"  # another run's, in progress
+    other.write_bytes(b"")
+    saver.discard()  # what the exit hook runs
+    assert [p.name for p in tmp_path.iterdir()] == [other.name]
+
+
 def test_a_signal_while_decoding_waits_for_stderr_to_come_back() -> None:
     """Decoders run with file descriptor 2 on /dev/null; a Ctrl-C landing inside that
     block is raised after it, once stderr is back, so "digits: interrupted" is seen
