@@ -3,6 +3,7 @@ folder, then a rename over the target. Shared by every stage."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import fcntl
@@ -18,16 +19,41 @@ from digits.errors import DigitsError
 # Characters of the target's name kept in its temporary name: a legal 255-byte name plus
 # the temporary prefix and suffix would exceed the file system's name limit.
 TEMP_NAME_CHARS = 40
+# This process's mark, in the name of every temporary file it makes (before the suffix),
+# and the folders it made them in, noted before each is made: at exit, those a signal
+# left between their creation and their rename (or their removal) are found by it.
+RUN_MARK = secrets.token_hex(4)
+_TEMP_FOLDERS: set[Path] = set()
 
 
 def temp_file(folder: Path, name: str, suffix: str = ".tmp") -> tuple[int, Path]:
     """A new, uniquely named (across runs and processes) hidden file in ``folder`` for
-    ``name``'s content: (open descriptor, path), permissions as the umask allows."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name[:TEMP_NAME_CHARS]}.", suffix=suffix)
+    ``name``'s content: (open descriptor, path), permissions as the umask allows. Its
+    name is ``.NAME.RANDOM.RUN_MARK`` + ``suffix``: if it is still there when the
+    process exits, ``remove_unrenamed`` removes it (a ``.tmp`` suffix, as every new
+    content has; not a ``.old`` backup)."""
+    _TEMP_FOLDERS.add(Path(folder).absolute())
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name[:TEMP_NAME_CHARS]}.",
+                               suffix=f".{RUN_MARK}{suffix}")
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; these files are for sharing
     return fd, Path(tmp)
+
+
+@atexit.register
+def remove_unrenamed() -> None:
+    """Remove the temporary files of new content (``.tmp``, ``.tmp.mp4``) this process
+    made and never renamed, run at exit. A third signal cuts a write wherever it lands;
+    between a temporary file's creation and the ``try`` that removes it on failure, it
+    was left behind (``recognize DIR --save OUT`` with INT, TERM and HUP sent at once:
+    15 of 45 runs left a hidden annotated image). Backups of old files (``.old``, kept
+    by ``replace_set`` until the new set is in) are not touched: where a cut left one,
+    it may be the old file's only copy."""
+    for folder in _TEMP_FOLDERS:
+        with contextlib.suppress(OSError):
+            for tmp in folder.glob(f".*.{RUN_MARK}.tmp*"):
+                tmp.unlink(missing_ok=True)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -165,7 +191,7 @@ def check_writable(folder: Path, what: str = "--out") -> None:
         raise DigitsError(f"cannot write to {what} {folder}: it is not a folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digits-write-test.")
+        fd, tmp = temp_file(folder, "digits-write-test")
         os.close(fd)
         os.unlink(tmp)
     except OSError as e:

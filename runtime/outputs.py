@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import glob
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,9 +133,6 @@ class Saver:
 
     folder: Path
     writers: dict[str, tuple[Any, Path, Path]] = field(default_factory=dict)
-    # ends the name of each temporary video this saver makes: what a cut left is found
-    mark: str = field(default_factory=lambda: f".{secrets.token_hex(6)}.tmp.mp4")
-    videos: bool = False  # a temporary video was begun
 
     def __post_init__(self) -> None:
         # A third signal may cut the clean-up short before close() has published them
@@ -154,11 +150,10 @@ class Saver:
             return _write_image(self.folder / name, annotated)
         if frame.source not in self.writers:
             stem = Path(frame.source.replace(":", "_")).stem
-            self.videos = True
             # OpenCV takes UTF-8 paths only (others crash it): the temporary name is made
             # of UTF-8; the final name, given by Python, keeps the source's bytes.
             fd, tmp = temp_file(self.folder, stem.encode("utf-8", "replace").decode(),
-                                suffix=self.mark)
+                                suffix=".tmp.mp4")
             os.close(fd)
             try:
                 if not utf8(str(tmp)):
@@ -195,11 +190,7 @@ class Saver:
         return done
 
     def discard(self) -> None:
-        """Remove the videos not published (by ``close``); run at exit too. They are
-        found by their names' ``mark``, not only in ``writers``: a signal between the
-        temporary file's creation and the writer's registration left one (INT, TERM and
-        HUP at once as the first video began: 1 of 3 runs of a test, once)."""
+        """Remove the videos not published (by ``close``); run at exit too."""
+        for _, tmp, _ in self.writers.values():
+            tmp.unlink(missing_ok=True)
         self.writers.clear()
-        if self.videos and self.folder.is_dir():
-            for tmp in self.folder.glob(f".*{self.mark}"):
-                tmp.unlink(missing_ok=True)
