@@ -456,6 +456,33 @@ def test_three_signals_at_once_leave_no_temporary_video(tmp_path) -> None:
         assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 
+def test_three_signals_at_once_leave_no_temporary_image(tmp_path) -> None:
+    """INT, TERM and HUP at once while a folder's annotated copies and a CSV are written:
+    the third landed between a temporary file's creation and the code that removes it in
+    15 of 45 runs (a hidden ".NAME.RANDOM.tmp" left); the exit removes it now."""
+    photos = tmp_path / "in"
+    photos.mkdir()
+    for k in range(120):
+        image = np.full((120, 160, 3), 220, np.uint8)
+        cv2.putText(image, str(k % 100), (20, 90), cv2.FONT_HERSHEY_SIMPLEX, 2.5, (0, 0, 0), 6)
+        cv2.imwrite(str(photos / f"i{k:03d}.png"), image)
+    for run in range(4):
+        out, csv = tmp_path / f"out{run}", tmp_path / f"r{run}.csv"
+        proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
+                                 str(photos), "--json", "--save", str(out), "--csv", str(csv)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        assert proc.stdout is not None
+        for _ in range(1 + 2 * run):
+            assert json.loads(proc.stdout.readline())["text"] is not None
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            proc.send_signal(sig)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode in (129, 130, 143) and b"Traceback" not in err, err
+        hidden = [p.name for folder in (out, tmp_path) for p in folder.iterdir()
+                  if p.name.startswith(".")]
+        assert not hidden
+
+
 def test_videos_cut_short_while_published_leave_no_temporary_file(tmp_path,
                                                                   monkeypatch) -> None:
     """A third signal may cut the clean-up while the videos are published: those not yet
