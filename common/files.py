@@ -21,9 +21,19 @@ from digits.errors import DigitsError
 TEMP_NAME_CHARS = 40
 # This process's mark, in the name of every temporary file it makes (before the suffix),
 # and the folders it made them in, noted before each is made: at exit, those a signal
-# left between their creation and their rename (or their removal) are found by it.
+# left between their creation and their rename (or their removal) are found by it. A
+# forked child takes a mark of its own: its exit must not remove its parent's files.
 RUN_MARK = secrets.token_hex(4)
 _TEMP_FOLDERS: set[Path] = set()
+
+
+def _new_run() -> None:
+    global RUN_MARK
+    RUN_MARK = secrets.token_hex(4)
+    _TEMP_FOLDERS.clear()
+
+
+os.register_at_fork(after_in_child=_new_run)
 
 
 def temp_file(folder: Path, name: str, suffix: str = ".tmp") -> tuple[int, Path]:

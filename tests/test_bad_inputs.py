@@ -546,6 +546,34 @@ def test_writes_cut_as_their_temporary_files_are_made_leave_none(tmp_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, backup.name])
 
 
+def test_a_forked_child_leaves_its_parents_temporary_files(tmp_path) -> None:
+    """A program that forks after a write began: the child's exit (which removes the
+    temporary files its process never renamed) must not take its parent's, still being
+    written; the child marks its own with a mark of its own."""
+    from digits import files
+
+    fd, tmp = files.temp_file(tmp_path, "parent")
+    os.close(fd)
+    pid = os.fork()
+    if pid == 0:  # the child: its exit's clean-up, then out without pytest's own
+        code = 0
+        try:
+            cfd, child_tmp = files.temp_file(tmp_path, "child")
+            os.close(cfd)
+            files.remove_unrenamed()
+            code = 0 if not child_tmp.exists() and tmp.exists() else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + TIMEOUT
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if done[0] == 0:  # a child stuck on a lock another thread held at the fork
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [tmp.name]
+
+
 def test_a_signal_while_decoding_waits_for_stderr_to_come_back() -> None:
     """Decoders run with file descriptor 2 on /dev/null; a Ctrl-C landing inside that
     block is raised after it, once stderr is back, so "digits: interrupted" is seen
