@@ -10,7 +10,6 @@ are never overwritten.
 
 from __future__ import annotations
 
-import atexit
 import glob
 import os
 from collections.abc import Callable
@@ -134,11 +133,6 @@ class Saver:
     folder: Path
     writers: dict[str, tuple[Any, Path, Path]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        # A third signal may cut the clean-up short before close() has published them
-        # (INT, TERM and HUP sent at once: temporary videos left, 1 of 15 tries).
-        atexit.register(self.discard)
-
     def save(self, frame: Frame, annotated: np.ndarray) -> Path | None:
         """Write an image's annotated copy (returns its path) or add a video frame.
 
@@ -185,12 +179,9 @@ class Saver:
                     tmp.unlink(missing_ok=True)
                 del self.writers[source]
         except BaseException:  # cut short (a third signal): no temporary file is left
-            self.discard()
+            # (at exit, digits.files.remove_unrenamed removes what a cut left anywhere)
+            for _, tmp, _ in self.writers.values():
+                tmp.unlink(missing_ok=True)
+            self.writers.clear()
             raise
         return done
-
-    def discard(self) -> None:
-        """Remove the videos not published (by ``close``); run at exit too."""
-        for _, tmp, _ in self.writers.values():
-            tmp.unlink(missing_ok=True)
-        self.writers.clear()
