@@ -242,9 +242,9 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     its weakest part is read more confidently than the whole, by SPLIT_MARGIN of the
     whole's doubt (or, in a region SPLIT_WIDE_MIN_ASPECT wide, at SPLIT_WIDE_PART_MIN),
     and at SPLIT_PART_MIN at least (SPLIT_REJECTED_PART_MIN for a region
-    read as "not a digit", which is never cut into 1s alone: a letter's stems). A small
-    image whose polarity is in doubt (``Segmentation.other_polarity``: a tight crop of a
-    fat digit) is read both ways;
+    read as "not a digit", which is never cut into 1s alone: a letter's stems). An
+    image whose polarity is in doubt (``Segmentation.other_polarity``: a small image, or
+    a tight crop of a fat digit at any size) is read both ways;
     the reading whose digits explain more of it wins (``_explained``). A 1 placed as a
     printed line is and in another ink than the other digits is rejected
     (``_other_ink_ones``). A wide region read in doubt is read again narrowed
@@ -258,7 +258,7 @@ def read_digits(model: Model, image: np.ndarray, min_confidence: float,
     found = _decide(model, seg)
     floor = min_confidence if model.reject_index is not None else max(
         min_confidence, tuning.NO_REJECT_MIN_CONFIDENCE)
-    if seg.other_polarity:  # a small image whose polarity the model settles
+    if seg.other_polarity:  # an image whose polarity the model settles
         other = segment(image, one_level=True)
         other_found = _decide(model, other)
         if _explained(model, other_found, floor) > _explained(model, found, floor):

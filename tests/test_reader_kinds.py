@@ -125,6 +125,10 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("crop", 5, 63),  # a fat blurred 8 filling the crop: its strokes, wider than the
     ("crop", 5, 72),  # surface's kernel, stayed in the surface and the ink broke where
     ("crop", 11, 33),  # they cross ("00", "111", "1111"; segment._fat_remnants_filled)
+    ("crop", 13, 87),  # one fat digit filling a crop of 407-611 px: nearly no thin ink of
+    ("crop", 23, 78),  # either polarity, and the few pixels counted took the paper for
+    ("crop", 27, 18),  # light ink (read "", "", ""; ink_map's doubt, read both ways)
+    ("touching", 5, 73),  # "090" in a fat printed face, the same ("11")
     ("no-digits", 3, 86),  # a scrawl wider than tall read as a 4 at 0.58, in doubt again
                            # when read narrowed (reader._narrowed)
     ("no-digits", 3, 70),  # a zigzag scrawl crossing itself into 5 loops, read as an 8 at
@@ -136,7 +140,8 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     read exactly: a grid line cut by the frame's edge and a dense grid's doubled columns
     (squared), a digit touching its box keeps its strokes and the box's rim goes
     (form), touching pairs rejected whole are cut (touching), a crop's last digit is no
-    desk strip and a fat digit filling it stays whole (crop), a wide scrawl read in
+    desk strip and a fat digit filling it stays whole, or is read both ways when its
+    polarity is in doubt (crop), a wide scrawl read in
     doubt, or one with more loops than a digit has, is no digit (no-digits)."""
     from digits.scenes import generate_condition
     scene = generate_condition(condition, frame + 1, seed=seed)[frame]

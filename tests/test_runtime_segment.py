@@ -16,6 +16,7 @@ from digits.runtime.segment import reading_order, segment
 from digits.runtime.tuning import (
     CUT_LOOP_AREA,
     MAX_TOUCHING,
+    ONE_DIGIT_MAX_SIDE,
     SPLIT_PART_HEIGHT,
     SPLIT_PART_MAX_WIDTH,
 )
@@ -205,7 +206,7 @@ def test_polarity_fat_brush_and_card_on_desk() -> None:
     desk[:] = (40, 70, 110)
     desk[80:400, 120:520] = 235
     cv2.putText(desk, "47", (200, 320), cv2.FONT_HERSHEY_SIMPLEX, 6, (30, 30, 30), 10)
-    ink, light, _surface = steps.ink_map(steps.working_gray(desk)[0])
+    ink, light, _surface, _doubt = steps.ink_map(steps.working_gray(desk)[0])
     binary, _ = steps.binarize(ink)
     assert not light and not binary[:60].any() and not binary[:, :100].any()
 
@@ -239,6 +240,20 @@ def test_a_fat_crop_is_one_level_a_sheet_with_a_rim_of_desk_is_not(onnx_model) -
     shaded = shaded.astype(np.uint8)
     cv2.putText(shaded, "12", (150, 90), cv2.FONT_HERSHEY_SIMPLEX, 3, 30, 8)
     assert steps.ink_map(shaded)[2] is not None
+
+
+def test_the_polarity_of_a_fat_digit_filling_a_large_crop_is_in_doubt() -> None:
+    """A fat digit filling a crop of 400 px or more leaves nearly no thin ink of either
+    polarity, and the few pixels counted decided it: its polarity is in doubt (the
+    reader reads it both ways). A frame of pen digits, or a dense grid, is not."""
+    from digits.scenes import generate_condition
+
+    crop = generate_condition("crop", 88, seed=13)[87].image  # a fat blue 6, 611x412
+    gray = steps.working_gray(crop)[0]
+    assert min(gray.shape) >= ONE_DIGIT_MAX_SIDE and steps.ink_map(gray)[3]
+    for condition, seed, frame in (("camera", 3, 0), ("no-digits", 11, 31)):  # 31: a grid
+        image = generate_condition(condition, frame + 1, seed=seed)[frame].image
+        assert not steps.ink_map(steps.working_gray(image)[0])[3], (condition, frame)
 
 
 def test_fat_strokes_left_in_the_surface_are_taken_out_a_desk_band_is_not() -> None:
@@ -337,7 +352,7 @@ def test_sheet_edges_on_a_striped_desk_are_not_ink() -> None:
     cv2.fillConvexPoly(desk, sheet, (225, 235, 240))
     cv2.putText(desk, "27", (220, 300), cv2.FONT_HERSHEY_SIMPLEX, 5, (40, 40, 40), 12)
     gray = steps.working_gray(desk)[0]
-    ink, _light, surface = steps.ink_map(gray)
+    ink, _light, surface, _doubt = steps.ink_map(gray)
     regions, _ = steps.candidates(steps.binarize(ink)[0], steps.surface_steps(surface, gray.shape))
     assert len(regions) == 2 and all(200 <= r.box[0] <= 420 for r in regions), [
         r.box for r in regions]
@@ -440,7 +455,7 @@ def test_regions_along_the_border_digits_of_a_crop_and_desk_strips() -> None:
 def test_binarize_keeps_an_empty_page_empty() -> None:
     rng = np.random.default_rng(1)
     noisy = np.clip(rng.normal(200, 5, (300, 400)), 0, 255).astype(np.uint8)
-    ink, _, _ = steps.ink_map(noisy)
+    ink, _, _, _ = steps.ink_map(noisy)
     assert not steps.binarize(ink)[0].any()
 
 
@@ -450,7 +465,7 @@ def test_remove_lines_ruled_grid_and_boxes_keep_crossing_strokes() -> None:
         cv2.line(page, (0, y), (600, y), (200, 160, 120), 2)
     cv2.line(page, (80, 0), (80, 400), (90, 90, 220), 2)
     cv2.line(page, (300, 100), (300, 230), (20, 20, 20), 8)  # a 1 crossing five rules
-    ink, _, _ = steps.ink_map(steps.working_gray(page)[0])
+    ink, _, _, _ = steps.ink_map(steps.working_gray(page)[0])
     binary = steps.remove_lines(steps.binarize(ink)[0])
     ys, xs = np.nonzero(binary)
     assert xs.min() >= 290 and xs.max() <= 310  # only the stroke is left...
@@ -458,13 +473,13 @@ def test_remove_lines_ruled_grid_and_boxes_keep_crossing_strokes() -> None:
     boxes = _page(200, 500)
     for k in range(4):
         cv2.rectangle(boxes, (30 + 110 * k, 30), (130 + 110 * k, 170), (50, 50, 50), 2)
-    ink, _, _ = steps.ink_map(steps.working_gray(boxes)[0])
+    ink, _, _, _ = steps.ink_map(steps.working_gray(boxes)[0])
     assert not steps.remove_lines(steps.binarize(ink)[0]).any()
 
 
 def _mask(page: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ink mask, faint ink mask) of a page, as ``segment`` makes them."""
-    ink, _, _ = steps.ink_map(steps.working_gray(page)[0])
+    ink, _, _, _ = steps.ink_map(steps.working_gray(page)[0])
     binary, level = steps.binarize(ink)
     return binary, steps.faint_ink(ink, level)
 
