@@ -87,11 +87,12 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None, bool
     """Ink strength (uint8, 0 = background), whether the ink is lighter than its surface
     (chalk, white-on-black canvases, MNIST) rather than darker (pen on paper), that
     surface at low resolution (uint8, short side BACKGROUND_SHORT_SIDE; None for an
-    image taken as one digit), for ``surface_steps``, and whether the polarity is in
-    doubt: a small image (short side below ONE_DIGIT_MAX_SIDE), or one with almost no
-    thin ink of either polarity (below THIN_INK_SHARE) whose ink against one level
-    covers FAT_INK_MIN_COVER of it or more (fat strokes filling the frame, which the thin
-    ink counts cannot see).
+    image taken as one digit), for ``surface_steps``, and whether the image is to be
+    read the other way too: its one-level polarity (``_one_level``) is not the one taken
+    and the polarity is in doubt, in a small image (short side below ONE_DIGIT_MAX_SIDE)
+    or one with almost no thin ink of either polarity (below THIN_INK_SHARE) whose ink
+    against one level covers FAT_INK_MIN_COVER of it or more (fat strokes filling the
+    frame, which the thin ink counts cannot see).
 
     At low resolution three surfaces are estimated: a median (what most of each
     neighbourhood is), the frame with dark strokes closed over and with light strokes
@@ -133,14 +134,17 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None, bool
     if (min(h, w) >= T.ONE_DIGIT_MAX_SIDE and share < T.TIGHT_CROP_THIN_INK_SHARE
             and _fat_crop(small)):
         return *_one_level(gray), None, False
-    doubt = min(h, w) < T.ONE_DIGIT_MAX_SIDE or (
-        share < T.THIN_INK_SHARE  # fat strokes filling the frame: the counts saw nothing
-        and cv2.countNonZero(binarize(_one_level(gray)[0])[0]) >= T.FAT_INK_MIN_COVER * gray.size)
+    small_image = min(h, w) < T.ONE_DIGIT_MAX_SIDE
+    other = False
+    if small_image or share < T.THIN_INK_SHARE:  # large: the counts may have seen nothing
+        one, one_light = _one_level(gray)
+        other = one_light != is_light and (small_image or cv2.countNonZero(
+            binarize(one)[0]) >= T.FAT_INK_MIN_COVER * gray.size)
     surface = _fat_remnants_filled(small, opened if is_light else closed, k, is_light)
     bg = cv2.resize(cv2.GaussianBlur(surface, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
-    return ((cv2.subtract(gray, bg), True, surface, doubt) if is_light
-            else (cv2.subtract(bg, gray), False, surface, doubt))
+    return ((cv2.subtract(gray, bg), True, surface, other) if is_light
+            else (cv2.subtract(bg, gray), False, surface, other))
 
 
 def _fat_remnants_filled(small: np.ndarray, surface: np.ndarray, k: np.ndarray,
@@ -1627,9 +1631,9 @@ class Segmentation:
     level: float = 0.0  # the ink threshold
     scale: int = 1  # original pixels per working pixel
     stroke: float = 0.0  # the frame's stroke width, working pixels
-    # an image whose polarity is in doubt (``ink_map``) and whose one-level polarity
-    # (``_one_level``) is not the one taken: the reader also reads
-    # ``segment(frame, one_level=True)`` and keeps the better reading
+    # an image whose polarity is in doubt and whose one-level polarity is not the one
+    # taken (``ink_map``): the reader also reads ``segment(frame, one_level=True)`` and
+    # keeps the better reading
     other_polarity: bool = False
 
     def crop(self, region: Region, aspect: float | None = None) -> np.ndarray:
@@ -1868,8 +1872,7 @@ def segment(frame: np.ndarray, one_level: bool = False) -> Segmentation:
     background level (``_one_level``) whatever ``ink_map`` would decide."""
     pixels = to_8bit(frame)
     gray, scale = working_gray(pixels)
-    ink, light, surface, doubt = (*_one_level(gray), None, False) if one_level else ink_map(gray)
-    other = doubt and _one_level(gray)[1] != light
+    ink, _light, surface, other = (*_one_level(gray), None, False) if one_level else ink_map(gray)
     binary, level = binarize(ink, floor=surface is not None)
     faint = faint_ink(ink, level)
     kept = remove_boxes(remove_lines(binary, faint), faint)

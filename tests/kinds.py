@@ -468,6 +468,35 @@ def make_seven_segment(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     return finish(canvas), text
 
 
+def lcd_digit(digit: int, height: int, pen: float, slant: float,
+              blur: float) -> np.ndarray:
+    """One digit of an LCD: each segment a hexagon with pointed ends, apart from its
+    neighbours at the corners, 0.5 of the height wide, dark on a greenish panel."""
+    width = 0.5 * height
+    ends = {"a": ((0, 0), (1, 0)), "b": ((1, 0), (1, 0.5)), "c": ((1, 0.5), (1, 1)),
+            "d": ((0, 1), (1, 1)), "e": ((0, 0.5), (0, 1)), "f": ((0, 0), (0, 0.5)),
+            "g": ((0, 0.5), (1, 0.5))}
+    image = np.full((2 * height, 2 * height, 3), (150, 180, 160), np.float32)
+    t = pen * height
+
+    def point(u: float, v: float) -> np.ndarray:
+        return np.array((0.7 * height + u * width + (1 - v) * height * slant,
+                         0.5 * height + v * height))
+
+    for name in SEGMENTS[digit]:
+        (u0, v0), (u1, v1) = ends[name]
+        a, b = point(u0, v0), point(u1, v1)
+        d = (b - a) / np.linalg.norm(b - a)
+        n = np.array((-d[1], d[0])) * t / 2
+        a, b = a + 0.6 * t * d, b - 0.6 * t * d
+        hexagon = np.array([a - d * t / 2, a + n, b + n, b + d * t / 2, b - n, a - n])
+        cv2.fillPoly(image, [np.round(hexagon * 4).astype(np.int32)], (30, 40, 35),
+                     cv2.LINE_AA, shift=2)
+    if blur:
+        image = cv2.GaussianBlur(image, (0, 0), blur)
+    return image.astype(np.uint8)
+
+
 def make_comma_number(rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """A handwritten number with a thousands comma: a short slanted stroke at the
     baseline between two of its digits, 0.2-0.3 of their height."""
