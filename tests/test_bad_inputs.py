@@ -332,6 +332,24 @@ def test_video_with_a_non_utf8_name_is_read_and_saved(tmp_path) -> None:
     assert frame_count(saved[0].rename(out / "clip.mp4")) == 4  # OpenCV needs UTF-8 names
 
 
+def test_a_video_read_that_is_killed_leaves_no_temporary_folder(tmp_path) -> None:
+    """Only a non-UTF-8 name needs a temporary folder (for a link OpenCV can open): a
+    killed run cannot clean up, so reading any other video must not make one."""
+    video = write_video(tmp_path / "clip.avi", frames=2000)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "digits", "recognize", "--no-show",
+                             "--json", str(video)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        assert json.loads(proc.stdout.readline())["frame"] == 0
+    finally:
+        proc.kill()
+        proc.communicate(timeout=TIMEOUT)
+    assert [p.name for p in temp.iterdir() if p.name.startswith("digits")] == []
+
+
 # --- kind 8: save failures --------------------------------------------------------
 
 def test_unwritable_save_refused_before_reading(tmp_path, photos) -> None:
