@@ -575,8 +575,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     SPLIT_PART_MIN or more, but lost: touching digits too blurred to cut), and then it
     counts as one letter. A region in ``sure`` (its cut won, into no 1, the weakest part
     scored SPLIT_SURE or more by ``best_cut``) is no doubtful digit, whatever its whole was
-    read as. One such letter between two regions of the run is a word too ("SOLO" read
-    as 5, 0, not a digit, 0): a number holds no letter. A run whose
+    read as, and no letter. One such letter between two regions of the run is a word
+    too ("SOLO" read as 5, 0, not a digit, 0): a number holds no letter. A run whose
     letters are less than WORD_LETTER_SHARE of it (a letter as wide as N heights counts
     N) is digits with a mark among them, never a word. Needs a reject class: empty
     without one."""
@@ -588,7 +588,8 @@ def _in_words(model: Model, regions: Sequence[SegRegion], probs: np.ndarray,
     uncut_letter = letter & ~np.isin(np.arange(len(regions)), list(cut))
     widths = np.array([1 if i in near else max(1, round(b[2] / max(b[3], 1)))
                        for i, b in enumerate(boxes)])
-    letters = np.where(uncut_letter, widths, letter)
+    is_sure = np.isin(np.arange(len(regions)), list(sure))
+    letters = np.where(uncut_letter, widths, letter & ~is_sure)
     # a region cut surely is read as its parts, not as its doubtful whole
     doubtful = np.array([i not in sure and 0 < _digit_score(model, p) < tuning.LOW_CONFIDENCE
                          for i, p in enumerate(probs)])

@@ -551,6 +551,10 @@ SPLIT_WIDE_PART_MIN = 0.85
 # of a helper's own making (seeds 21-26) read 11 better and 8 worse with them, false
 # digits 2,281 -> 2,304 (a lower-case n read whole as a 7 at 0.34-0.58 was cut into
 # "1 7" surely in 5 of the 8); without them 10 better, 2 worse, 2,281 -> 2,287.
+# Nor is such a region a letter: two touching runs rejected whole and cut ("09 | 331",
+# one cut surely) counted two letters and the line was a word, read as nothing. Tuning
+# seeds 3/5/11 touching: exact frames 78/77/84 -> 80/78/84 (+15 digits); mixed and
+# no-digits as before; tests/kinds.py seeds 0/1 as before but touching +1 frame.
 SPLIT_SURE = 0.9
 # Pieces of one digit the segmentation left apart (``reader._join_pieces``): a rejected
 # region and another read below LOW_CONFIDENCE sharing JOIN_COLUMNS of the narrower's

@@ -121,6 +121,9 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("touching", 11, 92),  # "172": "17" rejected whole, its 1 as tall as the 7 ("2")
     ("touching", 3, 23),  # "5668": "66", as wide as tall, read whole as a 6 at 0.81 ("568")
     ("touching", 5, 29),  # "944": "44", 1.26 h wide, read whole as a 4 at 0.95 ("94")
+    ("touching", 3, 61),  # "09331": "09" and "331" rejected whole, both cut, "09" surely:
+    ("touching", 3, 75),  # "75122": the same ("75", "22"); each counted a letter and
+                          # the line was a word ("", "")
     ("crop", 11, 34),  # "703": the 3 at the crop's right side taken for a desk strip ("70")
     ("crop", 5, 63),  # a fat blurred 8 filling the crop: its strokes, wider than the
     ("crop", 5, 72),  # surface's kernel, stayed in the surface and the ink broke where
@@ -139,7 +142,8 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     """Scene frames of the tuning seeds (digits.scenes) that the reader once misread,
     read exactly: a grid line cut by the frame's edge and a dense grid's doubled columns
     (squared), a digit touching its box keeps its strokes and the box's rim goes
-    (form), touching pairs rejected whole are cut (touching), a crop's last digit is no
+    (form), touching pairs rejected whole are cut, and a region cut surely is no letter of a word
+    (touching), a crop's last digit is no
     desk strip and a fat digit filling it stays whole, or is read both ways when its
     polarity is in doubt (crop), a wide scrawl read in
     doubt, or one with more loops than a digit has, is no digit (no-digits)."""
