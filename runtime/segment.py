@@ -1755,7 +1755,8 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
     ``scores[(a, b)]`` (the model's digit probability) less CUT_INK_COST for each stroke
     width of ink that the more costly of its two cuts runs through (a cut along a stroke
     leaves a digit whose piece the model may still read confidently, as a 6 for a 0
-    shorn of its right side; touching digits meet at about one stroke width). Returns
+    shorn of its right side; touching digits meet at about one stroke width); among
+    paths of that weakest score, the next weakest decides (``_leximin_path``). Returns
     the parts left to right and that weakest score; ([], 0.0) when no path exists."""
     n = cuts.count
     scores = {ab: s - T.CUT_INK_COST * max(cuts.crossed[ab[0]], cuts.crossed[ab[1]])
@@ -1772,11 +1773,38 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
                 if b not in nxt or s > nxt[b][0]:
                     nxt[b] = (s, [*path, (a, b)])
         best.append(nxt)
-    found = [best[k][n - 1] for k in range(2, len(best)) if n - 1 in best[k]]
+    found = [best[k][n - 1][0] for k in range(2, len(best)) if n - 1 in best[k]]
     if not found:
         return [], 0.0
-    score, path = max(found, key=lambda sp: sp[0])
-    return path, float(score)
+    score = max(found)
+    return _leximin_path(scores, score, n, most), float(score)
+
+
+def _leximin_path(scores: dict[tuple[int, int], float], floor: float, n: int, most: int
+                  ) -> list[tuple[int, int]]:
+    """Of the paths of 2..``most`` parts from cut 0 to cut ``n - 1`` whose parts all score
+    ``floor`` or more, the one whose scores, sorted, are the greatest (leximin): among
+    paths sharing their weakest part, the next weakest decides ("0 | 9 | 1" over "0 |
+    91" when the 0 is the weakest of both)."""
+    by_start: dict[int, list[tuple[int, float]]] = {}
+    for (a, b), sc in scores.items():
+        if sc >= floor:
+            by_start.setdefault(a, []).append((b, sc))
+    # suffix[k][a]: the greatest sorted scores of k parts from cut a to the last, its path
+    suffix: list[dict[int, tuple[tuple[float, ...], list[tuple[int, int]]]]] = [
+        {n - 1: ((), [])}]
+    for _k in range(most):
+        nxt: dict[int, tuple[tuple[float, ...], list[tuple[int, int]]]] = {}
+        for a, ends in by_start.items():
+            for b, sc in ends:
+                if b in suffix[-1]:
+                    rest, path = suffix[-1][b]
+                    cand = (tuple(sorted((sc, *rest))), [(a, b), *path])
+                    if a not in nxt or cand[0] > nxt[a][0]:
+                        nxt[a] = cand
+        suffix.append(nxt)
+    return max((suffix[k][0] for k in range(2, len(suffix)) if 0 in suffix[k]),
+               key=lambda sp: sp[0])[1]
 
 
 def loop_count(region: Region, area: float) -> int:

@@ -124,6 +124,7 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
     ("touching", 3, 61),  # "09331": "09" and "331" rejected whole, both cut, "09" surely:
     ("touching", 3, 75),  # "75122": the same ("75", "22"); each counted a letter and
                           # the line was a word ("", "")
+    ("touching", 3, 59),  # "091": "0 | 91" and "0 | 9 | 1" tied on the 0 ("09")
     ("crop", 11, 34),  # "703": the 3 at the crop's right side taken for a desk strip ("70")
     ("crop", 5, 63),  # a fat blurred 8 filling the crop: its strokes, wider than the
     ("crop", 5, 72),  # surface's kernel, stayed in the surface and the ink broke where

@@ -679,6 +679,16 @@ def test_best_cut_picks_the_parts_whose_weakest_reads_best() -> None:
     assert steps.best_cut(steps.Cuts(4, {(0, 1): piece}, [0.0] * 4), {(0, 1): 0.9}) == ([], 0.0)
 
 
+def test_best_cut_breaks_a_tie_on_the_weakest_part_by_the_next_weakest() -> None:
+    """"0 | 9 | 1" and "0 | 91" share their weakest part, the 0: the one whose next
+    weakest part reads better wins (a 1 touching a 9 was swallowed by it)."""
+    piece = steps.Region((0, 0, 1, 1), np.ones((1, 1), bool))
+    scores = {(0, 1): 0.83, (1, 2): 0.91, (2, 3): 0.91, (1, 3): 0.90}
+    cuts = steps.Cuts(4, dict.fromkeys(scores, piece), [0.0] * 4)
+    assert steps.best_cut(cuts, scores) == ([(0, 1), (1, 2), (2, 3)], 0.83)
+    assert steps.best_cut(cuts, {**scores, (1, 3): 0.92}) == ([(0, 1), (1, 3)], 0.83)
+
+
 def test_a_line_along_the_frame_edge_is_thin_a_band_is_not() -> None:
     """A grid line that the frame's top or bottom edge runs along (2 px, cut by the edge)
     is thin line material like any other; a desk's band along the edge, or a stroke cut
