@@ -294,8 +294,7 @@ def _narrowed(model: Model, seg: Segmentation, found: list[tuple[SegRegion, np.n
     digit below WIDE_DOUBT_MAX, read again narrowed to WIDE_READ_ASPECT of its height
     (``Segmentation.crop``): a digit written wide, stretched or photographed at a slant
     is then read at WIDE_DOUBT_MAX or more and the new reading replaces the first; a
-    scrawl stays in doubt, or is ``_too_loopy`` for the new reading, and is rejected
-    (probabilities zeroed). Regions read as "not
+    scrawl stays in doubt and is rejected (probabilities zeroed). Regions read as "not
     a digit" are left alone: narrowed, a flat stroke with a hook at its end (a box's
     corner, a "¬") reads as a 7 at 0.9 or more."""
     doubt = [k for k, (r, p) in enumerate(found)
@@ -307,34 +306,25 @@ def _narrowed(model: Model, seg: Segmentation, found: list[tuple[SegRegion, np.n
         [seg.crop(found[k][0], tuning.WIDE_READ_ASPECT)[None] for k in doubt]))
     out = list(found)
     for k, p in zip(doubt, again, strict=True):
-        kept = _digit_score(model, p) >= tuning.WIDE_DOUBT_MAX \
-            and not _too_loopy(model, found[k][0], p)
-        out[k] = (found[k][0], p if kept else np.zeros_like(p))
+        out[k] = (found[k][0], p if _digit_score(model, p) >= tuning.WIDE_DOUBT_MAX
+                  else np.zeros_like(p))
     return out
 
 
 def _loopy_rejected(model: Model, found: list[tuple[SegRegion, np.ndarray]]
                     ) -> list[tuple[SegRegion, np.ndarray]]:
-    """``found`` with each region that is ``_too_loopy`` for its reading rejected
-    (probabilities zeroed)."""
-    return [(r, np.zeros_like(p) if _too_loopy(model, r, p) else p) for r, p in found]
-
-
-def _too_loopy(model: Model, region: SegRegion, p: np.ndarray) -> bool:
-    """Whether a region read as a digit encloses more loops than that digit can: below
-    LOOPY_DOUBT_MAX, LOOPY_LOOPS holes or more, each LOOPY_AREA of its height squared or
-    more (a digit has two loops at most, three where an 8's two rings overlap; a scrawl
-    that crosses itself has more, and the model reads some scrawls as 4s and 8s); below
-    LABEL_LOOPS_DOUBT_MAX, more holes of LABEL_LOOPS_AREA than its digit has
-    (``DIGIT_LOOPS``: a 6, 7 or 4 read from a scrawl whose strokes cross twice)."""
-    score = _digit_score(model, p)
-    if not 0 < score < tuning.LOOPY_DOUBT_MAX:
-        return False
-    h2 = region.height ** 2
-    if loop_count(region, tuning.LOOPY_AREA * h2) >= tuning.LOOPY_LOOPS:
-        return True
-    return score < tuning.LABEL_LOOPS_DOUBT_MAX and loop_count(
-        region, tuning.LABEL_LOOPS_AREA * h2) > tuning.DIGIT_LOOPS[int(p.argmax())]
+    """``found`` with each region read as a digit below LOOPY_DOUBT_MAX whose ink encloses
+    LOOPY_LOOPS holes or more, each LOOPY_AREA of its height squared or more, rejected
+    (probabilities zeroed): a digit has two loops at most, three where an 8's two rings
+    overlap; a scrawl that crosses itself has more, and the model reads some scrawls as
+    4s and 8s."""
+    out = []
+    for r, p in found:
+        if 0 < _digit_score(model, p) < tuning.LOOPY_DOUBT_MAX \
+                and loop_count(r, tuning.LOOPY_AREA * r.height ** 2) >= tuning.LOOPY_LOOPS:
+            p = np.zeros_like(p)
+        out.append((r, p))
+    return out
 
 
 def _other_ink_ones(image: np.ndarray, digits: list[Digit]) -> set[int]:

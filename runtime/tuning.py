@@ -597,20 +597,6 @@ WIDE_READ_ASPECT = 0.8
 LOOPY_DOUBT_MAX = 0.9
 LOOPY_LOOPS = 4
 LOOPY_AREA = 0.005
-# ...and one read below LABEL_LOOPS_DOUBT_MAX with more holes of LABEL_LOOPS_AREA than
-# its digit has (DIGIT_LOOPS, by label: an 8 two, a 1 none, any other digit one: a looped
-# 2, a closed 4) is no digit either: a scrawl whose strokes cross twice read as a 6, 7
-# or 4 at 0.6-0.8 (a wide one read so narrowed, ``reader._narrowed``). Tuning seeds
-# 3/5/11 (100 frames a condition): no-digit false digits 5/4/8 -> 2/3/7, no frame of a
-# digit condition changed (one digit lost in two frames already misread); below 0.8 the
-# true digits of seeds 3 and 5 with more holes of 0.01 h^2 than their label: 0 of ~400
-# (at 0.005 h^2: a 9 read at 0.68); 0s closed with an overlap have two, read at 0.86
-# and more. 5,000 MNIST test digits on paper: 4,944 -> 4,943 read; tests/kinds.py seeds
-# 0/1: scribbles +1 frame, nothing worse; a helper's 720 images of words: 424 -> 435 read
-# exactly (false digits 799 -> 787), of its 160 codes one worse ("2go": "2" -> "").
-LABEL_LOOPS_DOUBT_MAX = 0.8
-LABEL_LOOPS_AREA = 0.01
-DIGIT_LOOPS = (1, 0, 1, 1, 1, 1, 1, 1, 2, 1)
 # Words: regions of one line, each at most WORD_GAP of the taller one's height from its
 # neighbour and of heights within WORD_HEIGHT_RATIO, are one run; a run holding
 # WORD_MIN_LETTERS regions read as "not a digit" with WORD_REJECT or more is a word, and

@@ -137,8 +137,6 @@ def test_scene_frames_once_misread(model: Model, condition: str, frames: list[in
                            # when read narrowed (reader._narrowed)
     ("no-digits", 3, 70),  # a zigzag scrawl crossing itself into 5 loops, read as an 8 at
                            # 0.75 (reader._loopy_rejected)
-    ("no-digits", 3, 19),  # a scrawl with two loops read as a 7 at 0.64, and one read
-    ("no-digits", 3, 96),  # narrowed as a 4 at 0.78: more loops than the digit has
 ])
 def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int,
                                          frame: int) -> None:
@@ -149,8 +147,7 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     (touching), a crop's last digit is no
     desk strip and a fat digit filling it stays whole, or is read both ways when its
     polarity is in doubt (crop), a wide scrawl read in
-    doubt, or one with more loops than a digit has, or than the digit it is read as has,
-    is no digit (no-digits)."""
+    doubt, or one with more loops than a digit has, is no digit (no-digits)."""
     from digits.scenes import generate_condition
     scene = generate_condition(condition, frame + 1, seed=seed)[frame]
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
