@@ -1761,19 +1761,19 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
     n = cuts.count
     scores = {ab: s - T.CUT_INK_COST * max(cuts.crossed[ab[0]], cuts.crossed[ab[1]])
               for ab, s in scores.items()}
-    # best[k][b]: the highest weakest score of k parts from cut 0 to cut b, and the path
-    best: list[dict[int, tuple[float, list[tuple[int, int]]]]] = [{0: (np.inf, [])}]
+    # best[k][b]: the highest weakest score of k parts from cut 0 to cut b
+    best: list[dict[int, float]] = [{0: np.inf}]
     for _k in range(most):
-        nxt: dict[int, tuple[float, list[tuple[int, int]]]] = {}
-        for a, (low, path) in best[-1].items():
+        nxt: dict[int, float] = {}
+        for a, low in best[-1].items():
             for b in range(a + 1, n):
                 if (a, b) not in scores:
                     continue
                 s = min(low, scores[(a, b)])
-                if b not in nxt or s > nxt[b][0]:
-                    nxt[b] = (s, [*path, (a, b)])
+                if b not in nxt or s > nxt[b]:
+                    nxt[b] = s
         best.append(nxt)
-    found = [best[k][n - 1][0] for k in range(2, len(best)) if n - 1 in best[k]]
+    found = [best[k][n - 1] for k in range(2, len(best)) if n - 1 in best[k]]
     if not found:
         return [], 0.0
     score = max(found)

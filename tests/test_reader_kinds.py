@@ -143,11 +143,11 @@ def test_tuning_seed_frames_once_misread(model: Model, condition: str, seed: int
     """Scene frames of the tuning seeds (digits.scenes) that the reader once misread,
     read exactly: a grid line cut by the frame's edge and a dense grid's doubled columns
     (squared), a digit touching its box keeps its strokes and the box's rim goes
-    (form), touching pairs rejected whole are cut, and a region cut surely is no letter of a word
-    (touching), a crop's last digit is no
-    desk strip and a fat digit filling it stays whole, or is read both ways when its
-    polarity is in doubt (crop), a wide scrawl read in
-    doubt, or one with more loops than a digit has, is no digit (no-digits)."""
+    (form), touching pairs rejected whole are cut, a region cut surely is no letter of a
+    word and a tie between cuts goes to the next weakest part (touching), a crop's last
+    digit is no desk strip and a fat digit filling it stays whole, or is read both ways
+    when its polarity is in doubt (crop), a wide scrawl read in doubt, or one with more
+    loops than a digit has, is no digit (no-digits)."""
     from digits.scenes import generate_condition
     scene = generate_condition(condition, frame + 1, seed=seed)[frame]
     assert [d.label for d in read_digits(model, scene.image, 0.3)[0]] == scene.labels
