@@ -119,7 +119,9 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None, bool
     dark, light = _thin_ink(half, cv2.medianBlur(small, T.BACKGROUND_KERNEL), closed, opened,
                             on_desk)
     share = max(dark, light) / half.size
-    if min(h, w) < T.ONE_DIGIT_MAX_SIDE:
+    small_image = min(h, w) < T.ONE_DIGIT_MAX_SIDE
+    one: tuple[np.ndarray, bool] | None = None  # ink against one level, when needed
+    if small_image:
         if share < T.THIN_INK_SHARE:
             return *_one_level(gray), None, False
         if share < T.TIGHT_CROP_THIN_INK_SHARE:
@@ -131,15 +133,13 @@ def ink_map(gray: np.ndarray) -> tuple[np.ndarray, bool, np.ndarray | None, bool
         is_light = is_light if on_desk else _light_from_border(small, half)
     if max(dark, light) > T.INK_MAX_SHARE * half.size >= min(dark, light):
         is_light = dark > light  # the paper of a dense page, not ink
-    if (min(h, w) >= T.ONE_DIGIT_MAX_SIDE and share < T.TIGHT_CROP_THIN_INK_SHARE
-            and _fat_crop(small)):
+    if not small_image and share < T.TIGHT_CROP_THIN_INK_SHARE and _fat_crop(small):
         return *_one_level(gray), None, False
-    small_image = min(h, w) < T.ONE_DIGIT_MAX_SIDE
     other = False
     if small_image or share < T.THIN_INK_SHARE:  # large: the counts may have seen nothing
-        one, one_light = _one_level(gray)
+        one_ink, one_light = one or _one_level(gray)
         other = one_light != is_light and (small_image or cv2.countNonZero(
-            binarize(one)[0]) >= T.FAT_INK_MIN_COVER * gray.size)
+            binarize(one_ink)[0]) >= T.FAT_INK_MIN_COVER * gray.size)
     surface = _fat_remnants_filled(small, opened if is_light else closed, k, is_light)
     bg = cv2.resize(cv2.GaussianBlur(surface, (5, 5), 0), (w, h),
                     interpolation=cv2.INTER_LINEAR)
@@ -1756,55 +1756,35 @@ def best_cut(cuts: Cuts, scores: dict[tuple[int, int], float],
     width of ink that the more costly of its two cuts runs through (a cut along a stroke
     leaves a digit whose piece the model may still read confidently, as a 6 for a 0
     shorn of its right side; touching digits meet at about one stroke width); among
-    paths of that weakest score, the next weakest decides (``_leximin_path``). Returns
+    paths of that weakest score, the next weakest decides ("0 | 9 | 1" over "0 | 91"
+    when the 0 is the weakest of both: a leximin path). Returns
     the parts left to right and that weakest score; ([], 0.0) when no path exists."""
     n = cuts.count
     scores = {ab: s - T.CUT_INK_COST * max(cuts.crossed[ab[0]], cuts.crossed[ab[1]])
               for ab, s in scores.items()}
-    # best[k][b]: the highest weakest score of k parts from cut 0 to cut b
-    best: list[dict[int, float]] = [{0: np.inf}]
-    for _k in range(most):
-        nxt: dict[int, float] = {}
-        for a, low in best[-1].items():
-            for b in range(a + 1, n):
-                if (a, b) not in scores:
-                    continue
-                s = min(low, scores[(a, b)])
-                if b not in nxt or s > nxt[b]:
-                    nxt[b] = s
-        best.append(nxt)
-    found = [best[k][n - 1] for k in range(2, len(best)) if n - 1 in best[k]]
-    if not found:
-        return [], 0.0
-    score = max(found)
-    return _leximin_path(scores, score, n, most), float(score)
-
-
-def _leximin_path(scores: dict[tuple[int, int], float], floor: float, n: int, most: int
-                  ) -> list[tuple[int, int]]:
-    """Of the paths of 2..``most`` parts from cut 0 to cut ``n - 1`` whose parts all score
-    ``floor`` or more, the one whose scores, sorted, are the greatest (leximin): among
-    paths sharing their weakest part, the next weakest decides ("0 | 9 | 1" over "0 |
-    91" when the 0 is the weakest of both)."""
     by_start: dict[int, list[tuple[int, float]]] = {}
     for (a, b), sc in scores.items():
-        if sc >= floor:
-            by_start.setdefault(a, []).append((b, sc))
-    # suffix[k][a]: the greatest sorted scores of k parts from cut a to the last, its path
-    suffix: list[dict[int, tuple[tuple[float, ...], list[tuple[int, int]]]]] = [
+        by_start.setdefault(a, []).append((b, sc))
+    # best[k][a]: the greatest sorted scores of k parts from cut a to the last, and those
+    # parts (leximin: its first score is the weakest part's, the bottleneck; a score
+    # added to two such tuples of k keeps their order, so each best extends the best)
+    best: list[dict[int, tuple[tuple[float, ...], list[tuple[int, int]]]]] = [
         {n - 1: ((), [])}]
     for _k in range(most):
         nxt: dict[int, tuple[tuple[float, ...], list[tuple[int, int]]]] = {}
         for a, ends in by_start.items():
             for b, sc in ends:
-                if b in suffix[-1]:
-                    rest, path = suffix[-1][b]
+                if b in best[-1]:
+                    rest, path = best[-1][b]
                     cand = (tuple(sorted((sc, *rest))), [(a, b), *path])
                     if a not in nxt or cand[0] > nxt[a][0]:
                         nxt[a] = cand
-        suffix.append(nxt)
-    return max((suffix[k][0] for k in range(2, len(suffix)) if 0 in suffix[k]),
-               key=lambda sp: sp[0])[1]
+        best.append(nxt)
+    found = [best[k][0] for k in range(2, len(best)) if 0 in best[k]]
+    if not found:
+        return [], 0.0
+    sorted_scores, path = max(found, key=lambda sp: sp[0])
+    return path, float(sorted_scores[0])
 
 
 def loop_count(region: Region, area: float) -> int:

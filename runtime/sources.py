@@ -222,15 +222,13 @@ def video_frames(path: Path, name: str, max_frames: int | None, stride: int) -> 
     if problem:
         yield Frame(name, None, error=problem)
         return
-    if utf8(str(path)):
-        with quiet_stderr():
-            cap = cv2.VideoCapture(str(path))
-        yield from _capture_frames(cap, name, max_frames, stride)
-        return
-    # OpenCV takes UTF-8 names only: open it through a link in a folder of its own
-    with tempfile.TemporaryDirectory(prefix="digits-video-") as tmp:
-        openable = os.path.join(tmp, "video" + path.suffix)
-        os.symlink(os.path.abspath(path), openable)
+    with contextlib.ExitStack() as stack:
+        openable = str(path)
+        if not utf8(openable):  # OpenCV takes UTF-8 names only: open it through a link,
+            # in a folder made only then (a killed run leaves it behind)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="digits-video-"))
+            openable = os.path.join(tmp, "video" + path.suffix)
+            os.symlink(os.path.abspath(path), openable)
         with quiet_stderr():
             cap = cv2.VideoCapture(openable)
         yield from _capture_frames(cap, name, max_frames, stride)
