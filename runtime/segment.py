@@ -1839,26 +1839,31 @@ def _cut_paths(cost: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarra
     band = np.full((h, len(bands), width), np.inf)
     for k, (lo, hi) in enumerate(bands):
         band[:, k, :hi - lo] = cost[:, lo:hi]
-    # acc[:, 1:-1]: the cheapest path to each pixel of the row, between impassable walls
-    acc = np.full((len(bands), width + 2), np.inf)
-    acc[:, 1:-1] = band[0]
-    back = np.zeros((h, len(bands), width), np.int8)
-    for r in range(1, h):
-        mid = acc[:, 1:-1]
-        left = acc[:, :-2] + T.CUT_STEP_COST  # from the column to the left
-        right = acc[:, 2:] + T.CUT_STEP_COST
-        from_left = (left <= mid) & (left <= right)  # ties: left, then straight down
-        from_right = ~from_left & (right < mid)
-        step = np.where(from_left, left, np.where(from_right, right, mid))
-        back[r] = from_right.view(np.int8) - from_left.view(np.int8)
-        acc[:, 1:-1] = step + band[r]
-    acc = acc[:, 1:-1]
-    cols = acc.argmin(axis=1)
+    # acc[r, :, 1:-1]: the cheapest path to each pixel of row r, between impassable walls
+    acc = np.full((h, len(bands), width + 2), np.inf)
+    acc[0, :, 1:-1] = band[0]
+    side = np.empty((len(bands), width))
+    for r in range(1, h):  # (in place, four calls a row: the row walk is most of the cost)
+        above = acc[r - 1]
+        np.minimum(above[:, :-2], above[:, 2:], out=side)
+        side += T.CUT_STEP_COST
+        row = acc[r, :, 1:-1]
+        np.minimum(side, above[:, 1:-1], out=row)
+        row += band[r]
+    # where each pixel's path came from, all rows at once; ties: left, then straight down
+    left = acc[:-1, :, :-2] + T.CUT_STEP_COST
+    mid = acc[:-1, :, 1:-1]
+    right = acc[:-1, :, 2:] + T.CUT_STEP_COST
+    from_left = (left <= mid) & (left <= right)
+    from_right = ~from_left & (right < mid)
+    back = from_right.view(np.int8) - from_left.view(np.int8)  # [h - 1, n, width]
+    cols = acc[-1, :, 1:-1].argmin(axis=1)
     paths = np.zeros((len(bands), h), np.int32)
     ks = np.arange(len(bands))
-    for r in range(h - 1, -1, -1):
+    for r in range(h - 1, 0, -1):
         paths[:, r] = cols
-        cols = cols + back[r, ks, cols]
+        cols = cols + back[r - 1, ks, cols]
+    paths[:, 0] = cols
     return [p + lo for p, (lo, _hi) in zip(paths, bands, strict=True)]
 
 
