@@ -1826,6 +1826,13 @@ def _holes(mask: np.ndarray, area: float) -> tuple[np.ndarray, list[int]]:
                     if i != outside and stats[i, cv2.CC_STAT_AREA] >= area]
 
 
+# Rows whose path steps are found at once: a digit's region in one go, a page-high scrawl
+# (1,000 x 6,400 px, about the widest that is cut) in parts, so that its temporaries stay
+# small beside its cost table (51 MB; peak 68 MB: found row by row, 58 MB and twice the
+# time).
+_CUT_BACK_ROWS = 64
+
+
 def _cut_paths(cost: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarray]:
     """For each band of columns [lo, hi), the top-to-bottom path through it crossing the
     least ink, moving at most one column per row (a drop-fall cut): the path's column in
@@ -1835,28 +1842,30 @@ def _cut_paths(cost: np.ndarray, bands: list[tuple[int, int]]) -> list[np.ndarra
     if not bands:
         return []
     width = max(hi - lo for lo, hi in bands)
-    # bands side by side, each padded with impassable columns to the widest: [h, n, width]
-    band = np.full((h, len(bands), width), np.inf)
-    for k, (lo, hi) in enumerate(bands):
-        band[:, k, :hi - lo] = cost[:, lo:hi]
-    # acc[r, :, 1:-1]: the cheapest path to each pixel of row r, between impassable walls
+    # acc[r, :, 1:-1]: the bands side by side, each padded with impassable columns to the
+    # widest, between impassable walls, [h, n, width + 2]; each row in turn becomes the
+    # cheapest path to each of its pixels
     acc = np.full((h, len(bands), width + 2), np.inf)
-    acc[0, :, 1:-1] = band[0]
-    side = np.empty((len(bands), width))
+    for k, (lo, hi) in enumerate(bands):
+        acc[:, k, 1:1 + hi - lo] = cost[:, lo:hi]
+    best = np.empty((len(bands), width))
     for r in range(1, h):  # (in place, four calls a row: the row walk is most of the cost)
         above = acc[r - 1]
-        np.minimum(above[:, :-2], above[:, 2:], out=side)
-        side += T.CUT_STEP_COST
-        row = acc[r, :, 1:-1]
-        np.minimum(side, above[:, 1:-1], out=row)
-        row += band[r]
-    # where each pixel's path came from, all rows at once; ties: left, then straight down
-    left = acc[:-1, :, :-2] + T.CUT_STEP_COST
-    mid = acc[:-1, :, 1:-1]
-    right = acc[:-1, :, 2:] + T.CUT_STEP_COST
-    from_left = (left <= mid) & (left <= right)
-    from_right = ~from_left & (right < mid)
-    back = from_right.view(np.int8) - from_left.view(np.int8)  # [h - 1, n, width]
+        np.minimum(above[:, :-2], above[:, 2:], out=best)
+        best += T.CUT_STEP_COST
+        np.minimum(best, above[:, 1:-1], out=best)
+        acc[r, :, 1:-1] += best
+    # where each pixel's path came from (-1 left, 0 above, 1 right), _CUT_BACK_ROWS rows at
+    # once; ties: left, then straight down
+    back = np.empty((h - 1, len(bands), width), np.int8)
+    for r in range(0, h - 1, _CUT_BACK_ROWS):
+        above = acc[r:min(r + _CUT_BACK_ROWS, h - 1)]
+        left = above[:, :, :-2] + T.CUT_STEP_COST
+        mid = above[:, :, 1:-1]
+        right = above[:, :, 2:] + T.CUT_STEP_COST
+        from_left = (left <= mid) & (left <= right)
+        from_right = ~from_left & (right < mid)
+        back[r:r + len(above)] = from_right.view(np.int8) - from_left.view(np.int8)
     cols = acc[-1, :, 1:-1].argmin(axis=1)
     paths = np.zeros((len(bands), h), np.int32)
     ks = np.arange(len(bands))

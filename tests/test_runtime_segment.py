@@ -584,6 +584,27 @@ def test_touching_digits_are_offered_cuts() -> None:
     assert all(p.mask.base is None for p in cuts.parts.values())
 
 
+def test_cut_paths_cross_the_least_ink_each_band_alone() -> None:
+    """Each band's cut is the cheapest top-to-bottom path moving at most one column a
+    row: it follows a gap that wanders, and on ink of one price it runs straight down
+    (ties: left, then down). Bands searched together give what each gives alone, and a
+    path stays inside its band, whatever is cheaper beside it."""
+    h, w = 40, 60
+    cost = np.ones((h, w), np.float32)
+    gap = (20 + 6 * np.sin(np.arange(h) / 6)).round().astype(int)
+    cost[np.arange(h), gap] = 0  # a gap that moves at most one column a row
+    cost[:, 50] = 0  # a cheaper column right of the last band
+    bands = [(5, 12), (14, 30), (40, 49)]
+    together = steps._cut_paths(cost, bands)
+    assert np.array_equal(together[1], gap)
+    assert np.array_equal(together[0], np.full(h, 5)) and np.array_equal(together[2],
+                                                                        np.full(h, 40))
+    for band, path in zip(bands, together, strict=True):
+        assert np.array_equal(steps._cut_paths(cost, [band])[0], path)
+        assert np.all((band[0] <= path) & (path < band[1])) and path.dtype == np.int32
+        assert np.abs(np.diff(path)).max() <= 1
+
+
 def test_cuts_are_offered_up_to_a_budget_of_parts(onnx_model, monkeypatch) -> None:
     """Regions are offered cuts in reading order until MAX_CUT_PARTS parts have been
     offered (thirty squiggles offered ~100,000): with no budget left none is offered, and
