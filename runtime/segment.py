@@ -1662,7 +1662,7 @@ class Segmentation:
         if f > 1:
             mask, ink = _max_pool(mask, f), _max_pool(ink, f)
         soft = cv2.dilate(mask, _SQUARE)  # the strokes' soft edges
-        strokes = ink[mask > 0]  # (uint8: its partial sort is twice float32's speed)
+        strokes = ink[mask > 0]  # (uint8, before the float copy: a quarter of the bytes)
         top = crops.upper_decile(strokes) if strokes.size else self.level
         low = 0.5 * self.level
         img = ink.astype(np.float32)
